@@ -1,0 +1,30 @@
+{
+    "name": "Customer Relationships",
+    "version": "18.0.1.0.0",
+    "category": "Sales/CRM",
+    "summary": "Customer lifecycle stages, value tiers and complaints for e-commerce",
+    "description": """
+Customer relationship management for e-commerce companies
+=========================================================
+Work every customer through the relationship lifecycle (exploration, formation,
+stability, decline, churn), tier customers by value (80/20) and handle their
+complaints, on top of Odoo's partners and sale orders.
+""",
+    "author": "crm_relationship contributors",
+    "maintainers": [],
+    "website": "https://github.com/crm-relationship/crm_relationship",
+    "license": "LGPL-3",
+    "depends": ["sale_management", "contacts", "mail", "portal"],
+    "data": [
+        "security/ir.model.access.csv",
+        "views/res_partner_views.xml",
+        "views/crm_relationship_menus.xml",
+    ],
+    "assets": {
+        "web.assets_tests": [
+            "crm_relationship/static/tests/tours/*.js",
+        ],
+    },
+    "application": True,
+    "installable": True,
+}

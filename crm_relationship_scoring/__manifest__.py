@@ -1,0 +1,31 @@
+{
+    "name": "Customer Relationships: Scoring",
+    "version": "18.0.1.0.0",
+    "category": "Sales/CRM",
+    "summary": "RFM, customer lifetime value and churn risk, recomputed nightly",
+    "description": """
+Customer value scoring
+======================
+A pure numpy engine computes RFM scores, probabilistic customer lifetime value
+(BG/NBD + Gamma-Gamma) and churn risk from confirmed sale orders; scheduled
+jobs write the scores back on customers in batches, and owners are warned about
+valuable customers slipping away.
+""",
+    "author": "crm_relationship contributors",
+    "maintainers": [],
+    "website": "https://github.com/crm-relationship/crm_relationship",
+    "license": "LGPL-3",
+    "depends": ["crm_relationship"],
+    "external_dependencies": {"python": ["numpy"]},
+    "data": [
+        "security/ir.model.access.csv",
+        "views/sale_report_views.xml",
+        "views/crm_relationship_scoring_menus.xml",
+    ],
+    "assets": {
+        "web.assets_tests": [
+            "crm_relationship_scoring/static/tests/tours/*.js",
+        ],
+    },
+    "installable": True,
+}

@@ -1,0 +1,29 @@
+{
+    "name": "Customer Relationships: Satisfaction Surveys",
+    "version": "18.0.1.0.0",
+    "category": "Sales/CRM",
+    "summary": "CSAT, NPS and CES surveys customers answer from portal links",
+    "description": """
+Customer satisfaction surveys
+=============================
+A bridge over Odoo's Survey app: satisfaction surveys (CSAT, NPS, CES) sent
+after orders and complaints, answered from portal links, rolled up on the
+customer.
+""",
+    "author": "crm_relationship contributors",
+    "maintainers": [],
+    "website": "https://github.com/crm-relationship/crm_relationship",
+    "license": "LGPL-3",
+    "depends": ["crm_relationship", "survey"],
+    "data": [
+        "security/ir.model.access.csv",
+        "views/survey_survey_views.xml",
+        "views/crm_relationship_survey_menus.xml",
+    ],
+    "assets": {
+        "web.assets_tests": [
+            "crm_relationship_survey/static/tests/tours/*.js",
+        ],
+    },
+    "installable": True,
+}
