@@ -4,7 +4,7 @@ DEV := $(PYTHON) setup/dev.py
 HTTP_PORT ?= 8069
 export HTTP_PORT
 
-.PHONY: run test stop env lint help
+.PHONY: run test stop env lint i18n help
 
 help:
 	@echo "make run   - create/upgrade the demo database and serve Odoo on http://localhost:$(HTTP_PORT)"
@@ -26,3 +26,6 @@ env:
 
 lint:
 	@$(DEV) lint
+
+i18n:
+	@$(DEV) i18n

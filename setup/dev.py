@@ -44,7 +44,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 import urllib.parse
 from pathlib import Path
 
@@ -180,10 +179,10 @@ def tree_series(src: Path) -> str | None:
         return None
     namespace: dict = {}
     try:
-        exec(  # noqa: S102 - release.py is plain constants
+        exec(  # release.py of Odoo is plain constants
             compile(release.read_text(), str(release), "exec"), namespace
         )
-    except Exception:  # pylint: disable=broad-except
+    except (OSError, SyntaxError, NameError, TypeError, ValueError):
         return None
     return namespace.get("serie")
 
@@ -199,10 +198,13 @@ def check_tree(src: Path, origin: str) -> Path:
             "(expected odoo-bin and odoo/release.py)."
         )
     if series != ODOO_SERIES:
-        raise SetupError(f"{origin}={src} is Odoo {series}; Odoo {ODOO_SERIES} is required.")
-    if not (src / "odoo" / "addons" / "web").is_dir() and not (
-        src / "addons" / "web"
-    ).is_dir():
+        raise SetupError(
+            f"{origin}={src} is Odoo {series}; Odoo {ODOO_SERIES} is required."
+        )
+    if (
+        not (src / "odoo" / "addons" / "web").is_dir()
+        and not (src / "addons" / "web").is_dir()
+    ):
         raise SetupError(f"{origin}={src} has no 'web' addon: the tree is incomplete.")
     return src
 
@@ -243,7 +245,8 @@ def missing_odoo_message() -> str:
         "  (it is remembered in "
         f"{remembered_file()}), or let the set-up download Odoo's official source\n"
         f"  ({OFFICIAL_GIT}, branch {ODOO_SERIES}, or "
-        f"https://nightly.odoo.com/{ODOO_SERIES}/nightly/src/) by giving it network access."
+        f"https://nightly.odoo.com/{ODOO_SERIES}/nightly/src/) "
+        "by giving it network access."
     )
 
 
@@ -287,7 +290,11 @@ def find_odoo() -> Path:
 
 def site_packages(python: Path) -> Path:
     out = subprocess.run(
-        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        [
+            str(python),
+            "-c",
+            "import sysconfig; print(sysconfig.get_paths()['purelib'])",
+        ],
         capture_output=True,
         text=True,
         check=True,
@@ -323,7 +330,10 @@ def install_build_headers() -> None:
         stdout=subprocess.DEVNULL,
     )
     if res.returncode != 0:
-        say("could not install the ldap headers: python-ldap (auth_ldap only) is skipped")
+        say(
+            "could not install the ldap headers: "
+            "python-ldap (auth_ldap only) is skipped"
+        )
 
 
 def ensure_odoo() -> Path:
@@ -347,7 +357,8 @@ def ensure_odoo() -> Path:
     if not in_venv:
         if found is not None:
             raise SetupError(
-                f"the virtual environment already imports another odoo ({found['path']});"
+                "the virtual environment already imports another odoo "
+                f"({found['path']});"
                 f" remove {venv_dir()} to switch to {src}."
             )
         (site_packages(python) / "odoo_src.pth").write_text(f"{src}\n")
@@ -403,7 +414,11 @@ def pg_bindir() -> Path:
     if initdb:
         candidates.append(Path(initdb).parent)
     for c in candidates:
-        if (c / "initdb").exists() and (c / "pg_ctl").exists() and (c / "postgres").exists():
+        if (
+            (c / "initdb").exists()
+            and (c / "pg_ctl").exists()
+            and (c / "postgres").exists()
+        ):
             return c
     raise SetupError(
         "PostgreSQL server binaries (initdb, pg_ctl, postgres >= 13) were not found: "
@@ -437,7 +452,9 @@ def choose_pg_port() -> int:
     for port in range(base, base + 100):
         if port_free(port):
             return port
-    raise SetupError("no free TCP port found for the embedded PostgreSQL (54000-55000).")
+    raise SetupError(
+        "no free TCP port found for the embedded PostgreSQL (54000-55000)."
+    )
 
 
 def as_pg_user() -> list[str]:
@@ -578,7 +595,9 @@ def start_pg() -> dict:
         if res.returncode != 0:
             tail = ""
             if paths["log"].exists():
-                tail = "\n".join(paths["log"].read_text(errors="replace").splitlines()[-15:])
+                tail = "\n".join(
+                    paths["log"].read_text(errors="replace").splitlines()[-15:]
+                )
             raise SetupError(
                 f"the embedded PostgreSQL did not start on 127.0.0.1:{port}.\n{tail}"
             )
@@ -662,14 +681,14 @@ def db_query(db: dict, sql: str, dbname="postgres") -> str:
         text=True,
     )
     if res.returncode != 0:
-        raise SetupError(f"PostgreSQL query failed: {res.stderr.strip().splitlines()[-1]}")
+        raise SetupError(
+            f"PostgreSQL query failed: {res.stderr.strip().splitlines()[-1]}"
+        )
     return res.stdout.strip()
 
 
 def db_exists(db: dict, name: str) -> bool:
-    return bool(
-        db_query(db, f"SELECT 1 FROM pg_database WHERE datname = '{name}'")  # noqa: S608
-    )
+    return bool(db_query(db, f"SELECT 1 FROM pg_database WHERE datname = '{name}'"))
 
 
 def drop_db(db: dict, name: str) -> None:
@@ -677,7 +696,9 @@ def drop_db(db: dict, name: str) -> None:
     shutil.rmtree(LOCAL / "data" / "filestore" / name, ignore_errors=True)
 
 
-def install_addons(src: Path, conf: Path, name: str, update: bool, demo: bool = True) -> None:
+def install_addons(
+    src: Path, conf: Path, name: str, update: bool, demo: bool = True
+) -> None:
     cmd = odoo_bin(src) + ["-c", conf, "-d", name, "--stop-after-init", "--no-http"]
     cmd += ["-u" if update else "-i", ",".join(ADDONS)]
     if not demo:
@@ -686,11 +707,15 @@ def install_addons(src: Path, conf: Path, name: str, update: bool, demo: bool = 
     say(("upgrading" if update else "installing") + f" {', '.join(ADDONS)} in '{name}'")
     res = run(cmd, check=False)
     if res.returncode != 0:
-        raise SetupError(f"installing the addons in database '{name}' failed (see above).")
+        raise SetupError(
+            f"installing the addons in database '{name}' failed (see above)."
+        )
     states = db_query(
         {**read_conf(conf)},
         "SELECT name, state FROM ir_module_module WHERE name IN "
-        + "(" + ",".join(f"'{a}'" for a in ADDONS) + ")",  # noqa: S608
+        + "("
+        + ",".join(f"'{a}'" for a in ADDONS)
+        + ")",
         dbname=name,
     )
     bad = [r for r in states.splitlines() if not r.endswith("|installed")]
@@ -724,13 +749,16 @@ def cmd_run(args) -> int:
     port = args.port
     if not port_free(port) or not port_free(port, "0.0.0.0"):
         raise SetupError(
-            f"port {port} is already in use (another Odoo?): stop it, or choose another "
-            f"port with 'make run HTTP_PORT=8070'."
+            f"port {port} is already in use (another Odoo?): stop it, or choose "
+            "another port with 'make run HTTP_PORT=8070'."
         )
     conf = write_config(src, db, "run", port)
     install_addons(src, conf, RUN_DB, update=db_exists(db, RUN_DB) and _has_addons(db))
     url = f"http://localhost:{port}"
-    say(f"Odoo is starting on {url}  (database '{RUN_DB}', login: admin / password: admin)")
+    say(
+        f"Odoo is starting on {url}  "
+        f"(database '{RUN_DB}', login: admin / password: admin)"
+    )
     say("stop with Ctrl+C; 'make stop' also stops the embedded PostgreSQL")
     cmd = odoo_bin(src) + ["-c", conf, "-d", RUN_DB, "--db-filter", f"^{RUN_DB}$"]
     if args.dry_run:
@@ -747,8 +775,8 @@ def _has_addons(db: dict) -> bool:
     try:
         out = db_query(
             db,
-            "SELECT count(*) FROM ir_module_module WHERE state = 'installed' AND name = "
-            "'crm_relationship'",
+            "SELECT count(*) FROM ir_module_module "
+            "WHERE state = 'installed' AND name = 'crm_relationship'",
             dbname=RUN_DB,
         )
     except SetupError:
@@ -757,7 +785,12 @@ def _has_addons(db: dict) -> bool:
 
 
 def ensure_chromium() -> None:
-    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+    for name in (
+        "chromium",
+        "chromium-browser",
+        "google-chrome",
+        "google-chrome-stable",
+    ):
         if shutil.which(name):
             return
     if os.geteuid() == 0 and shutil.which("apt-get"):
@@ -780,7 +813,17 @@ def cmd_test(args) -> int:
     env = dict(os.environ, PYTHONPATH=str(REPO / "tests" / "plugins"))
     say("1/3 pure-Python tests (tests/)")
     pure = run(
-        [py, "-m", "pytest", *plugins, "tests", "--ignore=tests/lint", "-q"],
+        [
+            py,
+            "-m",
+            "pytest",
+            *plugins,
+            "-p",
+            "no:odoo",
+            "tests",
+            "--ignore=tests/lint",
+            "-q",
+        ],
         check=False,
         cwd=REPO,
         env=env,
@@ -792,7 +835,10 @@ def cmd_test(args) -> int:
     say(f"2/3 fresh test database '{TEST_DB}'")
     drop_db(db, TEST_DB)
     install_addons(src, conf, TEST_DB, update=False)
-    say("3/3 Odoo tests (pytest-odoo, at_install + post_install, browser tours) and lint")
+    say(
+        "3/3 Odoo tests (pytest-odoo: at_install + post_install, browser tours) "
+        "and lint"
+    )
     targets = [a for a in ADDONS] + ["tests/lint"]
     if args.pytest_args:
         targets = args.pytest_args
@@ -823,6 +869,43 @@ def cmd_test(args) -> int:
     return res.returncode
 
 
+def cmd_lint(_args) -> int:
+    ensure_venv()
+    env = dict(os.environ, PYTHONPATH=str(REPO / "tests" / "plugins"))
+    res = run(
+        [venv_python(), "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:odoo"]
+        + ["-p", "strict_skips", "-q", "tests/lint"],
+        check=False,
+        cwd=REPO,
+        env=env,
+    )
+    return res.returncode
+
+
+def cmd_i18n(_args) -> int:
+    """Export each addon's .pot from the test database (after `make test`)."""
+    src = ensure_odoo()
+    db = start_pg()
+    conf = write_config(src, db, "test", 0)
+    if not db_exists(db, TEST_DB):
+        install_addons(src, conf, TEST_DB, update=False)
+    for addon in ADDONS:
+        pot = REPO / addon / "i18n" / f"{addon}.pot"
+        pot.parent.mkdir(exist_ok=True)
+        cmd = odoo_bin(src) + [
+            "-c",
+            conf,
+            "-d",
+            TEST_DB,
+            "--no-http",
+            "--log-level=warn",
+        ]
+        cmd += ["--modules", addon, "--i18n-export", pot, "--stop-after-init"]
+        run(cmd)
+        say(f"wrote {pot.relative_to(REPO)}")
+    return 0
+
+
 def cmd_stop(_args) -> int:
     if external_pg() is None:
         stop_pg()
@@ -833,19 +916,25 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("env", help="create the venv and make Odoo 18.0 available")
-    p_run = sub.add_parser("run", help="create/upgrade the demo database and serve Odoo")
+    p_run = sub.add_parser(
+        "run", help="create/upgrade the demo database and serve Odoo"
+    )
     p_run.add_argument("--port", type=int, default=HTTP_PORT)
     p_run.add_argument("--dry-run", action="store_true", help=argparse.SUPPRESS)
     p_test = sub.add_parser("test", help="pure tests, Odoo tests on a fresh db, lint")
     p_test.add_argument("pytest_args", nargs="*")
     sub.add_parser("pg", help="start the embedded PostgreSQL and print its settings")
     sub.add_parser("stop", help="stop the embedded PostgreSQL")
+    sub.add_parser("i18n", help="export the addons' .pot files")
+    sub.add_parser("lint", help="ruff and pylint-odoo's mandatory checks")
     args = parser.parse_args(argv)
     handlers = {
         "env": cmd_env,
         "run": cmd_run,
         "test": cmd_test,
         "stop": cmd_stop,
+        "i18n": cmd_i18n,
+        "lint": cmd_lint,
         "pg": lambda a: print(json.dumps(start_pg(), indent=2)) or 0,
     }
     try:

@@ -9,6 +9,7 @@ import sys
 import zipfile
 from pathlib import Path
 
+import polib
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
@@ -58,12 +59,19 @@ def test_manifest_is_complete(addon):
 
 
 def test_scoring_declares_numpy():
-    assert "numpy" in manifest("crm_relationship_scoring")["external_dependencies"]["python"]
+    assert (
+        "numpy"
+        in manifest("crm_relationship_scoring")["external_dependencies"]["python"]
+    )
 
 
 def test_scoring_and_survey_never_depend_on_each_other():
-    assert "crm_relationship_survey" not in manifest("crm_relationship_scoring")["depends"]
-    assert "crm_relationship_scoring" not in manifest("crm_relationship_survey")["depends"]
+    assert (
+        "crm_relationship_survey" not in manifest("crm_relationship_scoring")["depends"]
+    )
+    assert (
+        "crm_relationship_scoring" not in manifest("crm_relationship_survey")["depends"]
+    )
 
 
 def png_size(path):
@@ -86,7 +94,9 @@ def test_apps_menu_presentation(addon):
 def test_icons_are_one_family_but_distinct():
     icons = [(REPO / a / "static/description/icon.png").read_bytes() for a in ADDONS]
     assert len(set(icons)) == 3
-    assert len({png_size(REPO / a / "static/description/icon.png") for a in ADDONS}) == 1
+    assert (
+        len({png_size(REPO / a / "static/description/icon.png") for a in ADDONS}) == 1
+    )
 
 
 @pytest.mark.parametrize("addon", ADDONS)
@@ -107,21 +117,23 @@ def test_security_csv_header(addon):
 
 @pytest.mark.parametrize("addon", ADDONS)
 def test_i18n_template_is_valid(addon):
-    pot = REPO / addon / "i18n" / f"{addon}.pot"
-    text = pot.read_text()
-    assert f"Translation of Odoo Server.\n# \t* {addon}" in text
-    assert 'msgid ""\nmsgstr ""' in text
-    # every msgid has its msgstr
-    assert text.count("\nmsgid ") == text.count("\nmsgstr ")
+    pot = polib.pofile(str(REPO / addon / "i18n" / f"{addon}.pot"))
+    assert f"* {addon}" in pot.header
+    assert len(pot) > 0
+    for entry in pot:
+        assert entry.msgstr == "", entry.msgid
+        assert any(f"{addon}." in ref for ref, _line in entry.occurrences), entry.msgid
 
 
 @pytest.mark.parametrize("addon", ADDONS)
 def test_zh_cn_translation_is_complete(addon):
-    po = (REPO / addon / "i18n" / "zh_CN.po").read_text()
-    pot = (REPO / addon / "i18n" / f"{addon}.pot").read_text()
-    ids = set(re.findall(r'\nmsgid "(.+)"', pot))
-    assert ids <= set(re.findall(r'\nmsgid "(.+)"', po))
-    assert not re.search(r'\nmsgid "[^"]+"\nmsgstr ""\n\n', po), "untranslated entry"
+    pot = polib.pofile(str(REPO / addon / "i18n" / f"{addon}.pot"))
+    po = polib.pofile(str(REPO / addon / "i18n" / "zh_CN.po"))
+    assert po.metadata["Language"] == "zh_CN"
+    translated = {e.msgid: e.msgstr for e in po if e.msgstr and "fuzzy" not in e.flags}
+    missing = [e.msgid for e in pot if e.msgid not in translated]
+    assert not missing, f"untranslated in {addon}/i18n/zh_CN.po: {missing}"
+    assert po.percent_translated() == 100
 
 
 @pytest.mark.parametrize("addon", ADDONS)

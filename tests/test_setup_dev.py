@@ -75,7 +75,9 @@ def test_choice_is_remembered_outside_the_clone(dev, isolated, monkeypatch):
     assert json.loads(stored.read_text()) == {"odoo_src": str(tree)}
     assert not str(stored).startswith(str(REPO))
     # no ODOO_SRC, nothing importable: the remembered tree is used
-    monkeypatch.setattr(dev, "network_allows", lambda *a, **k: pytest.fail("no network"))
+    monkeypatch.setattr(
+        dev, "network_allows", lambda *a, **k: pytest.fail("no network")
+    )
     assert dev.find_odoo() == tree.resolve()
 
 
@@ -88,7 +90,9 @@ def test_importable_odoo_is_used(dev, isolated, monkeypatch):
 
 
 def test_importable_odoo_of_another_series_is_not_used(dev, isolated, monkeypatch):
-    monkeypatch.setattr(dev, "probe_odoo", lambda python: {"series": "17.0", "path": "/x"})
+    monkeypatch.setattr(
+        dev, "probe_odoo", lambda python: {"series": "17.0", "path": "/x"}
+    )
     monkeypatch.setattr(dev, "network_allows", lambda *a, **k: False)
     with pytest.raises(dev.SetupError):
         dev.find_odoo()
@@ -111,7 +115,9 @@ def test_network_probe_gives_up_quickly(dev):
     assert time.monotonic() - start < 5
 
 
-def test_odoo_requirements_keep_pins_and_drop_unbuildable_ldap(dev, tmp_path, monkeypatch):
+def test_odoo_requirements_keep_pins_and_drop_unbuildable_ldap(
+    dev, tmp_path, monkeypatch
+):
     tree = make_tree(tmp_path / "o")
     real_exists = Path.exists
     monkeypatch.setattr(
@@ -159,7 +165,12 @@ def test_config_points_at_the_repo_addons(dev, tmp_path, monkeypatch):
     monkeypatch.setattr(dev, "LOCAL", tmp_path / "local")
     conf = dev.write_config(
         tree,
-        {"db_host": "127.0.0.1", "db_port": "5555", "db_user": "odoo", "db_password": "pw"},
+        {
+            "db_host": "127.0.0.1",
+            "db_port": "5555",
+            "db_user": "odoo",
+            "db_password": "pw",
+        },
         "t",
         8069,
     )
@@ -181,9 +192,7 @@ def test_cli_reports_missing_odoo_without_traceback(tmp_path):
         )
         .hexdigest()
     )
-    env = {
-        k: v for k, v in os.environ.items() if k not in {"ODOO_SRC", "PYTHONPATH"}
-    }
+    env = {k: v for k, v in os.environ.items() if k not in {"ODOO_SRC", "PYTHONPATH"}}
     env.update(
         XDG_CONFIG_HOME=str(tmp_path / "cfg"),
         XDG_CACHE_HOME=str(tmp_path / "cache"),
@@ -201,7 +210,11 @@ def test_cli_reports_missing_odoo_without_traceback(tmp_path):
     )
     start = time.monotonic()
     res = subprocess.run(
-        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60
+        [sys.executable, "-c", code],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert time.monotonic() - start < 60
     assert res.returncode == 2, res.stdout + res.stderr

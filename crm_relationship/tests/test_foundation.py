@@ -1,3 +1,4 @@
+from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, TransactionCase, new_test_user, tagged
 from odoo.tools.safe_eval import safe_eval
 
@@ -34,20 +35,33 @@ class TestRelationshipFoundation(TransactionCase):
         self.assertIn(customers.id, menus)
         self.assertEqual(
             menus[customers.id]["action"],
-            "ir.actions.act_window,%s"
-            % self.env.ref("crm_relationship.res_partner_action_relationship").id,
+            "ir.actions.act_window,{}".format(
+                self.env.ref("crm_relationship.res_partner_action_relationship").id
+            ),
         )
 
-    def test_root_menu_hidden_from_portal_and_plain_users(self):
-        menus = self.env["ir.ui.menu"].with_user(self.portal_user).load_menus(debug=False)
-        self.assertNotIn(self.root.id, menus["root"]["children"])
-        employee = new_test_user(self.env, login="rel_employee", groups="base.group_user")
+    def test_root_menu_hidden_from_plain_employees(self):
+        employee = new_test_user(
+            self.env, login="rel_employee", groups="base.group_user"
+        )
         menus = self.env["ir.ui.menu"].with_user(employee).load_menus(debug=False)
         self.assertNotIn(self.root.id, menus["root"]["children"])
 
+    def test_portal_users_cannot_load_backend_menus(self):
+        with self.assertRaises(AccessError):
+            self.env["ir.ui.menu"].with_user(self.portal_user).load_menus(debug=False)
+
+    def test_zh_cn_translation_is_loaded(self):
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"]._load_module_terms(["crm_relationship"], ["zh_CN"])
+        self.assertEqual(self.root.with_context(lang="zh_CN").name, "客户关系")
+        self.assertEqual(self.root.with_context(lang="en_US").name, "Relationships")
+
     def test_customer_views_load_for_salesman(self):
         partners = self.env["res.partner"].with_user(self.salesman)
-        views = partners.get_views([(False, "kanban"), (False, "list"), (False, "form")])
+        views = partners.get_views(
+            [(False, "kanban"), (False, "list"), (False, "form")]
+        )
         self.assertEqual(set(views["views"]), {"kanban", "list", "form"})
 
     def test_customer_action_lists_commercial_partners_only(self):
@@ -79,4 +93,6 @@ class TestRelationshipTour(HttpCase):
         self.env["res.partner"].create(
             {"name": "Harbour Tea Traders", "is_company": True, "customer_rank": 1}
         )
-        self.start_tour("/odoo", "crm_relationship_menu_tour", login="rel_tour_salesman")
+        self.start_tour(
+            "/odoo", "crm_relationship_menu_tour", login="rel_tour_salesman"
+        )

@@ -1,5 +1,7 @@
 from odoo.tests import HttpCase, TransactionCase, new_test_user, tagged
 
+from .. import engine
+
 
 class ScoringCase(TransactionCase):
     @classmethod
@@ -38,8 +40,6 @@ class TestScoringFoundation(ScoringCase):
             [("name", "=", "crm_relationship_scoring")]
         )
         self.assertEqual(module.state, "installed")
-        from odoo.addons.crm_relationship_scoring import engine
-
         self.assertTrue(engine.ENGINE_VERSION)
 
     def test_revenue_by_customer_sums_confirmed_orders(self):
@@ -52,7 +52,9 @@ class TestScoringFoundation(ScoringCase):
             }
         )  # a quotation is not revenue
         self.env.flush_all()
-        action = self.env.ref("crm_relationship_scoring.sale_report_action_customer_value")
+        action = self.env.ref(
+            "crm_relationship_scoring.sale_report_action_customer_value"
+        )
         report = self.env["sale.report"].with_user(self.salesman)
         groups = report.read_group(
             [("state", "=", "sale"), ("commercial_partner_id", "=", self.customer.id)],
@@ -70,4 +72,6 @@ class TestScoringFoundation(ScoringCase):
 class TestScoringTour(HttpCase, ScoringCase):
     def test_revenue_menu_tour(self):
         self._confirmed_order(self.customer, 1)
-        self.start_tour("/odoo", "crm_relationship_scoring_menu_tour", login="scoring_salesman")
+        self.start_tour(
+            "/odoo", "crm_relationship_scoring_menu_tour", login="scoring_salesman"
+        )

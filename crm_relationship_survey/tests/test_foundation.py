@@ -28,21 +28,30 @@ class TestSurveyFoundation(SurveyCase):
         self.assertEqual(module.state, "installed")
 
     def test_action_lists_satisfaction_surveys_only(self):
-        action = self.env.ref("crm_relationship_survey.survey_survey_action_satisfaction")
+        action = self.env.ref(
+            "crm_relationship_survey.survey_survey_action_satisfaction"
+        )
         found = (
             self.env["survey.survey"]
             .with_user(self.survey_user)
-            .search(safe_eval(action.domain) + [("id", "in", (self.satisfaction | self.live).ids)])
+            .search(
+                safe_eval(action.domain)
+                + [("id", "in", (self.satisfaction | self.live).ids)]
+            )
         )
         self.assertEqual(found, self.satisfaction)
         self.assertEqual(safe_eval(action.context)["default_survey_type"], "survey")
 
     def test_menu_requires_survey_rights(self):
         menu = self.env.ref("crm_relationship_survey.survey_survey_menu_satisfaction")
-        menus = self.env["ir.ui.menu"].with_user(self.survey_user).load_menus(debug=False)
+        menus = (
+            self.env["ir.ui.menu"].with_user(self.survey_user).load_menus(debug=False)
+        )
         self.assertIn(menu.id, menus)
         salesman = new_test_user(
-            self.env, login="rel_plain_salesman", groups="sales_team.group_sale_salesman"
+            self.env,
+            login="rel_plain_salesman",
+            groups="sales_team.group_sale_salesman",
         )
         menus = self.env["ir.ui.menu"].with_user(salesman).load_menus(debug=False)
         self.assertNotIn(menu.id, menus)
@@ -51,4 +60,6 @@ class TestSurveyFoundation(SurveyCase):
 @tagged("post_install", "-at_install")
 class TestSurveyTour(HttpCase, SurveyCase):
     def test_survey_menu_tour(self):
-        self.start_tour("/odoo", "crm_relationship_survey_menu_tour", login="rel_survey_user")
+        self.start_tour(
+            "/odoo", "crm_relationship_survey_menu_tour", login="rel_survey_user"
+        )
