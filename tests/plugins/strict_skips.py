@@ -4,7 +4,21 @@ Odoo silently skips browser tests when Chromium or websocket-client is missing;
 in this project a test that cannot run must fail loudly instead.
 """
 
+import logging
+
 import pytest
+
+
+class _PytestOdooImportNoise(logging.Filter):
+    """pytest-odoo imports odoo.tests before Odoo's test mode is on; Odoo then
+    logs a scary "Importing test framework" error with a stack. It is expected
+    here, so it is dropped (every other record passes)."""
+
+    def filter(self, record):
+        return not record.getMessage().startswith("Importing test framework")
+
+
+logging.getLogger("odoo.tests.common").addFilter(_PytestOdooImportNoise())
 
 
 def pytest_sessionfinish(session, exitstatus):
