@@ -540,6 +540,32 @@ def init_cluster(bindir: Path) -> None:
         raise SetupError(f"initdb failed:\n{res.stdout}{res.stderr}")
 
 
+def clear_stale_lock(pidfile: Path) -> None:
+    """Remove the lock file a crashed or killed server left behind.
+
+    A lock whose process still runs a postgres server is not stale: that is a
+    server pg_ctl cannot see (another data directory or user), and we stop
+    with a message instead of corrupting anything.
+    """
+    if not pidfile.exists():
+        return
+    lines = pidfile.read_text(errors="replace").splitlines()
+    pid = lines[0].strip() if lines else ""
+    cmdline = Path(f"/proc/{pid}/cmdline") if pid.isdigit() else None
+    if cmdline is not None and cmdline.exists():
+        try:
+            alive_postgres = b"postgres" in cmdline.read_bytes()
+        except OSError:
+            alive_postgres = False
+        if alive_postgres:
+            raise SetupError(
+                f"{pidfile} belongs to the running PostgreSQL process {pid}, which "
+                "pg_ctl does not recognise: stop that process (make stop) and retry."
+            )
+    say(f"removing the stale lock {pidfile} (its server is not running)")
+    pidfile.unlink()
+
+
 def start_pg() -> dict:
     """Start (or reuse) the embedded cluster; return Odoo's db_* settings."""
     ext = external_pg()
@@ -555,16 +581,7 @@ def start_pg() -> dict:
     else:
         port = choose_pg_port()
         paths["port"].write_text(str(port))
-        pidfile = paths["data"] / "postmaster.pid"
-        if pidfile.exists():
-            say("removing the stale lock file of a cluster that is not running")
-            stale_pid = pidfile.read_text().splitlines()[0].strip()
-            if stale_pid.isdigit() and Path(f"/proc/{stale_pid}").exists():
-                raise SetupError(
-                    f"{pidfile} names process {stale_pid}, which is alive but is not "
-                    "this cluster's server: stop it or run 'make stop'."
-                )
-            pidfile.unlink()
+        clear_stale_lock(paths["data"] / "postmaster.pid")
         opts = (
             f"-c listen_addresses=127.0.0.1 -c port={port} "
             "-c unix_socket_directories='' -c fsync=off -c full_page_writes=off "

@@ -220,3 +220,35 @@ def test_cli_reports_missing_odoo_without_traceback(tmp_path):
     assert res.returncode == 2, res.stdout + res.stderr
     assert "ODOO_SRC" in res.stderr
     assert "Traceback" not in res.stderr
+
+
+def test_stale_cluster_lock_is_removed(dev, tmp_path):
+    pidfile = tmp_path / "postmaster.pid"
+    # a pid that cannot exist (above pid_max) and a lock of a dead server
+    pidfile.write_text("99999999\n/x/pgdata\n1700000000\n54321\n")
+    dev.clear_stale_lock(pidfile)
+    assert not pidfile.exists()
+    dev.clear_stale_lock(pidfile)  # nothing to do is fine
+
+
+def test_lock_of_a_live_non_postgres_process_is_stale(dev, tmp_path):
+    pidfile = tmp_path / "postmaster.pid"
+    pidfile.write_text(f"{os.getpid()}\n")  # pytest, not postgres: a recycled pid
+    dev.clear_stale_lock(pidfile)
+    assert not pidfile.exists()
+
+
+def test_lock_of_a_live_postgres_is_reported(dev, tmp_path):
+    sleeper = subprocess.Popen(
+        ["bash", "-c", "exec -a postgres sleep 30"], stdout=subprocess.DEVNULL
+    )
+    try:
+        time.sleep(0.2)
+        pidfile = tmp_path / "postmaster.pid"
+        pidfile.write_text(f"{sleeper.pid}\n")
+        with pytest.raises(dev.SetupError, match="make stop"):
+            dev.clear_stale_lock(pidfile)
+        assert pidfile.exists()
+    finally:
+        sleeper.kill()
+        sleeper.wait()
