@@ -457,28 +457,37 @@ def choose_pg_port() -> int:
     )
 
 
-def as_pg_user() -> list[str]:
-    """Command prefix that drops root to an unprivileged system user."""
+def pg_system_user():
+    """The unprivileged account the server runs as when we are root, else None."""
     if os.geteuid() != 0:
-        return []
+        return None
     try:
-        pwd.getpwnam(PG_SYSTEM_USER)
+        return pwd.getpwnam(PG_SYSTEM_USER)
     except KeyError as exc:
         raise SetupError(
             f"PostgreSQL refuses to run as root and the system user '{PG_SYSTEM_USER}'"
             " does not exist: create it (adduser --system postgres) or set "
             "CRM_PG_SYSTEM_USER to another unprivileged user."
         ) from exc
-    return ["runuser", "-u", PG_SYSTEM_USER, "--"]
+
+
+def pg_run(cmd, **kw) -> subprocess.CompletedProcess:
+    """Run a PostgreSQL command, as the unprivileged system user when root."""
+    user = pg_system_user()
+    if user is not None:
+        kw.update(user=user.pw_uid, group=user.pw_gid, extra_groups=[])
+        kw["env"] = dict(kw.get("env") or os.environ, HOME=user.pw_dir)
+        kw.setdefault("cwd", "/")
+    kw.setdefault("check", False)
+    return subprocess.run([str(c) for c in cmd], **kw)
 
 
 def pg_running(bindir: Path) -> bool:
     paths = pg_paths()
     if not (paths["data"] / "PG_VERSION").exists():
         return False
-    res = subprocess.run(
-        as_pg_user() + [str(bindir / "pg_ctl"), "status", "-D", str(paths["data"])],
-        capture_output=True,
+    res = pg_run(
+        [bindir / "pg_ctl", "status", "-D", paths["data"]], capture_output=True
     )
     return res.returncode == 0
 
@@ -486,17 +495,15 @@ def pg_running(bindir: Path) -> bool:
 def pg_accessible_by_user(path: Path) -> bool:
     if os.geteuid() != 0:
         return True
-    res = subprocess.run(as_pg_user() + ["test", "-w", str(path)], capture_output=True)
-    return res.returncode == 0
+    return pg_run(["test", "-w", path], capture_output=True).returncode == 0
 
 
 def init_cluster(bindir: Path) -> None:
     paths = pg_paths()
     data = paths["data"]
     LOCAL.mkdir(exist_ok=True)
-    prefix = as_pg_user()
-    if prefix:
-        user = pwd.getpwnam(PG_SYSTEM_USER)
+    user = pg_system_user()
+    if user is not None:
         if not pg_accessible_by_user(LOCAL):
             os.chown(LOCAL, user.pw_uid, user.pw_gid)
         if not pg_accessible_by_user(LOCAL):
@@ -510,14 +517,13 @@ def init_cluster(bindir: Path) -> None:
     paths["password"].chmod(0o600)
     pwfile = LOCAL / ".pwfile"
     pwfile.write_text(password + "\n")
-    if prefix:
+    if user is not None:
         os.chown(pwfile, user.pw_uid, user.pw_gid)
     pwfile.chmod(0o600)
     say(f"initialising the embedded PostgreSQL cluster in {data}")
     try:
-        res = subprocess.run(
-            prefix
-            + [
+        res = pg_run(
+            [
                 str(bindir / "initdb"),
                 "-D",
                 str(data),
@@ -587,13 +593,12 @@ def start_pg() -> dict:
             "-c unix_socket_directories='' -c fsync=off -c full_page_writes=off "
             "-c synchronous_commit=off -c max_connections=100"
         )
-        if as_pg_user():
-            log = paths["log"]
-            log.touch()
-            os.chown(log, pwd.getpwnam(PG_SYSTEM_USER).pw_uid, -1)
-        res = subprocess.run(
-            as_pg_user()
-            + [
+        user = pg_system_user()
+        if user is not None:
+            paths["log"].touch()
+            os.chown(paths["log"], user.pw_uid, -1)
+        res = pg_run(
+            [
                 str(bindir / "pg_ctl"),
                 "start",
                 "-w",
@@ -636,7 +641,10 @@ def stop_pg() -> None:
     if not pg_running(bindir):
         say("the embedded PostgreSQL is not running")
         return
-    run(as_pg_user() + [bindir / "pg_ctl", "stop", "-m", "fast", "-D", paths["data"]])
+    res = pg_run([bindir / "pg_ctl", "stop", "-m", "fast", "-D", paths["data"]])
+    if res.returncode != 0:
+        raise SetupError("could not stop the embedded PostgreSQL (see above).")
+    say("embedded PostgreSQL stopped")
 
 
 # --------------------------------------------------------------------------
