@@ -39,7 +39,7 @@ def test_top_level_layout():
         ".pylintrc-mandatory",
     ]:
         assert (REPO / name).exists(), name
-    assert "exec make test" in (REPO / ".ci" / "run").read_text()
+    assert "\nmake test\n" in (REPO / ".ci" / "run").read_text()
 
 
 @pytest.mark.parametrize("addon", ADDONS)
@@ -55,7 +55,12 @@ def test_manifest_is_complete(addon):
     assert m["installable"] is True
     for path in m["data"]:
         assert (REPO / addon / path).is_file(), path
-    assert m["data"][0] == "security/ir.model.access.csv"
+    assert "security/ir.model.access.csv" in m["data"]
+    # groups before the ACL rows that use them, actions before menus
+    groups = [i for i, p in enumerate(m["data"]) if p.endswith("_groups.xml")]
+    assert all(i < m["data"].index("security/ir.model.access.csv") for i in groups)
+    menus = [i for i, p in enumerate(m["data"]) if p.endswith("_menus.xml")]
+    assert menus and menus[0] == len(m["data"]) - 1
 
 
 def test_scoring_declares_numpy():
