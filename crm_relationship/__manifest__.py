@@ -16,8 +16,15 @@ complaints, on top of Odoo's partners and sale orders.
     "license": "LGPL-3",
     "depends": ["sale_management", "contacts", "mail", "portal"],
     "data": [
+        "security/crm_relationship_groups.xml",
         "security/ir.model.access.csv",
+        "security/crm_relationship_security.xml",
+        "data/crm_relationship_stage_data.xml",
+        "data/ir_cron_data.xml",
         "views/res_partner_views.xml",
+        "views/crm_relationship_config_views.xml",
+        "views/res_config_settings_views.xml",
+        "views/sale_order_views.xml",
         "views/crm_relationship_menus.xml",
     ],
     "assets": {

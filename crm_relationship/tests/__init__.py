@@ -1,1 +1,3 @@
 from . import test_foundation
+from . import test_lifecycle
+from . import test_tiers_access

@@ -90,9 +90,10 @@ class TestRelationshipTour(HttpCase):
             groups="sales_team.group_sale_salesman",
             name="Tour Salesman",
         )
-        self.env["res.partner"].create(
+        customer = self.env["res.partner"].create(
             {"name": "Harbour Tea Traders", "is_company": True, "customer_rank": 1}
         )
+        customer._relationship_apply_rules()
         self.start_tour(
             "/odoo", "crm_relationship_menu_tour", login="rel_tour_salesman"
         )

@@ -20,13 +20,14 @@ registry.category("web_tour.tours").add("crm_relationship_menu_tour", {
             trigger: '.o_menu_brand:contains("Relationships")',
         },
         {
-            content: "The customers view is loaded with the seeded customer",
-            trigger: '.o_kanban_record:contains("Harbour Tea Traders")',
+            content: "The pipeline shows the customer in its stage",
+            trigger:
+                '.o_kanban_group:contains("Prospect") .o_kanban_record:contains("Harbour Tea Traders") .fw-bold',
             run: "click",
         },
         {
             content: "The customer's form opens",
-            trigger: '.o_form_view .o_field_widget[name="name"]:contains("Harbour Tea Traders"), .o_form_view input#name_0',
+            trigger: '.o_breadcrumb .active:contains("Harbour Tea Traders")',
         },
     ],
 });

@@ -1,0 +1,408 @@
+import logging
+from datetime import timedelta
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL
+
+from .crm_relationship_stage import REASON_PHASES
+
+_logger = logging.getLogger(__name__)
+
+STATS_FIELDS = (
+    "relationship_first_order_date",
+    "relationship_last_order_date",
+    "relationship_order_count",
+    "relationship_revenue_12m",
+)
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    relationship_stage_id = fields.Many2one(
+        "crm.relationship.stage",
+        tracking=True,
+        index=True,
+        copy=False,
+        ondelete="restrict",
+        group_expand="_read_group_relationship_stage_ids",
+    )
+    relationship_phase = fields.Selection(related="relationship_stage_id.phase")
+    relationship_stage_date = fields.Datetime(
+        string="In Stage Since", readonly=True, copy=False
+    )
+    relationship_stage_locked = fields.Boolean(
+        string="Stage Locked",
+        copy=False,
+        help="The automatic rules do not move a locked customer.",
+    )
+    value_tier_id = fields.Many2one(
+        "crm.relationship.tier",
+        tracking=True,
+        index=True,
+        copy=False,
+        ondelete="restrict",
+    )
+    value_tier_locked = fields.Boolean(
+        string="Tier Locked",
+        copy=False,
+        help="The automatic tier assignment does not change a locked tier.",
+    )
+    relationship_owner_id = fields.Many2one(
+        "res.users",
+        compute="_compute_relationship_owner_id",
+        store=True,
+        readonly=False,
+        ondelete="set null",
+        tracking=True,
+    )
+    relationship_first_order_date = fields.Date(
+        string="First Order", readonly=True, copy=False
+    )
+    relationship_last_order_date = fields.Date(
+        string="Last Order", readonly=True, copy=False
+    )
+    relationship_order_count = fields.Integer(
+        string="Confirmed Orders", readonly=True, copy=False
+    )
+    relationship_revenue_12m = fields.Monetary(
+        string="Revenue 12 Months",
+        currency_field="relationship_currency_id",
+        readonly=True,
+        copy=False,
+        help="Confirmed sales of the last 12 months in company currency, net of "
+        "posted refunds.",
+    )
+    relationship_currency_id = fields.Many2one(
+        "res.currency", compute="_compute_relationship_currency_id"
+    )
+    relationship_history_ids = fields.One2many(
+        "crm.relationship.stage.history", "partner_id", string="Stage History"
+    )
+
+    @api.depends("user_id")
+    def _compute_relationship_owner_id(self):
+        for partner in self:
+            if not partner.relationship_owner_id:
+                partner.relationship_owner_id = partner.user_id
+
+    @api.depends_context("company")
+    def _compute_relationship_currency_id(self):
+        self.relationship_currency_id = self.env.company.currency_id
+
+    @api.model
+    def _read_group_relationship_stage_ids(self, stages, domain):
+        return stages.search([], order=stages._order)
+
+    # ------------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------------
+    def write(self, vals):
+        if "relationship_stage_id" not in vals:
+            return super().write(vals)
+        stage = self.env["crm.relationship.stage"].browse(vals["relationship_stage_id"])
+        moves = {
+            p: p.relationship_stage_id for p in self if p.relationship_stage_id != stage
+        }
+        ctx = self.env.context
+        automatic = bool(ctx.get("relationship_automatic"))
+        if moves and not automatic and stage.phase in REASON_PHASES:
+            companies = self.mapped("company_id") or self.env.company
+            if any(companies.mapped("relationship_require_reason")) and not ctx.get(
+                "relationship_reason_id"
+            ):
+                raise UserError(
+                    _(
+                        "Moving a customer to %(stage)s needs a reason: use the "
+                        "'Change Stage' button of the customer.",
+                        stage=stage.name,
+                    )
+                )
+        res = super().write(vals)
+        if moves:
+            moved = self.browse([p.id for p in moves])
+            moved.with_context(relationship_automatic=automatic).write(
+                {"relationship_stage_date": fields.Datetime.now()}
+            )
+            moved._relationship_record_moves(moves, stage, automatic)
+        return res
+
+    def _relationship_record_moves(self, moves, stage, automatic):
+        """History rows and playbook activities for partners entering ``stage``."""
+        ctx = self.env.context
+        now = fields.Datetime.now()
+        history = (
+            self.env["crm.relationship.stage.history"]
+            .sudo()
+            .create(
+                [
+                    {
+                        "partner_id": partner.id,
+                        "company_id": (partner.company_id or self.env.company).id,
+                        "from_stage_id": moves[partner].id,
+                        "to_stage_id": stage.id,
+                        "date": now,
+                        "user_id": self.env.uid,
+                        "automatic": automatic,
+                        "reason_id": ctx.get("relationship_reason_id"),
+                        "note": ctx.get("relationship_note"),
+                    }
+                    for partner in self
+                ]
+            )
+        )
+        if stage.activity_type_id:
+            history._relationship_schedule_playbook()
+        return history
+
+    # ------------------------------------------------------------------
+    # Automatic rules
+    # ------------------------------------------------------------------
+    def _relationship_fetch_stats(self, today=None):
+        """Order statistics of commercial partners, in one SQL aggregate.
+
+        Returns ``{partner_id: dict(first, last, count, gaps_median, revenue,
+        quotations)}`` with dates as ``date``, the median gap between confirmed
+        orders in days and the revenue of the 12 months before ``today`` in
+        company currency, net of posted customer refunds.
+        """
+        today = today or fields.Date.context_today(self)
+        since = today - timedelta(days=365)
+        self.env["sale.order"].flush_model()
+        self.env["account.move"].flush_model()
+        self.env["res.partner"].flush_model(["commercial_partner_id"])
+        query = SQL(
+            """
+            WITH orders AS (
+                SELECT p.commercial_partner_id AS partner_id,
+                       so.date_order,
+                       so.amount_untaxed / COALESCE(NULLIF(so.currency_rate, 0), 1.0)
+                           AS amount
+                  FROM sale_order so
+                  JOIN res_partner p ON p.id = so.partner_id
+                 WHERE so.state = 'sale'
+                   AND p.commercial_partner_id = ANY(%(ids)s)
+            ), gaps AS (
+                SELECT partner_id, date_order, amount,
+                       EXTRACT(EPOCH FROM date_order - LAG(date_order) OVER (
+                           PARTITION BY partner_id ORDER BY date_order)) / 86400.0
+                           AS gap_days
+                  FROM orders
+            ), agg AS (
+                SELECT partner_id,
+                       MIN(date_order)::date AS first_date,
+                       MAX(date_order)::date AS last_date,
+                       COUNT(*) AS order_count,
+                       percentile_cont(0.5) WITHIN GROUP (ORDER BY gap_days)
+                           AS median_gap,
+                       COALESCE(SUM(amount) FILTER (WHERE date_order >= %(since)s), 0)
+                           AS revenue
+                  FROM gaps
+                 GROUP BY partner_id
+            ), refunds AS (
+                SELECT am.commercial_partner_id AS partner_id,
+                       SUM(am.amount_untaxed_signed) AS refunded
+                  FROM account_move am
+                 WHERE am.move_type = 'out_refund'
+                   AND am.state = 'posted'
+                   AND am.invoice_date >= %(since)s
+                   AND am.commercial_partner_id = ANY(%(ids)s)
+                 GROUP BY am.commercial_partner_id
+            ), quotes AS (
+                SELECT p.commercial_partner_id AS partner_id, COUNT(*) AS quotations
+                  FROM sale_order so
+                  JOIN res_partner p ON p.id = so.partner_id
+                 WHERE so.state IN ('draft', 'sent')
+                   AND p.commercial_partner_id = ANY(%(ids)s)
+                 GROUP BY p.commercial_partner_id
+            )
+            SELECT ids.id, agg.first_date, agg.last_date,
+                   COALESCE(agg.order_count, 0), agg.median_gap,
+                   COALESCE(agg.revenue, 0) + COALESCE(refunds.refunded, 0),
+                   COALESCE(quotes.quotations, 0)
+              FROM unnest(%(ids)s::int[]) AS ids(id)
+              LEFT JOIN agg ON agg.partner_id = ids.id
+              LEFT JOIN refunds ON refunds.partner_id = ids.id
+              LEFT JOIN quotes ON quotes.partner_id = ids.id
+            """,
+            ids=list(self.ids),
+            since=since,
+        )
+        self.env.cr.execute(query)
+        return {
+            row[0]: {
+                "first": row[1],
+                "last": row[2],
+                "count": row[3],
+                "median_gap": row[4],
+                "revenue": float(row[5] or 0.0),
+                "quotations": row[6],
+            }
+            for row in self.env.cr.fetchall()
+        }
+
+    @api.model
+    def _relationship_target_phase(self, stats, company, today):
+        """The lifecycle phase the behaviour in ``stats`` calls for.
+
+        Overridable (the scoring addon refines it). ``stats`` is one value of
+        :meth:`_relationship_fetch_stats`; ``company`` carries the thresholds.
+        """
+        count = stats["count"]
+        if not count:
+            return "exploration" if stats["quotations"] else "prospect"
+        idle = (today - stats["last"]).days
+        if idle > company.relationship_churn_days:
+            return "churned"
+        if count >= 2 and stats["median_gap"]:
+            limit = company.relationship_decline_factor * stats["median_gap"]
+        else:
+            limit = company.relationship_decline_days
+        if idle > max(limit, 1):
+            return "decline"
+        span = (stats["last"] - stats["first"]).days
+        if (
+            count >= company.relationship_stability_min_orders
+            and span >= company.relationship_stability_min_days
+        ):
+            return "stability"
+        return "formation"
+
+    def _relationship_apply_rules(self, today=None):
+        """Refresh order statistics and move unlocked customers (batched).
+
+        Works on the commercial partners of ``self``: one SQL aggregate, one
+        UPDATE for the statistics, one write per target stage.
+        """
+        partners = self.commercial_partner_id
+        if not partners:
+            return {}
+        today = today or fields.Date.context_today(self)
+        stats = partners._relationship_fetch_stats(today)
+        partners._relationship_store_stats(stats)
+        stages = self.env["crm.relationship.stage"]._stages_by_phase()
+        targets = {}
+        for partner in partners:
+            if partner.relationship_stage_locked:
+                continue
+            company = partner.company_id or self.env.company
+            phase = self._relationship_target_phase(stats[partner.id], company, today)
+            stage = stages.get(phase)
+            if stage and partner.relationship_stage_id != stage:
+                targets.setdefault(stage, []).append(partner.id)
+        for stage, ids in targets.items():
+            movers = self.browse(ids).with_context(relationship_automatic=True)
+            # a first placement is recorded in the history, not in the chatter
+            first = movers.filtered(lambda p: not p.relationship_stage_id)
+            (movers - first).write({"relationship_stage_id": stage.id})
+            first.with_context(tracking_disable=True).write(
+                {"relationship_stage_id": stage.id}
+            )
+        return targets
+
+    def _relationship_store_stats(self, stats):
+        ids = list(stats)
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE res_partner p
+                   SET relationship_first_order_date = v.first_date,
+                       relationship_last_order_date = v.last_date,
+                       relationship_order_count = v.order_count,
+                       relationship_revenue_12m = v.revenue
+                  FROM unnest(%s::int[], %s::date[], %s::date[], %s::int[],
+                              %s::numeric[])
+                       AS v(id, first_date, last_date, order_count, revenue)
+                 WHERE p.id = v.id
+                """,
+                ids,
+                [stats[i]["first"] for i in ids],
+                [stats[i]["last"] for i in ids],
+                [stats[i]["count"] for i in ids],
+                [stats[i]["revenue"] for i in ids],
+            )
+        )
+        self.browse(ids).invalidate_recordset(list(STATS_FIELDS))
+
+    @api.model
+    def _relationship_rule_domain(self):
+        return [("parent_id", "=", False), ("relationship_stage_locked", "=", False)]
+
+    @api.model
+    def _cron_relationship_rules(self, batch_size=500):
+        """Daily job: stage rules and tiers for every commercial partner.
+
+        Processes partners by increasing id in batches, committing each batch
+        (outside tests) and reporting progress, so a crash loses at most the
+        batch in flight and the next run starts over cleanly.
+        """
+        partners = self.search(self._relationship_rule_domain(), order="id")
+        cron = self.env["ir.cron"]
+        done = 0
+        for start in range(0, len(partners), batch_size):
+            batch = partners[start : start + batch_size]
+            batch._relationship_apply_rules()
+            done += len(batch)
+            cron._notify_progress(done=done, remaining=len(partners) - done)
+            if not self.env.registry.in_test_mode():  # pragma: no cover
+                self.env.cr.commit()  # pylint: disable=invalid-commit
+        for company in self.env["res.company"].search([]):
+            self.with_company(company)._relationship_assign_tiers()
+        return done
+
+    # ------------------------------------------------------------------
+    # Tiers
+    # ------------------------------------------------------------------
+    @api.model
+    def _relationship_tier_values(self, partners):
+        """Per-partner ``(value, revenue_12m)`` used to assign tiers.
+
+        The base addon ranks by revenue of the last 12 months; the scoring
+        addon extends this with customer lifetime value.
+        """
+        return {
+            p.id: (p.relationship_revenue_12m, p.relationship_revenue_12m)
+            for p in partners
+        }
+
+    @api.model
+    def _relationship_assign_tiers(self):
+        """Assign tiers to the current company's customers, respecting locks."""
+        company = self.env.company
+        partners = self.search(
+            [
+                ("parent_id", "=", False),
+                ("company_id", "in", [company.id, False]),
+                ("relationship_order_count", ">", 0),
+            ]
+        )
+        values = self._relationship_tier_values(partners)
+        assignment = self.env["crm.relationship.tier"]._assign(values, company)
+        by_tier = {}
+        for partner in partners:
+            if partner.value_tier_locked:
+                continue
+            tier = assignment.get(partner.id, self.env["crm.relationship.tier"])
+            if partner.value_tier_id != tier:
+                by_tier.setdefault(tier, []).append(partner.id)
+        for tier, ids in by_tier.items():
+            self.browse(ids).write({"value_tier_id": tier.id})
+        return by_tier
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+    def action_relationship_change_stage(self):
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Change Relationship Stage"),
+            "res_model": "crm.relationship.stage.change",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_partner_ids": self.commercial_partner_id.ids},
+        }
+
+    def action_relationship_apply_rules(self):
+        self._relationship_apply_rules()
+        return True

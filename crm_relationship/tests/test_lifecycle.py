@@ -1,0 +1,191 @@
+from odoo.exceptions import UserError
+
+from .common import RelationshipCase
+
+
+class TestLifecycleRules(RelationshipCase):
+    def test_prospect_then_exploration_then_formation(self):
+        partner = self._customer()
+        self._apply(partner)
+        self.assertEqual(partner.relationship_stage_id, self.stage["prospect"])
+        quotation = self._order(partner, confirm=False)
+        self._apply(partner)
+        self.assertEqual(partner.relationship_stage_id, self.stage["exploration"])
+        quotation.action_confirm()  # confirmation applies the rules itself
+        self.assertEqual(partner.relationship_stage_id, self.stage["formation"])
+        self.assertEqual(partner.relationship_order_count, 1)
+        moves = partner.relationship_history_ids.sorted("id")
+        self.assertEqual(
+            moves.mapped("to_stage_id"),
+            self.stage["prospect"]
+            | self.stage["exploration"]
+            | self.stage["formation"],
+        )
+        self.assertTrue(all(moves.mapped("automatic")))
+        self.assertEqual(moves[-1].from_stage_id, self.stage["exploration"])
+
+    def test_contact_order_moves_the_company(self):
+        company = self._customer()
+        contact = self.env["res.partner"].create(
+            {"name": "Mei Lin", "parent_id": company.id}
+        )
+        self._order(contact)
+        self.assertEqual(company.relationship_stage_id, self.stage["formation"])
+        self.assertFalse(contact.relationship_stage_id)
+
+    def test_repeat_purchases_over_the_span_reach_stability(self):
+        partner = self._customer()
+        self._order(partner, days_ago=100)
+        self._order(partner, days_ago=60)
+        self._apply(partner)
+        # span 40 days < 90: still formation
+        self.assertEqual(partner.relationship_stage_id, self.stage["formation"])
+        self._order(partner, days_ago=5)
+        self._apply(partner)
+        self.assertEqual(partner.relationship_stage_id, self.stage["stability"])
+
+    def test_decline_uses_the_customers_own_rhythm(self):
+        partner = self._customer()
+        for days in (130, 120, 110, 100):  # buys every 10 days
+            self._order(partner, days_ago=days)
+        self._apply(partner)
+        # idle 100 days > 3 x 10: declining, although < the 120 days default
+        self.assertEqual(partner.relationship_stage_id, self.stage["decline"])
+        self.assertAlmostEqual(partner.relationship_order_count, 4)
+
+    def test_single_order_uses_company_default_delay(self):
+        partner = self._customer()
+        self._order(partner, days_ago=100)
+        self._apply(partner)
+        self.assertEqual(partner.relationship_stage_id, self.stage["formation"])
+        self._apply(partner, days_later=30)  # idle 130 > 120
+        self.assertEqual(partner.relationship_stage_id, self.stage["decline"])
+
+    def test_churn_and_return(self):
+        partner = self._customer()
+        self._order(partner, days_ago=500)
+        self._order(partner, days_ago=400)
+        self._apply(partner)
+        self.assertEqual(partner.relationship_stage_id, self.stage["churned"])
+        self._order(partner, days_ago=0)
+        # confirmation brought the customer back: 400 days span, 3 orders
+        self.assertEqual(partner.relationship_stage_id, self.stage["stability"])
+        history = partner.relationship_history_ids.sorted("id")
+        self.assertEqual(history[-1].from_stage_id, self.stage["churned"])
+
+    def test_cancelling_the_only_order_moves_back(self):
+        partner = self._customer()
+        order = self._order(partner)
+        self.assertEqual(partner.relationship_stage_id, self.stage["formation"])
+        order._action_cancel()
+        self.assertEqual(partner.relationship_stage_id, self.stage["prospect"])
+        self.assertEqual(partner.relationship_order_count, 0)
+
+    def test_locked_partner_is_not_moved(self):
+        partner = self._customer()
+        self._apply(partner)
+        partner.relationship_stage_locked = True
+        self._order(partner)
+        self.assertEqual(partner.relationship_stage_id, self.stage["prospect"])
+        self.assertEqual(partner.relationship_order_count, 1)
+
+    def test_thresholds_come_from_settings(self):
+        settings = self.env["res.config.settings"].create(
+            {"relationship_decline_days": 10, "relationship_churn_days": 20}
+        )
+        settings.execute()
+        self.assertEqual(self.company.relationship_decline_days, 10)
+        partner = self._customer()
+        self._order(partner, days_ago=15)
+        self._apply(partner)
+        self.assertEqual(partner.relationship_stage_id, self.stage["decline"])
+
+
+class TestManualMovesAndPlaybook(RelationshipCase):
+    def test_manual_move_to_decline_needs_a_reason(self):
+        partner = self._customer()
+        self._order(partner)
+        with self.assertRaisesRegex(UserError, "needs a reason"):
+            partner.with_user(self.salesman).write(
+                {"relationship_stage_id": self.stage["decline"].id}
+            )
+        self.assertEqual(partner.relationship_stage_id, self.stage["formation"])
+        reason = self.env.ref("crm_relationship.reason_price")
+        wizard = (
+            self.env["crm.relationship.stage.change"]
+            .with_user(self.salesman)
+            .create(
+                {
+                    "partner_ids": [(6, 0, partner.ids)],
+                    "stage_id": self.stage["decline"].id,
+                    "reason_id": reason.id,
+                    "note": "Moved to a marketplace seller",
+                }
+            )
+        )
+        self.assertTrue(wizard.reason_required)
+        wizard.action_apply()
+        self.assertEqual(partner.relationship_stage_id, self.stage["decline"])
+        last = partner.relationship_history_ids.sorted("id")[-1]
+        self.assertFalse(last.automatic)
+        self.assertEqual(last.reason_id, reason)
+        self.assertEqual(last.user_id, self.salesman)
+        self.assertEqual(last.note, "Moved to a marketplace seller")
+
+    def test_wizard_refuses_missing_reason(self):
+        partner = self._customer()
+        wizard = self.env["crm.relationship.stage.change"].create(
+            {"partner_ids": [(6, 0, partner.ids)], "stage_id": self.stage["churned"].id}
+        )
+        with self.assertRaisesRegex(UserError, "Choose a reason"):
+            wizard.action_apply()
+        self.assertFalse(partner.relationship_history_ids)
+
+    def test_playbook_activity_once_per_entry(self):
+        partner = self._customer()
+        self._order(partner)  # enters formation: welcome activity
+        activities = partner.activity_ids.filtered(
+            lambda a: a.summary == "Welcome the new customer"
+        )
+        self.assertEqual(len(activities), 1)
+        self.assertEqual(activities.user_id, self.salesman)
+        self._apply(partner)
+        self._apply(partner)
+        partner.write({"relationship_stage_id": self.stage["formation"].id})
+        self.assertEqual(
+            len(
+                partner.activity_ids.filtered(lambda a: a.summary == activities.summary)
+            ),
+            1,
+        )
+
+    def test_stage_in_use_cannot_be_deleted(self):
+        partner = self._customer()
+        self._apply(partner)
+        with self.assertRaisesRegex(UserError, "archive the stage"):
+            self.stage["prospect"].unlink()
+
+
+class TestRevenue(RelationshipCase):
+    def test_revenue_in_company_currency(self):
+        eur = self.env.ref("base.EUR")
+        eur.active = True
+        usd = self.company.currency_id
+        foreign = eur if usd != eur else self.env.ref("base.USD")
+        foreign.active = True
+        self.env["res.currency.rate"].search(
+            [("currency_id", "in", (foreign | usd).ids)]
+        ).unlink()
+        self.env["res.currency.rate"].create(
+            {"currency_id": foreign.id, "rate": 2.0, "name": "2000-01-01"}
+        )
+        pricelist = self.env["product.pricelist"].create(
+            {"name": "Foreign", "currency_id": foreign.id}
+        )
+        partner = self._customer()
+        self._order(partner, qty=10, price=100.0, pricelist_id=pricelist.id)  # 1000
+        self._order(partner, qty=1)  # 100 company currency
+        self._order(partner, days_ago=400, qty=50)  # older than 12 months
+        self._apply(partner)
+        self.assertAlmostEqual(partner.relationship_revenue_12m, 600.0)
+        self.assertEqual(partner.relationship_order_count, 3)

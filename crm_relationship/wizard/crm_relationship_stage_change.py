@@ -1,0 +1,42 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+from ..models.crm_relationship_stage import REASON_PHASES
+
+
+class CrmRelationshipStageChange(models.TransientModel):
+    _name = "crm.relationship.stage.change"
+    _description = "Change Relationship Stage"
+
+    partner_ids = fields.Many2many("res.partner", required=True)
+    stage_id = fields.Many2one(
+        "crm.relationship.stage", required=True, ondelete="cascade"
+    )
+    reason_required = fields.Boolean(compute="_compute_reason_required")
+    reason_id = fields.Many2one("crm.relationship.reason", ondelete="cascade")
+    note = fields.Text()
+    lock = fields.Boolean(
+        string="Lock Stage", help="Keep the automatic rules from moving them back."
+    )
+
+    @api.depends("stage_id")
+    def _compute_reason_required(self):
+        for wizard in self:
+            wizard.reason_required = wizard.stage_id.phase in REASON_PHASES
+
+    def action_apply(self):
+        self.ensure_one()
+        if self.reason_required and not self.reason_id:
+            raise UserError(
+                _("Choose a reason for moving the customers to this stage.")
+            )
+        partners = self.partner_ids.commercial_partner_id
+        ctx = {
+            "relationship_reason_id": self.reason_id.id,
+            "relationship_note": self.note,
+        }
+        vals = {"relationship_stage_id": self.stage_id.id}
+        if self.lock:
+            vals["relationship_stage_locked"] = True
+        partners.with_context(**ctx).write(vals)
+        return {"type": "ir.actions.act_window_close"}
