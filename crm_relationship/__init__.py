@@ -1,2 +1,8 @@
 from . import models
+from . import report
 from . import wizard
+
+
+def _post_init_hook(env):
+    """Place the existing customers in their stage and tier at once."""
+    env["res.partner"]._cron_relationship_rules()

@@ -25,13 +25,18 @@ complaints, on top of Odoo's partners and sale orders.
         "views/crm_relationship_config_views.xml",
         "views/res_config_settings_views.xml",
         "views/sale_order_views.xml",
+        "report/crm_relationship_stage_duration_views.xml",
         "views/crm_relationship_menus.xml",
     ],
     "assets": {
+        "web.assets_backend": [
+            "crm_relationship/static/src/**/*",
+        ],
         "web.assets_tests": [
             "crm_relationship/static/tests/tours/*.js",
         ],
     },
+    "post_init_hook": "_post_init_hook",
     "application": True,
     "installable": True,
 }

@@ -16,7 +16,7 @@ valuable customers slipping away.
     "website": "https://github.com/crm-relationship/crm_relationship",
     "license": "LGPL-3",
     "depends": ["crm_relationship"],
-    "external_dependencies": {"python": ["numpy"]},
+    "external_dependencies": {"python": ["numpy", "scipy"]},
     "data": [
         "security/ir.model.access.csv",
         "views/sale_report_views.xml",

@@ -1,4 +1,5 @@
 import logging
+import threading
 from datetime import timedelta
 
 from odoo import _, api, fields, models
@@ -10,6 +11,7 @@ from .crm_relationship_stage import REASON_PHASES
 _logger = logging.getLogger(__name__)
 
 STATS_FIELDS = (
+    "relationship_rules_date",
     "relationship_first_order_date",
     "relationship_last_order_date",
     "relationship_order_count",
@@ -74,6 +76,12 @@ class ResPartner(models.Model):
         help="Confirmed sales of the last 12 months in company currency, net of "
         "posted refunds.",
     )
+    relationship_rules_date = fields.Date(
+        string="Rules Applied On",
+        readonly=True,
+        copy=False,
+        help="Last day the automatic stage rules evaluated this customer.",
+    )
     relationship_currency_id = fields.Many2one(
         "res.currency", compute="_compute_relationship_currency_id"
     )
@@ -98,6 +106,22 @@ class ResPartner(models.Model):
     # ------------------------------------------------------------------
     # CRUD
     # ------------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        partners = super().create(vals_list)
+        if not self.env.context.get("relationship_no_stage"):
+            newcomers = partners.filtered(
+                lambda p: not p.parent_id and not p.relationship_stage_id
+            )
+            stages = self.env["crm.relationship.stage"].sudo()
+            prospect = newcomers and stages._stage_for_phase("prospect")
+            if prospect:
+                # a first placement is recorded in the history, not in the chatter
+                newcomers.sudo().with_context(
+                    relationship_automatic=True, tracking_disable=True
+                ).write({"relationship_stage_id": prospect.id})
+        return partners
+
     def write(self, vals):
         if "relationship_stage_id" not in vals:
             return super().write(vals)
@@ -107,11 +131,8 @@ class ResPartner(models.Model):
         }
         ctx = self.env.context
         automatic = bool(ctx.get("relationship_automatic"))
-        if moves and not automatic and stage.phase in REASON_PHASES:
-            companies = self.mapped("company_id") or self.env.company
-            if any(companies.mapped("relationship_require_reason")) and not ctx.get(
-                "relationship_reason_id"
-            ):
+        if moves and not automatic and not ctx.get("relationship_reason_id"):
+            if self._relationship_reason_required(stage):
                 raise UserError(
                     _(
                         "Moving a customer to %(stage)s needs a reason: use the "
@@ -123,9 +144,10 @@ class ResPartner(models.Model):
         if moves:
             moved = self.browse([p.id for p in moves])
             moved.with_context(relationship_automatic=automatic).write(
-                {"relationship_stage_date": fields.Datetime.now()}
+                {"relationship_stage_date": stage and fields.Datetime.now()}
             )
-            moved._relationship_record_moves(moves, stage, automatic)
+            if stage:
+                moved._relationship_record_moves(moves, stage, automatic)
         return res
 
     def _relationship_record_moves(self, moves, stage, automatic):
@@ -280,7 +302,7 @@ class ResPartner(models.Model):
             return {}
         today = today or fields.Date.context_today(self)
         stats = partners._relationship_fetch_stats(today)
-        partners._relationship_store_stats(stats)
+        partners._relationship_store_stats(stats, today)
         stages = self.env["crm.relationship.stage"]._stages_by_phase()
         targets = {}
         for partner in partners:
@@ -301,7 +323,7 @@ class ResPartner(models.Model):
             )
         return targets
 
-    def _relationship_store_stats(self, stats):
+    def _relationship_store_stats(self, stats, today):
         ids = list(stats)
         self.env.cr.execute(
             SQL(
@@ -310,12 +332,14 @@ class ResPartner(models.Model):
                    SET relationship_first_order_date = v.first_date,
                        relationship_last_order_date = v.last_date,
                        relationship_order_count = v.order_count,
-                       relationship_revenue_12m = v.revenue
+                       relationship_revenue_12m = v.revenue,
+                       relationship_rules_date = %s
                   FROM unnest(%s::int[], %s::date[], %s::date[], %s::int[],
                               %s::numeric[])
                        AS v(id, first_date, last_date, order_count, revenue)
                  WHERE p.id = v.id
                 """,
+                today,
                 ids,
                 [stats[i]["first"] for i in ids],
                 [stats[i]["last"] for i in ids],
@@ -326,6 +350,13 @@ class ResPartner(models.Model):
         self.browse(ids).invalidate_recordset(list(STATS_FIELDS))
 
     @api.model
+    def _relationship_auto_commit(self):
+        """Commit between batches only inside a real scheduled-action worker."""
+        return bool(self.env.context.get("cron_id")) and not getattr(
+            threading.current_thread(), "testing", False
+        )
+
+    @api.model
     def _relationship_rule_domain(self):
         return [("parent_id", "=", False), ("relationship_stage_locked", "=", False)]
 
@@ -333,19 +364,29 @@ class ResPartner(models.Model):
     def _cron_relationship_rules(self, batch_size=500):
         """Daily job: stage rules and tiers for every commercial partner.
 
-        Processes partners by increasing id in batches, committing each batch
-        (outside tests) and reporting progress, so a crash loses at most the
-        batch in flight and the next run starts over cleanly.
+        Processes the partners not yet evaluated today by increasing id in
+        batches, committing each batch (in a scheduled-action worker) and
+        reporting progress. A crash loses at most the batch in flight: the next
+        run resumes with the partners still to do.
         """
-        partners = self.search(self._relationship_rule_domain(), order="id")
+        today = fields.Date.context_today(self)
+        partners = self.search(
+            self._relationship_rule_domain()
+            + [
+                "|",
+                ("relationship_rules_date", "=", False),
+                ("relationship_rules_date", "<", today),
+            ],
+            order="id",
+        )
         cron = self.env["ir.cron"]
         done = 0
         for start in range(0, len(partners), batch_size):
             batch = partners[start : start + batch_size]
-            batch._relationship_apply_rules()
+            batch._relationship_apply_rules(today)
             done += len(batch)
             cron._notify_progress(done=done, remaining=len(partners) - done)
-            if not self.env.registry.in_test_mode():  # pragma: no cover
+            if self._relationship_auto_commit():  # pragma: no cover
                 self.env.cr.commit()  # pylint: disable=invalid-commit
         for company in self.env["res.company"].search([]):
             self.with_company(company)._relationship_assign_tiers()
@@ -393,15 +434,35 @@ class ResPartner(models.Model):
     # ------------------------------------------------------------------
     # Actions
     # ------------------------------------------------------------------
+    def _relationship_reason_required(self, stage):
+        """Whether moving ``self`` by hand to ``stage`` needs a reason."""
+        if stage.phase not in REASON_PHASES:
+            return False
+        companies = self.mapped("company_id") or self.env.company
+        return any(companies.mapped("relationship_require_reason"))
+
     def action_relationship_change_stage(self):
         return {
             "type": "ir.actions.act_window",
             "name": _("Change Relationship Stage"),
             "res_model": "crm.relationship.stage.change",
             "view_mode": "form",
+            "views": [(False, "form")],
             "target": "new",
             "context": {"default_partner_ids": self.commercial_partner_id.ids},
         }
+
+    def action_relationship_drop_on_stage(self, stage_id):
+        """Pipeline drag and drop: the reason wizard when ``stage_id`` needs one.
+
+        Returns ``False`` when the kanban may write the stage itself.
+        """
+        stage = self.env["crm.relationship.stage"].browse(stage_id).exists()
+        if not stage or not self._relationship_reason_required(stage):
+            return False
+        action = self.action_relationship_change_stage()
+        action["context"]["default_stage_id"] = stage.id
+        return action
 
     def action_relationship_apply_rules(self):
         self._relationship_apply_rules()

@@ -93,7 +93,13 @@ class TestRelationshipTour(HttpCase):
         customer = self.env["res.partner"].create(
             {"name": "Harbour Tea Traders", "is_company": True, "customer_rank": 1}
         )
-        customer._relationship_apply_rules()
+        self.assertEqual(customer.relationship_phase, "prospect")
         self.start_tour(
             "/odoo", "crm_relationship_menu_tour", login="rel_tour_salesman"
         )
+        self.assertEqual(customer.relationship_phase, "decline")
+        last = customer.relationship_history_ids.sorted("id")[-1]
+        self.assertFalse(last.automatic)
+        self.assertEqual(last.reason_id, self.env.ref("crm_relationship.reason_price"))
+        self.assertEqual(last.note, "Asked for a discount twice")
+        self.assertEqual(last.user_id.login, "rel_tour_salesman")

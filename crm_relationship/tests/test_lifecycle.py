@@ -1,3 +1,7 @@
+from datetime import timedelta
+from unittest.mock import patch
+
+from odoo import fields
 from odoo.exceptions import UserError
 
 from .common import RelationshipCase
@@ -139,7 +143,10 @@ class TestManualMovesAndPlaybook(RelationshipCase):
         )
         with self.assertRaisesRegex(UserError, "Choose a reason"):
             wizard.action_apply()
-        self.assertFalse(partner.relationship_history_ids)
+        self.assertEqual(partner.relationship_stage_id, self.stage["prospect"])
+        self.assertEqual(
+            partner.relationship_history_ids.to_stage_id, self.stage["prospect"]
+        )
 
     def test_playbook_activity_once_per_entry(self):
         partner = self._customer()
@@ -189,3 +196,180 @@ class TestRevenue(RelationshipCase):
         self._apply(partner)
         self.assertAlmostEqual(partner.relationship_revenue_12m, 600.0)
         self.assertEqual(partner.relationship_order_count, 3)
+
+
+class TestPipelineDrop(RelationshipCase):
+    def test_drop_on_decline_asks_for_a_reason(self):
+        partner = self._customer()
+        self._order(partner)
+        action = partner.with_user(self.salesman).action_relationship_drop_on_stage(
+            self.stage["decline"].id
+        )
+        self.assertEqual(action["res_model"], "crm.relationship.stage.change")
+        self.assertEqual(
+            action["context"]["default_stage_id"], self.stage["decline"].id
+        )
+        self.assertEqual(action["context"]["default_partner_ids"], partner.ids)
+        # the drop itself changed nothing: the wizard does the move
+        self.assertEqual(partner.relationship_stage_id, self.stage["formation"])
+
+    def test_drop_on_other_stages_moves_directly(self):
+        partner = self._customer()
+        self._order(partner)
+        self.assertFalse(
+            partner.with_user(self.salesman).action_relationship_drop_on_stage(
+                self.stage["stability"].id
+            )
+        )
+        self.company.relationship_require_reason = False
+        self.assertFalse(
+            partner.action_relationship_drop_on_stage(self.stage["churned"].id)
+        )
+        partner.with_user(self.salesman).write(
+            {"relationship_stage_id": self.stage["churned"].id}
+        )
+        last = partner.relationship_history_ids.sorted("id")[-1]
+        self.assertEqual(last.to_stage_id, self.stage["churned"])
+        self.assertFalse(last.automatic)
+
+    def test_stage_changes_are_tracked_in_the_chatter(self):
+        partner = self._customer()
+        self._order(partner)
+        self.env.flush_all()
+        self.env.cr.precommit.run()
+        partner.with_user(self.salesman).write(
+            {"relationship_stage_id": self.stage["stability"].id}
+        )
+        self.env.flush_all()
+        self.env.cr.precommit.run()
+        values = partner.message_ids.sudo().tracking_value_ids.filtered(
+            lambda v: v.field_id.name == "relationship_stage_id"
+        )
+        self.assertTrue(values, "the stage change must be tracked")
+        self.assertEqual(values[0].old_value_char, "Formation")
+        self.assertEqual(values[0].new_value_char, "Stability")
+
+
+class TestRefunds(RelationshipCase):
+    def _refund(self, partner, amount, days_ago=0, post=True):
+        refund = self.env["account.move"].create(
+            {
+                "move_type": "out_refund",
+                "partner_id": partner.id,
+                "invoice_date": self.today - timedelta(days=days_ago),
+                "invoice_line_ids": [
+                    (
+                        0,
+                        0,
+                        {
+                            "product_id": self.product.id,
+                            "quantity": 1,
+                            "price_unit": amount,
+                            "tax_ids": [(6, 0, [])],
+                        },
+                    )
+                ],
+            }
+        )
+        if post:
+            refund.action_post()
+        return refund
+
+    def test_posted_refunds_of_the_year_are_subtracted(self):
+        partner = self._customer()
+        self._order(partner, qty=10)  # 1000
+        self._refund(partner, 250.0)  # counts
+        self._refund(partner, 40.0, post=False)  # draft: ignored
+        self._refund(partner, 70.0, days_ago=400)  # older than 12 months: ignored
+        self._apply(partner)
+        self.assertAlmostEqual(partner.relationship_revenue_12m, 750.0)
+
+    def test_refund_of_a_contact_counts_for_the_company(self):
+        partner = self._customer()
+        contact = self.env["res.partner"].create(
+            {"name": "Mei Lin", "parent_id": partner.id}
+        )
+        self._order(contact, qty=4)  # 400
+        self._refund(contact, 100.0)
+        self._apply(contact)
+        self.assertAlmostEqual(partner.relationship_revenue_12m, 300.0)
+
+
+class TestDaysPerStage(RelationshipCase):
+    def test_stays_last_until_the_next_entry(self):
+        partner = self._customer()
+        self._apply(partner)  # prospect
+        first = partner.relationship_history_ids
+        first.date = fields.Datetime.now() - timedelta(days=10)
+        self._order(partner)  # formation, now
+        second = partner.relationship_history_ids - first
+        second.date = fields.Datetime.now() - timedelta(days=4)
+        self.env.flush_all()
+        stays = self.env["crm.relationship.stage.duration"].search(
+            [("partner_id", "=", partner.id)], order="date_from"
+        )
+        self.assertEqual(
+            stays.stage_id, self.stage["prospect"] | self.stage["formation"]
+        )
+        self.assertAlmostEqual(stays[0].days, 6.0, places=3)
+        self.assertFalse(stays[0].is_current)
+        self.assertAlmostEqual(stays[1].days, 4.0, delta=0.01)
+        self.assertTrue(stays[1].is_current)
+        groups = self.env["crm.relationship.stage.duration"].read_group(
+            [("partner_id", "=", partner.id), ("is_current", "=", False)],
+            ["days:avg"],
+            ["stage_id"],
+        )
+        self.assertAlmostEqual(groups[0]["days"], 6.0, places=3)
+
+
+class TestRulesJob(RelationshipCase):
+    def test_job_resumes_after_a_crash(self):
+        partners = self.env["res.partner"].create(
+            [{"name": f"Batch customer {i}", "is_company": True} for i in range(5)]
+        )
+        self._order(partners[-1])
+        self.env.cr.execute(
+            "UPDATE res_partner SET relationship_rules_date = NULL WHERE id = ANY(%s)",
+            [partners.ids],
+        )
+        partners.invalidate_recordset(["relationship_rules_date"])
+        original = type(partners)._relationship_apply_rules
+        calls = []
+
+        def crash_on_second_batch(records, today=None):
+            calls.append(records.ids)
+            if len(calls) == 2:
+                raise RuntimeError("worker killed")
+            return original(records, today)
+
+        Partner = type(partners)
+        domain = [("id", "in", partners.ids)]
+        with (
+            patch.object(Partner, "_relationship_rule_domain", lambda self: domain),
+            patch.object(Partner, "_relationship_apply_rules", crash_on_second_batch),
+        ):
+            # a real worker commits each batch; Odoo's assertRaises would roll
+            # the savepoint back, so the crash is caught by hand
+            try:
+                self.env["res.partner"]._cron_relationship_rules(batch_size=2)
+            except RuntimeError as crash:
+                self.assertEqual(str(crash), "worker killed")
+            else:
+                self.fail("the job should have crashed")
+            self.assertEqual(
+                partners.filtered("relationship_rules_date"),
+                partners[:2],
+                "the first batch is done",
+            )
+            # the next run only does the customers still to do
+            self.assertEqual(
+                self.env["res.partner"]._cron_relationship_rules(batch_size=2), 3
+            )
+            self.assertEqual(calls[2:], [partners[2:4].ids, partners[4:].ids])
+            self.assertEqual(
+                self.env["res.partner"]._cron_relationship_rules(batch_size=2), 0
+            )
+        self.assertEqual(partners[-1].relationship_stage_id, self.stage["formation"])
+        self.assertEqual(partners[-1].relationship_order_count, 1)
+        self.assertEqual(set(partners.mapped("relationship_rules_date")), {self.today})

@@ -1,14 +1,12 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
-from ..models.crm_relationship_stage import REASON_PHASES
-
 
 class CrmRelationshipStageChange(models.TransientModel):
     _name = "crm.relationship.stage.change"
     _description = "Change Relationship Stage"
 
-    partner_ids = fields.Many2many("res.partner", required=True)
+    partner_ids = fields.Many2many("res.partner", string="Customers", required=True)
     stage_id = fields.Many2one(
         "crm.relationship.stage", required=True, ondelete="cascade"
     )
@@ -19,10 +17,13 @@ class CrmRelationshipStageChange(models.TransientModel):
         string="Lock Stage", help="Keep the automatic rules from moving them back."
     )
 
-    @api.depends("stage_id")
+    @api.depends("stage_id", "partner_ids")
     def _compute_reason_required(self):
         for wizard in self:
-            wizard.reason_required = wizard.stage_id.phase in REASON_PHASES
+            partners = wizard.partner_ids.commercial_partner_id
+            wizard.reason_required = partners._relationship_reason_required(
+                wizard.stage_id
+            )
 
     def action_apply(self):
         self.ensure_one()

@@ -1,7 +1,18 @@
 """Pure scoring engine of crm_relationship_scoring.
 
 numpy arrays in, numpy arrays out; no Odoo import and no I/O, so that the
-package can be loaded by path and tested with plain pytest.
+package can be loaded by path and tested with plain pytest.  The modules use
+only numpy, scipy.special and scipy.optimize, and import each other
+relatively:
+
+* :mod:`.rfm`: RFM scores (mid-rank quantile bins) and segments;
+* :mod:`.clv`: BG/NBD + Gamma-Gamma customer lifetime value with a heuristic
+  fallback (:func:`.clv.score_customers` is the entry point);
+* :mod:`.churn`: churn risk, risk levels and the "save first" priority.
 """
 
+from . import churn, clv, rfm
+
 ENGINE_VERSION = "1"
+
+__all__ = ["ENGINE_VERSION", "churn", "clv", "rfm"]
