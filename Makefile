@@ -4,13 +4,14 @@ DEV := $(PYTHON) setup/dev.py
 HTTP_PORT ?= 8069
 export HTTP_PORT
 
-.PHONY: run test stop env lint i18n help
+.PHONY: run test stop env lint i18n bench help
 
 help:
 	@echo "make run   - create/upgrade the demo database and serve Odoo on http://localhost:$(HTTP_PORT)"
 	@echo "make test  - pure-Python tests, Odoo tests on a fresh database, lint"
 	@echo "make stop  - stop the embedded PostgreSQL"
 	@echo "make lint  - ruff + pylint-odoo (mandatory checks)"
+	@echo "make bench - benchmarks on the test database (figures printed, data rolled back)"
 
 run:
 	@$(DEV) run
@@ -29,3 +30,6 @@ lint:
 
 i18n:
 	@$(DEV) i18n
+
+bench:
+	@$(DEV) bench

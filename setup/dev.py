@@ -931,6 +931,30 @@ def cmd_i18n(_args) -> int:
     return 0
 
 
+def cmd_bench(args) -> int:
+    """Run the benchmarks/ scripts in ``odoo-bin shell`` on the test database.
+
+    Each script prints its figures and rolls its data back.
+    """
+    src = ensure_odoo()
+    db = start_pg()
+    conf = write_config(src, db, "test", 0)
+    if not db_exists(db, TEST_DB):
+        install_addons(src, conf, TEST_DB, update=False)
+    scripts = [Path(s) for s in args.scripts] or sorted(
+        (REPO / "benchmarks").glob("bench_*.py")
+    )
+    status = 0
+    for script in scripts:
+        say(f"benchmark {script.name}")
+        cmd = odoo_bin(src) + ["shell", "-c", conf, "-d", TEST_DB]
+        cmd += ["--no-http", "--log-level=warn"]
+        with open(script, encoding="utf-8") as stdin:
+            res = run(cmd, check=False, stdin=stdin)
+        status = status or res.returncode
+    return status
+
+
 def cmd_stop(_args) -> int:
     if external_pg() is None:
         stop_pg()
@@ -952,6 +976,8 @@ def main(argv=None) -> int:
     sub.add_parser("stop", help="stop the embedded PostgreSQL")
     sub.add_parser("i18n", help="export the addons' .pot files")
     sub.add_parser("lint", help="ruff and pylint-odoo's mandatory checks")
+    p_bench = sub.add_parser("bench", help="run the benchmarks/ scripts")
+    p_bench.add_argument("scripts", nargs="*")
     args = parser.parse_args(argv)
     handlers = {
         "env": cmd_env,
@@ -960,6 +986,7 @@ def main(argv=None) -> int:
         "stop": cmd_stop,
         "i18n": cmd_i18n,
         "lint": cmd_lint,
+        "bench": cmd_bench,
         "pg": lambda a: print(json.dumps(start_pg(), indent=2)) or 0,
     }
     try:
