@@ -6,3 +6,7 @@ from . import res_company
 from . import res_config_settings
 from . import res_partner
 from . import sale_order
+from . import crm_relationship_complaint_stage
+from . import crm_relationship_complaint_category
+from . import crm_relationship_complaint
+from . import crm_relationship_sla_policy

@@ -6,6 +6,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
+from .crm_relationship_complaint_stage import OPEN_STATES
 from .crm_relationship_stage import REASON_PHASES
 
 _logger = logging.getLogger(__name__)
@@ -88,6 +89,82 @@ class ResPartner(models.Model):
     relationship_history_ids = fields.One2many(
         "crm.relationship.stage.history", "partner_id", string="Stage History"
     )
+
+    complaint_ids = fields.One2many(
+        "crm.relationship.complaint", "partner_id", string="Complaints"
+    )
+    complaint_count = fields.Integer(
+        compute="_compute_complaint_stats", string="Complaints"
+    )
+    complaint_open_count = fields.Integer(
+        compute="_compute_complaint_stats", string="Open Complaints"
+    )
+    complaint_rate = fields.Float(
+        compute="_compute_complaint_stats",
+        string="Complaint Rate",
+        help="Complaints received in the last 12 months per confirmed order of the "
+        "same period.",
+    )
+
+    @api.depends("complaint_ids", "relationship_order_count")
+    def _compute_complaint_stats(self):
+        partners = self.commercial_partner_id
+        Complaint = self.env["crm.relationship.complaint"]
+        if not partners.ids or not Complaint.has_access("read"):
+            self.update(
+                {"complaint_count": 0, "complaint_open_count": 0, "complaint_rate": 0}
+            )
+            return
+        since = fields.Datetime.now() - timedelta(days=365)
+        domain = [("partner_id", "in", partners.ids)]
+        total = dict(Complaint._read_group(domain, ["partner_id"], ["__count"]))
+        open_ = dict(
+            Complaint._read_group(
+                domain + [("state", "in", list(OPEN_STATES))],
+                ["partner_id"],
+                ["__count"],
+            )
+        )
+        recent = dict(
+            Complaint._read_group(
+                domain + [("date_received", ">=", since)], ["partner_id"], ["__count"]
+            )
+        )
+        orders = dict(
+            self.env["sale.order"]
+            .sudo()
+            ._read_group(
+                [
+                    ("partner_id.commercial_partner_id", "in", partners.ids),
+                    ("state", "=", "sale"),
+                    ("date_order", ">=", since),
+                ],
+                ["partner_id"],
+                ["__count"],
+            )
+        )
+        orders_by_customer = {}
+        for contact, count in orders.items():
+            key = contact.commercial_partner_id
+            orders_by_customer[key] = orders_by_customer.get(key, 0) + count
+        for partner in self:
+            customer = partner.commercial_partner_id
+            partner.complaint_count = total.get(customer, 0)
+            partner.complaint_open_count = open_.get(customer, 0)
+            n_orders = orders_by_customer.get(customer, 0)
+            partner.complaint_rate = (
+                recent.get(customer, 0) / n_orders if n_orders else 0.0
+            )
+
+    def action_view_complaints(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "crm_relationship.crm_relationship_complaint_action"
+        )
+        customer = self.commercial_partner_id
+        action["domain"] = [("partner_id", "=", customer.id)]
+        action["context"] = {"default_partner_id": customer.id}
+        return action
 
     @api.depends("user_id")
     def _compute_relationship_owner_id(self):
