@@ -427,9 +427,14 @@ class CrmRelationshipComplaint(models.Model):
                     "crm.relationship.complaint"
                 ) or _("New")
         complaints = super().create(vals_list)
+        user = self.env.user
         for complaint in complaints:
-            if not complaint.user_id and complaint.category_id.user_id:
-                complaint.user_id = complaint.category_id.user_id
+            if not complaint.user_id:
+                # the category's owner, else the employee who logged it
+                owner = complaint.category_id.user_id or (
+                    user if not user.share and not self.env.su else user.browse()
+                )
+                complaint.user_id = owner
             customer = complaint.contact_id or complaint.partner_id
             complaint.message_subscribe(partner_ids=customer.ids)
         complaints._apply_stage_dates()

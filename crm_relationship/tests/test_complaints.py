@@ -98,6 +98,19 @@ class TestComplaintWorkflow(ComplaintCase):
         other = self._complaint()
         self.assertNotEqual(other.name, complaint.name)
 
+    def test_owner_falls_back_to_category_then_to_the_employee(self):
+        ownerless = self._customer("No owner", user_id=False)
+        delivery = self.env.ref("crm_relationship.complaint_category_delivery")
+        delivery.user_id = self.escalation_manager
+        by_category = self.Complaint.sudo().create(
+            {"partner_id": ownerless.id, "category_id": delivery.id}
+        )
+        self.assertEqual(by_category.user_id, self.escalation_manager)
+        logged = self.Complaint.with_user(self.salesman).create(
+            {"partner_id": ownerless.id}
+        )
+        self.assertEqual(logged.user_id, self.salesman)
+
     def test_contact_is_moved_to_its_company(self):
         contact = self.env["res.partner"].create(
             {"name": "Mei Lin", "parent_id": self.customer.id}
