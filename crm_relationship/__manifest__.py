@@ -28,6 +28,7 @@ complaints, on top of Odoo's partners and sale orders.
         "views/sale_order_views.xml",
         "views/crm_relationship_complaint_views.xml",
         "views/crm_relationship_complaint_config_views.xml",
+        "views/crm_relationship_complaint_portal_templates.xml",
         "report/crm_relationship_stage_duration_views.xml",
         "views/crm_relationship_menus.xml",
     ],

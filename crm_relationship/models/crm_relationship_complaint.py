@@ -65,7 +65,6 @@ class CrmRelationshipComplaint(models.Model):
     )
     contact_id = fields.Many2one(
         "res.partner",
-        string="Contact",
         ondelete="set null",
         domain="[('commercial_partner_id', '=', partner_id)]",
     )
@@ -94,7 +93,6 @@ class CrmRelationshipComplaint(models.Model):
     channel = fields.Selection(CHANNELS, required=True, default="phone")
     category_id = fields.Many2one(
         "crm.relationship.complaint.category",
-        string="Category",
         tracking=True,
         ondelete="restrict",
     )
@@ -104,7 +102,6 @@ class CrmRelationshipComplaint(models.Model):
     priority_rank = fields.Integer(compute="_compute_priority_rank", store=True)
     stage_id = fields.Many2one(
         "crm.relationship.complaint.stage",
-        string="Stage",
         required=True,
         index=True,
         tracking=True,
@@ -359,9 +356,10 @@ class CrmRelationshipComplaint(models.Model):
             )
 
     def _compute_access_url(self):
-        super()._compute_access_url()
+        res = super()._compute_access_url()
         for complaint in self:
             complaint.access_url = f"/my/complaints/{complaint.id}"
+        return res
 
     @api.depends("name", "subject")
     def _compute_display_name(self):
@@ -476,6 +474,7 @@ class CrmRelationshipComplaint(models.Model):
                 updates["date_closed"] = now
             if updates:
                 super(CrmRelationshipComplaint, complaint).write(updates)
+        return True
 
     def _reopen(self):
         for complaint in self:
@@ -492,6 +491,7 @@ class CrmRelationshipComplaint(models.Model):
             complaint.message_post(
                 body=_("Complaint reopened."), subtype_xmlid="mail.mt_note"
             )
+        return True
 
     # ------------------------------------------------------------------
     # Mail gateway
@@ -678,12 +678,16 @@ class CrmRelationshipComplaint(models.Model):
         if not description:
             raise UserError(_("Please describe the problem."))
         line_id = clean.get("sale_order_line_id")
-        if line_id and line_id not in order.order_line.ids:
+        product_lines = order.order_line.filtered(
+            lambda line: not line.display_type and not line.is_downpayment
+        )
+        if line_id and line_id not in product_lines.ids:
             raise UserError(_("This order line is not part of the order."))
         category = (
             self.env["crm.relationship.complaint.category"]
             .browse(clean.get("category_id") or [])
             .exists()
+            .filtered("active")
         )
         vals = {
             "partner_id": customer.id,
@@ -704,6 +708,8 @@ class CrmRelationshipComplaint(models.Model):
         self.ensure_one()
         if self.state not in ("resolved", "closed"):
             raise UserError(_("The complaint has no resolution to accept yet."))
+        if self.customer_acceptance != "pending":
+            raise UserError(_("You already answered this resolution."))
         self.sudo().customer_acceptance = "yes" if accepted else "no"
 
     def _get_report_base_filename(self):

@@ -93,15 +93,12 @@ class ResPartner(models.Model):
     complaint_ids = fields.One2many(
         "crm.relationship.complaint", "partner_id", string="Complaints"
     )
-    complaint_count = fields.Integer(
-        compute="_compute_complaint_stats", string="Complaints"
-    )
+    complaint_count = fields.Integer(compute="_compute_complaint_stats")
     complaint_open_count = fields.Integer(
         compute="_compute_complaint_stats", string="Open Complaints"
     )
     complaint_rate = fields.Float(
         compute="_compute_complaint_stats",
-        string="Complaint Rate",
         help="Complaints received in the last 12 months per confirmed order of the "
         "same period.",
     )

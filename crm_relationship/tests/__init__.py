@@ -1,3 +1,5 @@
 from . import test_foundation
 from . import test_lifecycle
 from . import test_tiers_access
+from . import test_complaints
+from . import test_complaint_portal

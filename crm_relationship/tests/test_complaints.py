@@ -251,6 +251,17 @@ class TestComplaintWorkflow(ComplaintCase):
         self.assertIn("Closed", tracked.mapped("old_value_char"))
         self.assertIn("In Progress", tracked.mapped("new_value_char"))
 
+    def test_customer_answers_the_resolution_once(self):
+        complaint = self._complaint(resolution_type="replacement")
+        with self.assertRaisesRegex(UserError, "no resolution"):
+            complaint._portal_accept_resolution(True)
+        complaint.action_resolve()
+        complaint._portal_accept_resolution(False)
+        self.assertEqual(complaint.customer_acceptance, "no")
+        with self.assertRaisesRegex(UserError, "already answered"):
+            complaint._portal_accept_resolution(True)
+        self.assertEqual(complaint.customer_acceptance, "no")
+
     def test_dispute_path(self):
         complaint = self._complaint()
         path = []
