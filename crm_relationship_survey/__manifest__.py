@@ -17,7 +17,17 @@ customer.
     "depends": ["crm_relationship", "survey"],
     "data": [
         "security/ir.model.access.csv",
+        "data/mail_template_data.xml",
+        "data/ir_cron_data.xml",
+        "data/survey_survey_data.xml",
         "views/survey_survey_views.xml",
+        "views/survey_user_input_views.xml",
+        "views/crm_relationship_kano_result_views.xml",
+        "views/res_partner_views.xml",
+        "views/sale_order_views.xml",
+        "views/crm_relationship_complaint_views.xml",
+        "views/res_config_settings_views.xml",
+        "views/crm_relationship_survey_portal_templates.xml",
         "views/crm_relationship_survey_menus.xml",
     ],
     "assets": {

@@ -1,0 +1,322 @@
+import logging
+from datetime import timedelta
+
+from odoo import _, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL
+
+from .survey_user_input import NPS_CATEGORIES
+
+_logger = logging.getLogger(__name__)
+
+ROLLUP_FIELDS = (
+    "last_nps_score",
+    "last_nps_category",
+    "nps_trend",
+    "csat_avg_12m",
+    "satisfaction_ratio",
+    "acsi_index",
+    "survey_response_count",
+    "last_survey_date",
+)
+# invitations for orders / complaints older than this are never sent (install,
+# configuration changes)
+INVITE_WINDOW_DAYS = 30
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    last_nps_score = fields.Integer(string="Last NPS Answer", readonly=True, copy=False)
+    last_nps_category = fields.Selection(
+        NPS_CATEGORIES, string="Last NPS Category", readonly=True, copy=False
+    )
+    nps_trend = fields.Integer(
+        string="NPS Trend",
+        readonly=True,
+        copy=False,
+        help="Last NPS answer minus the previous one.",
+    )
+    csat_avg_12m = fields.Float(
+        string="CSAT 12 Months",
+        readonly=True,
+        copy=False,
+        digits=(16, 2),
+        help="Mean CSAT answer (1-5) of the last 12 months.",
+    )
+    satisfaction_ratio = fields.Float(
+        readonly=True,
+        copy=False,
+        digits=(16, 3),
+        help="Latest c = b / a (perceived quality / expectation).",
+    )
+    acsi_index = fields.Float(
+        string="ACSI Index",
+        readonly=True,
+        copy=False,
+        digits=(16, 1),
+        help="Latest ACSI index (0-100).",
+    )
+    survey_response_count = fields.Integer(
+        string="Survey Responses", readonly=True, copy=False
+    )
+    last_survey_date = fields.Datetime(
+        string="Last Survey Answer", readonly=True, copy=False
+    )
+    survey_last_invite_date = fields.Datetime(
+        string="Last Survey Invitation", readonly=True, copy=False
+    )
+    survey_opt_out = fields.Boolean(
+        string="No Satisfaction Surveys",
+        copy=False,
+        help="The customer does not want to receive satisfaction surveys.",
+    )
+
+    # ------------------------------------------------------------------
+    # Roll-up
+    # ------------------------------------------------------------------
+    def _survey_recompute_rollup(self):
+        """Recompute the satisfaction roll-up of the commercial partners of
+        self with one query for the whole batch."""
+        customers = self.commercial_partner_id
+        if not customers:
+            return
+        self.env["survey.user_input"].flush_model()
+        self.env["survey.survey"].flush_model(["relationship_kind"])
+        since = fields.Datetime.now() - timedelta(days=365)
+        query = SQL(
+            """
+            WITH answers AS (
+                SELECT ui.id,
+                       ui.relationship_partner_id AS partner_id,
+                       COALESCE(ui.end_datetime, ui.write_date) AS answered,
+                       ui.nps_score, ui.nps_category, ui.csat_score,
+                       ui.acsi_index, ui.acsi_answered, ui.satisfaction_ratio
+                  FROM survey_user_input ui
+                 WHERE ui.relationship_partner_id = ANY(%(ids)s)
+                   AND ui.relationship_kind IS NOT NULL
+                   AND ui.state = 'done'
+                   AND ui.test_entry IS NOT TRUE
+            )
+            SELECT partner_id,
+                   COUNT(*),
+                   MAX(answered),
+                   AVG(csat_score) FILTER (
+                       WHERE csat_score > 0 AND answered >= %(since)s),
+                   (ARRAY_AGG(acsi_index ORDER BY answered DESC, id DESC)
+                       FILTER (WHERE acsi_answered))[1],
+                   (ARRAY_AGG(satisfaction_ratio ORDER BY answered DESC, id DESC)
+                       FILTER (WHERE satisfaction_ratio > 0))[1],
+                   (ARRAY_AGG(nps_score ORDER BY answered DESC, id DESC)
+                       FILTER (WHERE nps_category IS NOT NULL))[1:2],
+                   (ARRAY_AGG(nps_category ORDER BY answered DESC, id DESC)
+                       FILTER (WHERE nps_category IS NOT NULL))[1]
+              FROM answers
+             GROUP BY partner_id
+            """,
+            ids=customers.ids,
+            since=since,
+        )
+        self.env.cr.execute(query)
+        rows = {row[0]: row[1:] for row in self.env.cr.fetchall()}
+        empty = dict.fromkeys(ROLLUP_FIELDS, False)
+        for customer in customers.sudo():
+            if customer.id not in rows:
+                customer.write(empty)
+                continue
+            count, last_date, csat, acsi, ratio, nps_scores, nps_cat = rows[customer.id]
+            nps_scores = nps_scores or []
+            customer.write(
+                {
+                    "survey_response_count": count,
+                    "last_survey_date": last_date,
+                    "csat_avg_12m": csat or 0.0,
+                    "acsi_index": acsi or 0.0,
+                    "satisfaction_ratio": ratio or 0.0,
+                    "last_nps_score": int(nps_scores[0]) if nps_scores else 0,
+                    "last_nps_category": nps_cat or False,
+                    "nps_trend": int(nps_scores[0] - nps_scores[1])
+                    if len(nps_scores) > 1
+                    else 0,
+                }
+            )
+
+    # ------------------------------------------------------------------
+    # Invitations
+    # ------------------------------------------------------------------
+    def _survey_invitation_blocker(self, throttle=True):
+        """Why this contact may not be invited now (a message), or False."""
+        self.ensure_one()
+        customer = self.commercial_partner_id
+        if customer.survey_opt_out or self.survey_opt_out:
+            return _("%(name)s does not want satisfaction surveys.", name=self.name)
+        if not self.email_normalized:
+            return _("%(name)s has no email address.", name=self.name)
+        if self.is_blacklisted:
+            return _("%(name)s is on the email blacklist.", name=self.name)
+        if throttle and customer.survey_last_invite_date:
+            company = self.env.company
+            limit = fields.Datetime.now() - timedelta(days=company.survey_throttle_days)
+            if customer.survey_last_invite_date > limit:
+                return _(
+                    "%(name)s was already invited to a survey recently.",
+                    name=customer.name,
+                )
+        return False
+
+    def _survey_send_invitation(
+        self, survey, sale_order=None, complaint=None, throttle=True
+    ):
+        """Invite the contact self to answer survey: create the personal answer
+        (token) and email its link. Returns the answer, or an empty recordset
+        when the contact may not be invited (opt-out, blacklist, throttle)."""
+        self.ensure_one()
+        UserInput = self.env["survey.user_input"]
+        if not survey or self._survey_invitation_blocker(throttle=throttle):
+            return UserInput
+        company = self.env.company
+        deadline = False
+        if company.survey_deadline_days > 0:
+            deadline = fields.Datetime.now() + timedelta(
+                days=company.survey_deadline_days
+            )
+        user_input = survey.sudo()._create_answer(
+            partner=self,
+            check_attempts=False,
+            deadline=deadline,
+            sale_order_id=sale_order.id if sale_order else False,
+            complaint_id=complaint.id if complaint else False,
+        )
+        template = self.env.ref(
+            "crm_relationship_survey.mail_template_satisfaction_invite",
+            raise_if_not_found=False,
+        )
+        if template:
+            template.sudo().send_mail(
+                user_input.id, email_layout_xmlid="mail.mail_notification_light"
+            )
+        self.commercial_partner_id.sudo().survey_last_invite_date = (
+            fields.Datetime.now()
+        )
+        return user_input
+
+    def _survey_manual_invitation(self, survey, sale_order=None, complaint=None):
+        self.ensure_one()
+        if not survey:
+            raise UserError(
+                _("Choose the satisfaction survey to send in the settings first.")
+            )
+        blocker = self._survey_invitation_blocker(throttle=False)
+        if blocker:
+            raise UserError(blocker)
+        self._survey_send_invitation(
+            survey, sale_order=sale_order, complaint=complaint, throttle=False
+        )
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "message": _("Survey sent to %(name)s.", name=self.name),
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
+
+    def action_send_satisfaction_survey(self):
+        self.ensure_one()
+        company = self.company_id or self.env.company
+        survey = (
+            company.survey_periodic_survey_id
+            or company.survey_order_survey_id
+            or self.env.ref(
+                "crm_relationship_survey.survey_annual_relationship",
+                raise_if_not_found=False,
+            )
+        )
+        return self._survey_manual_invitation(survey)
+
+    def action_view_survey_answers(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "crm_relationship_survey.survey_user_input_action_satisfaction"
+        )
+        action["domain"] = [
+            ("relationship_partner_id", "=", self.commercial_partner_id.id)
+        ]
+        action["context"] = {}
+        return action
+
+    def _cron_send_satisfaction_surveys(self, batch_size=200):
+        """Daily job: invitations after orders, after closed complaints and
+        periodic invitations of stable customers, per company."""
+        sent = self.env["survey.user_input"]
+        for company in self.env["res.company"].search([]):
+            sent |= (
+                self.with_company(company)
+                .sudo()
+                ._survey_invite_company(company, batch_size)
+            )
+        return sent
+
+    def _survey_invite_company(self, company, batch_size):
+        now = fields.Datetime.now()
+        window = timedelta(days=INVITE_WINDOW_DAYS)
+        sent = self.env["survey.user_input"]
+        if company.survey_order_survey_id:
+            due = now - timedelta(days=company.survey_order_delay)
+            orders = self.env["sale.order"].search(
+                [
+                    ("company_id", "=", company.id),
+                    ("state", "=", "sale"),
+                    ("satisfaction_invite_done", "=", False),
+                    ("date_order", "<=", due),
+                    ("date_order", ">=", due - window),
+                ],
+                limit=batch_size,
+                order="date_order, id",
+            )
+            for order in orders:
+                sent |= order.partner_id._survey_send_invitation(
+                    company.survey_order_survey_id, sale_order=order
+                )
+            orders.satisfaction_invite_done = True
+        if company.survey_complaint_survey_id:
+            complaints = self.env["crm.relationship.complaint"].search(
+                [
+                    ("company_id", "=", company.id),
+                    ("state", "=", "closed"),
+                    ("satisfaction_invite_done", "=", False),
+                    ("date_closed", ">=", now - window),
+                ],
+                limit=batch_size,
+                order="date_closed, id",
+            )
+            for complaint in complaints:
+                contact = complaint.contact_id or complaint.partner_id
+                sent |= contact._survey_send_invitation(
+                    company.survey_complaint_survey_id, complaint=complaint
+                )
+            complaints.satisfaction_invite_done = True
+        if company.survey_periodic_survey_id and company.survey_periodic_days > 0:
+            customers = self.search(
+                [
+                    ("relationship_phase", "=", "stability"),
+                    ("parent_id", "=", False),
+                    ("company_id", "in", [False, company.id]),
+                    ("survey_opt_out", "=", False),
+                    "|",
+                    ("survey_last_invite_date", "=", False),
+                    (
+                        "survey_last_invite_date",
+                        "<",
+                        now - timedelta(days=company.survey_periodic_days),
+                    ),
+                ],
+                limit=batch_size,
+                order="id",
+            )
+            for customer in customers:
+                sent |= customer._survey_send_invitation(
+                    company.survey_periodic_survey_id
+                )
+        return sent

@@ -1,0 +1,431 @@
+import logging
+from statistics import mean
+
+from odoo import _, api, fields, models
+from odoo.tools import html_escape
+
+from .crm_relationship_kano_result import kano_category
+from .survey_question import ROLE_SCALES
+
+_logger = logging.getLogger(__name__)
+
+NPS_CATEGORIES = [
+    ("promoter", "Promoter"),
+    ("passive", "Passive"),
+    ("detractor", "Detractor"),
+]
+NPS_POINTS = {"promoter": 100.0, "passive": 0.0, "detractor": -100.0}
+SCORE_FIELDS = (
+    "csat_score",
+    "csat_satisfied",
+    "nps_score",
+    "nps_category",
+    "nps_points",
+    "ces_score",
+    "acsi_index",
+    "acsi_answered",
+    "satisfaction_ratio",
+)
+
+
+def nps_category(score):
+    """NPS category of a 0-10 answer: 9-10 promoter, 7-8 passive, 0-6 detractor."""
+    if score >= 9:
+        return "promoter"
+    if score >= 7:
+        return "passive"
+    return "detractor"
+
+
+def acsi_index(values):
+    """ACSI index 0-100: mean of the satisfaction items answered on 1-10
+    (overall satisfaction, confirmation of expectations, distance from the
+    ideal), rescaled from 1-10 to 0-100."""
+    return round((mean(values) - 1.0) / 9.0 * 100.0, 2)
+
+
+class SurveyUserInput(models.Model):
+    _inherit = "survey.user_input"
+
+    sale_order_id = fields.Many2one(
+        "sale.order", string="Sales Order", index="btree_not_null", ondelete="set null"
+    )
+    complaint_id = fields.Many2one(
+        "crm.relationship.complaint",
+        index="btree_not_null",
+        ondelete="set null",
+    )
+    relationship_kind = fields.Selection(
+        related="survey_id.relationship_kind", store=True
+    )
+    relationship_partner_id = fields.Many2one(
+        "res.partner",
+        string="Customer",
+        compute="_compute_relationship_partner_id",
+        store=True,
+        index="btree_not_null",
+        ondelete="set null",
+    )
+    # snapshot of the customer when the answer is completed
+    relationship_owner_id = fields.Many2one(
+        "res.users",
+        compute="_compute_relationship_snapshot",
+        store=True,
+        ondelete="set null",
+    )
+    value_tier_id = fields.Many2one(
+        "crm.relationship.tier",
+        compute="_compute_relationship_snapshot",
+        store=True,
+        ondelete="set null",
+    )
+    relationship_stage_id = fields.Many2one(
+        "crm.relationship.stage",
+        compute="_compute_relationship_snapshot",
+        store=True,
+        ondelete="set null",
+    )
+    # indices, computed when the answer is done (0 / empty while not answered)
+    csat_score = fields.Float(
+        string="CSAT",
+        compute="_compute_relationship_scores",
+        store=True,
+        aggregator="avg",
+        help="Mean of the CSAT answers (1-5).",
+    )
+    csat_satisfied = fields.Float(
+        string="CSAT %",
+        compute="_compute_relationship_scores",
+        store=True,
+        aggregator="avg",
+        help="100 when the CSAT answer is 4 or 5, else 0: its average is the "
+        "share of satisfied customers.",
+    )
+    nps_score = fields.Float(
+        string="NPS Answer",
+        compute="_compute_relationship_scores",
+        store=True,
+        aggregator="avg",
+    )
+    nps_category = fields.Selection(
+        NPS_CATEGORIES,
+        string="NPS Category",
+        compute="_compute_relationship_scores",
+        store=True,
+    )
+    nps_points = fields.Float(
+        string="NPS",
+        compute="_compute_relationship_scores",
+        store=True,
+        aggregator="avg",
+        help="+100 for a promoter, 0 for a passive, -100 for a detractor: its "
+        "average is the Net Promoter Score (% promoters - % detractors).",
+    )
+    ces_score = fields.Float(
+        string="CES",
+        compute="_compute_relationship_scores",
+        store=True,
+        aggregator="avg",
+        help="Mean of the customer effort answers (1-7).",
+    )
+    acsi_index = fields.Float(
+        string="ACSI Index",
+        compute="_compute_relationship_scores",
+        store=True,
+        aggregator="avg",
+        help="Mean of the ACSI satisfaction items (1-10) rescaled to 0-100.",
+    )
+    acsi_answered = fields.Boolean(
+        string="ACSI Answered", compute="_compute_relationship_scores", store=True
+    )
+    satisfaction_ratio = fields.Float(
+        compute="_compute_relationship_scores",
+        store=True,
+        aggregator="avg",
+        digits=(16, 3),
+        help="c = b / a: mean perceived quality divided by mean expectation.",
+    )
+    kano_result_ids = fields.One2many(
+        "crm.relationship.kano.result", "user_input_id", string="Kano Results"
+    )
+    followup_done = fields.Boolean(
+        string="Follow-up Created", copy=False, readonly=True
+    )
+    followup_activity_id = fields.Many2one(
+        "mail.activity",
+        string="Follow-up Activity",
+        copy=False,
+        readonly=True,
+        ondelete="set null",
+    )
+    followup_complaint_id = fields.Many2one(
+        "crm.relationship.complaint",
+        string="Follow-up Complaint",
+        copy=False,
+        readonly=True,
+        ondelete="set null",
+    )
+
+    @api.depends("partner_id.commercial_partner_id")
+    def _compute_relationship_partner_id(self):
+        for user_input in self:
+            user_input.relationship_partner_id = (
+                user_input.partner_id.commercial_partner_id
+            )
+
+    @api.depends("state", "relationship_partner_id")
+    def _compute_relationship_snapshot(self):
+        for user_input in self:
+            customer = user_input.relationship_partner_id.sudo()
+            user_input.relationship_owner_id = customer.relationship_owner_id
+            user_input.value_tier_id = customer.value_tier_id
+            user_input.relationship_stage_id = customer.relationship_stage_id
+
+    @api.depends(
+        "state",
+        "user_input_line_ids.value_scale",
+        "user_input_line_ids.value_numerical_box",
+        "user_input_line_ids.suggested_answer_id",
+        "user_input_line_ids.skipped",
+    )
+    def _compute_relationship_scores(self):
+        for user_input in self:
+            values = dict.fromkeys(SCORE_FIELDS, False)
+            if user_input.state == "done":
+                values.update(user_input._relationship_scores())
+            user_input.update(values)
+
+    # ------------------------------------------------------------------
+    # Answer extraction
+    # ------------------------------------------------------------------
+    @api.model
+    def _relationship_line_value(self, line):
+        """Numeric value of an answer line: the scale or numerical box value,
+        or the score of the chosen answer of a single choice question."""
+        if line.skipped:
+            return None
+        if line.answer_type == "scale":
+            return float(line.value_scale)
+        if line.answer_type == "numerical_box":
+            return line.value_numerical_box
+        if line.answer_type == "suggestion" and line.suggested_answer_id:
+            return line.suggested_answer_id.answer_score
+        return None
+
+    @api.model
+    def _relationship_choice_position(self, line):
+        """Position (1-based, by sequence) of the chosen suggested answer."""
+        if line.skipped or not line.suggested_answer_id:
+            return 0
+        answers = line.question_id.suggested_answer_ids.sorted(
+            lambda a: (a.sequence, a.id)
+        )
+        return list(answers).index(line.suggested_answer_id) + 1
+
+    def _relationship_values_by_role(self):
+        self.ensure_one()
+        by_role = {}
+        for line in self.user_input_line_ids:
+            role = line.question_id.relationship_role
+            if not role or role not in ROLE_SCALES:
+                continue
+            value = self._relationship_line_value(line)
+            low, high = ROLE_SCALES[role]
+            if value is None or not low <= value <= high:
+                continue
+            by_role.setdefault(role, []).append(value)
+        return by_role
+
+    def _relationship_scores(self):
+        self.ensure_one()
+        by_role = self._relationship_values_by_role()
+        values = {}
+        if by_role.get("csat"):
+            csat = mean(by_role["csat"])
+            values["csat_score"] = csat
+            values["csat_satisfied"] = 100.0 if csat >= 4 else 0.0
+        if by_role.get("nps"):
+            # one NPS question per survey; the last one answered wins
+            score = by_role["nps"][-1]
+            category = nps_category(score)
+            values.update(
+                nps_score=score, nps_category=category, nps_points=NPS_POINTS[category]
+            )
+        if by_role.get("ces"):
+            values["ces_score"] = mean(by_role["ces"])
+        if by_role.get("acsi_satisfaction"):
+            values["acsi_index"] = acsi_index(by_role["acsi_satisfaction"])
+            values["acsi_answered"] = True
+        if by_role.get("acsi_quality") and by_role.get("acsi_expectation"):
+            values["satisfaction_ratio"] = round(
+                mean(by_role["acsi_quality"]) / mean(by_role["acsi_expectation"]), 3
+            )
+        return values
+
+    def _relationship_kano_answers(self):
+        """{feature: (functional position, dysfunctional position)}"""
+        self.ensure_one()
+        pairs = {}
+        for line in self.user_input_line_ids:
+            question = line.question_id
+            role = question.relationship_role
+            if role not in ("kano_functional", "kano_dysfunctional"):
+                continue
+            feature = (question.kano_feature or "").strip()
+            position = self._relationship_choice_position(line)
+            if not feature or not position:
+                continue
+            pair = pairs.setdefault(feature, [0, 0])
+            pair[0 if role == "kano_functional" else 1] = position
+        return {feature: tuple(pair) for feature, pair in pairs.items() if all(pair)}
+
+    def _relationship_update_kano_results(self):
+        Result = self.env["crm.relationship.kano.result"].sudo()
+        Result.search([("user_input_id", "in", self.ids)]).unlink()
+        vals_list = []
+        for user_input in self.filtered(lambda ui: ui.state == "done"):
+            for feature, (
+                functional,
+                dysfunctional,
+            ) in user_input._relationship_kano_answers().items():
+                vals_list.append(
+                    {
+                        "user_input_id": user_input.id,
+                        "feature": feature,
+                        "functional_answer": functional,
+                        "dysfunctional_answer": dysfunctional,
+                        "category": kano_category(functional, dysfunctional),
+                    }
+                )
+        return Result.create(vals_list)
+
+    # ------------------------------------------------------------------
+    # Completion
+    # ------------------------------------------------------------------
+    def _mark_done(self):
+        res = super()._mark_done()
+        self._relationship_on_done()
+        return res
+
+    def _relationship_on_done(self):
+        answers = self.sudo().filtered(
+            lambda ui: ui.relationship_kind and not ui.test_entry
+        )
+        if not answers:
+            return
+        answers._relationship_update_kano_results()
+        answers.relationship_partner_id._survey_recompute_rollup()
+        answers._relationship_create_followups()
+
+    # ------------------------------------------------------------------
+    # Closing the loop
+    # ------------------------------------------------------------------
+    def _relationship_needs_followup(self):
+        self.ensure_one()
+        return self.state == "done" and (
+            self.nps_category == "detractor"
+            or (self.csat_score and self.csat_score <= 2)
+        )
+
+    def _relationship_create_followups(self):
+        """A detractor NPS or a CSAT of 2 or less creates a follow-up for the
+        relationship owner (an activity or a complaint, per company), once."""
+        for user_input in self.sudo():
+            if user_input.followup_done or not user_input.relationship_partner_id:
+                continue
+            if not user_input._relationship_needs_followup():
+                continue
+            company = user_input._relationship_company()
+            mode = company.survey_followup_mode
+            if mode == "none":
+                continue
+            vals = {"followup_done": True}
+            if mode == "complaint":
+                vals["followup_complaint_id"] = (
+                    user_input._relationship_followup_complaint(company).id
+                )
+            else:
+                vals["followup_activity_id"] = (
+                    user_input._relationship_followup_activity().id
+                )
+            user_input.write(vals)
+
+    def _relationship_company(self):
+        self.ensure_one()
+        return (
+            self.sale_order_id.company_id
+            or self.complaint_id.company_id
+            or self.relationship_partner_id.company_id
+            or self.env.company
+        )
+
+    def _relationship_followup_summary(self):
+        self.ensure_one()
+        parts = []
+        if self.nps_category:
+            parts.append(_("NPS %(score)s", score=int(self.nps_score)))
+        if self.csat_score:
+            parts.append(_("CSAT %(score)s", score=round(self.csat_score, 1)))
+        return _(
+            "Unhappy customer on %(survey)s (%(scores)s)",
+            survey=self.survey_id.title,
+            scores=", ".join(parts),
+        )
+
+    def _relationship_followup_note(self):
+        self.ensure_one()
+        comments = [
+            line.value_text_box or line.value_char_box
+            for line in self.user_input_line_ids
+            if not line.skipped and (line.value_text_box or line.value_char_box)
+        ]
+        note = html_escape(self._relationship_followup_summary())
+        if comments:
+            note += "<br/>" + "<br/>".join(html_escape(c) for c in comments)
+        return note
+
+    def _relationship_followup_activity(self):
+        self.ensure_one()
+        customer = self.relationship_partner_id
+        owner = self.relationship_owner_id or customer.relationship_owner_id
+        return customer.activity_schedule(
+            "mail.mail_activity_data_todo",
+            summary=self._relationship_followup_summary(),
+            note=self._relationship_followup_note(),
+            user_id=(owner or self.env.user).id,
+        )
+
+    def _relationship_followup_complaint(self, company):
+        self.ensure_one()
+        customer = self.relationship_partner_id
+        owner = self.relationship_owner_id or customer.relationship_owner_id
+        return (
+            self.env["crm.relationship.complaint"]
+            .sudo()
+            .create(
+                {
+                    "subject": self._relationship_followup_summary(),
+                    "partner_id": customer.id,
+                    "contact_id": self.partner_id.id
+                    if self.partner_id != customer
+                    else False,
+                    "sale_order_id": self.sale_order_id.id,
+                    "channel": "portal",
+                    "user_id": owner.id,
+                    "company_id": company.id,
+                    "description": self._relationship_followup_note(),
+                }
+            )
+        )
+
+    def action_view_followup(self):
+        self.ensure_one()
+        if self.followup_complaint_id:
+            return {
+                "type": "ir.actions.act_window",
+                "res_model": "crm.relationship.complaint",
+                "res_id": self.followup_complaint_id.id,
+                "view_mode": "form",
+                "views": [(False, "form")],
+            }
+        return self.relationship_partner_id.get_formview_action()
