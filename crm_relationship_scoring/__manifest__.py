@@ -19,7 +19,13 @@ valuable customers slipping away.
     "external_dependencies": {"python": ["numpy", "scipy"]},
     "data": [
         "security/ir.model.access.csv",
+        "security/crm_relationship_scoring_security.xml",
+        "data/ir_cron_data.xml",
         "views/sale_report_views.xml",
+        "views/res_partner_views.xml",
+        "views/crm_relationship_score_model_views.xml",
+        "views/crm_relationship_score_snapshot_views.xml",
+        "views/res_config_settings_views.xml",
         "views/crm_relationship_scoring_menus.xml",
     ],
     "assets": {

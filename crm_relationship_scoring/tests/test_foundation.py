@@ -72,6 +72,9 @@ class TestScoringFoundation(ScoringCase):
 class TestScoringTour(HttpCase, ScoringCase):
     def test_revenue_menu_tour(self):
         self._confirmed_order(self.customer, 1)
+        run = self.env["crm.relationship.score.model"]._compute_scores(self.env.company)
+        self.assertEqual(run.state, "done")
+        self.assertTrue(self.customer.score_date)
         self.start_tour(
             "/odoo", "crm_relationship_scoring_menu_tour", login="scoring_salesman"
         )

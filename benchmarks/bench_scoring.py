@@ -1,0 +1,225 @@
+"""Benchmark: nightly customer scoring on 100,000 customers.
+
+Run with ``make bench`` (``python3 setup/dev.py bench benchmarks/bench_scoring.py``).
+It runs inside ``odoo-bin shell`` on the test database:
+
+1. creates a company of its own and inserts ``BENCH_PARTNERS`` customers
+   (default 100,000) and about 10 confirmed orders each with SQL, drawn from
+   a repeat-purchase process: every customer buys at a Poisson rate of their
+   own (Gamma distributed across customers) and drops out after each purchase
+   with a probability of their own (Beta distributed), order values are Gamma
+   distributed around a customer mean;
+2. runs the full rescoring of that company (extraction, engine, batched
+   write-back with snapshots, stage rules, tiers, activities);
+3. times a naive per-partner ORM computation (orders read and scores written
+   one partner at a time) on a 5,000-partner sample for comparison;
+4. prints ONE JSON line with the figures and rolls everything back.
+"""
+
+import json
+import os
+import resource
+import time
+from datetime import timedelta
+
+import numpy as np
+
+from odoo import fields
+from odoo.tools import SQL
+
+N_PARTNERS = int(os.environ.get("BENCH_PARTNERS", "100000"))
+NAIVE_SAMPLE = min(5000, N_PARTNERS)
+BATCH = int(os.environ.get("BENCH_BATCH", "2000"))
+WINDOW = 1095
+SEED = 20261122
+
+
+def _simulate(rng, n):
+    """Order days (days ago) and amounts of ``n`` customers, BG/NBD style."""
+    birth = rng.uniform(30, WINDOW, n)  # first purchase, days ago
+    rate = rng.gamma(1.5, 1 / 1.5 / 35.0, n)  # purchases per day, mean 1/35
+    dropout = rng.beta(0.5, 8.0, n)  # after each purchase, mean ~6 %
+    spend = rng.gamma(3.0, 60.0, n)  # customer mean order value, mean 180
+    max_orders = 80
+    gaps = rng.exponential(1.0, (n, max_orders - 1)) / rate[:, None]
+    times = np.concatenate([np.zeros((n, 1)), np.cumsum(gaps, axis=1)], axis=1)
+    # purchases happen while alive: the first dropout ends the sequence
+    drops = rng.random((n, max_orders)) < dropout[:, None]
+    drops[:, 0] = False
+    alive = np.cumsum(drops, axis=1) == 0
+    seen = times <= birth[:, None]
+    keep = alive & seen
+    who, k = np.nonzero(keep)
+    days_ago = np.floor(birth[who] - times[who, k]).astype(np.int64)
+    amounts = np.round(rng.gamma(4.0, spend[who] / 4.0), 2) + 1.0
+    return who, days_ago, amounts
+
+
+def _insert_fixture(env):
+    cr = env.cr
+    company = env["res.company"].create({"name": "Bench Scoring Co"})
+    env.user.company_ids |= company
+    now = fields.Datetime.now()
+    cr.execute(
+        SQL(
+            """
+            INSERT INTO res_partner (name, complete_name, active, is_company, type,
+                                     company_id, autopost_bills, create_date,
+                                     write_date, create_uid, write_uid)
+            SELECT 'Bench customer ' || g, 'Bench customer ' || g, TRUE, TRUE,
+                   'contact', %(company)s, 'ask', %(now)s, %(now)s, %(uid)s,
+                   %(uid)s
+              FROM generate_series(1, %(n)s) AS g
+            RETURNING id
+            """,
+            company=company.id,
+            now=now,
+            uid=env.uid,
+            n=N_PARTNERS,
+        )
+    )
+    ids = sorted(pid for (pid,) in cr.fetchall())
+    cr.execute(
+        SQL(
+            "UPDATE res_partner SET commercial_partner_id = id WHERE id = ANY(%s)",
+            ids,
+        )
+    )
+    today = fields.Date.context_today(env.user)
+    rng = np.random.default_rng(SEED)
+    parts = []
+    for start in range(0, len(ids), 20_000):  # keeps the fixture's memory low
+        who, days_ago, amounts = _simulate(rng, len(ids[start : start + 20_000]))
+        parts.append((who + start, days_ago, amounts))
+    who, days_ago, amounts = (np.concatenate(p) for p in zip(*parts, strict=True))
+    partner_ids = np.asarray(ids)[who]
+    chunk = 200_000
+    for start in range(0, len(who), chunk):
+        part = slice(start, start + chunk)
+        cr.execute(
+            SQL(
+                """
+                INSERT INTO sale_order (name, partner_id, partner_invoice_id,
+                                        partner_shipping_id, company_id, state,
+                                        date_order, amount_untaxed, amount_tax,
+                                        amount_total, currency_rate, currency_id,
+                                        create_date, write_date, create_uid,
+                                        write_uid)
+                SELECT 'BENCH/' || v.n, v.partner, v.partner, v.partner,
+                       %(company)s, 'sale',
+                       %(now)s - v.days * INTERVAL '1 day', v.amount, 0, v.amount,
+                       1.0, %(currency)s, %(now)s, %(now)s, %(uid)s, %(uid)s
+                  FROM unnest(%(n)s::int[], %(partner)s::int[], %(days)s::int[],
+                              %(amount)s::numeric[]) AS v(n, partner, days, amount)
+                """,
+                company=company.id,
+                currency=company.currency_id.id,
+                now=now,
+                uid=env.uid,
+                n=list(range(start, start + len(who[part]))),
+                partner=partner_ids[part].tolist(),
+                days=days_ago[part].tolist(),
+                amount=amounts[part].tolist(),
+            )
+        )
+    cr.execute("ANALYZE res_partner")
+    cr.execute("ANALYZE sale_order")
+    env.invalidate_all()
+    return company, ids, len(who), today
+
+
+def _naive(env, company, ids, today):
+    """Per-partner ORM: read the orders, compute the inputs, write the scores."""
+    Partner = env["res.partner"].with_company(company)
+    SaleOrder = env["sale.order"]
+    start = time.perf_counter()
+    since = fields.Datetime.to_datetime(today - timedelta(days=WINDOW))
+    for partner in Partner.browse(ids):
+        orders = SaleOrder.search(
+            [
+                ("partner_id", "child_of", partner.id),
+                ("state", "=", "sale"),
+                ("date_order", ">=", since),
+                ("company_id", "=", company.id),
+            ]
+        )
+        days = {}
+        for order in orders:
+            day = order.date_order.date()
+            days[day] = days.get(day, 0.0) + order.amount_untaxed / (
+                order.currency_rate or 1.0
+            )
+        if not days:
+            continue
+        first, last = min(days), max(days)
+        partner.write(
+            {
+                "rfm_recency_days": (today - last).days,
+                "rfm_frequency": len(days),
+                "rfm_monetary": sum(days.values()),
+                "purchase_gap_days": (last - first).days / max(len(days) - 1, 1),
+                "score_date": today,
+            }
+        )
+        partner.env.flush_all()
+    return time.perf_counter() - start
+
+
+def _timed_run(env, company, today):
+    Run = env["crm.relationship.score.model"]
+    env.flush_all()
+    queries = env.cr.sql_log_count
+    start = time.perf_counter()
+    run = Run._compute_scores(company, force=True, batch_size=BATCH, today=today)
+    env.flush_all()
+    total = time.perf_counter() - start
+    return run, {
+        "seconds": {
+            "extract": round(run.time_extract, 2),
+            "engine": round(run.time_engine, 2),
+            "write_back": round(run.time_write, 2),
+            "tiers_stages": round(run.time_rules, 2),
+            "total": round(total, 2),
+        },
+        "queries": env.cr.sql_log_count - queries,
+    }
+
+
+def run(env):
+    started = time.perf_counter()
+    company, ids, n_orders, today = _insert_fixture(env)
+    fixture_seconds = time.perf_counter() - started
+    rss_fixture_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # first run: every customer is also placed in a stage and a tier
+    run, first = _timed_run(env, company, today)
+    peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # the next run of the day (forced): the steady state of a nightly run
+    _run, rerun = _timed_run(env, company, today)
+    sample = ids[:: max(len(ids) // NAIVE_SAMPLE, 1)][:NAIVE_SAMPLE]
+    naive = _naive(env, company, sample, today)
+    figures = {
+        "benchmark": "crm_relationship_scoring",
+        "partners": len(ids),
+        "orders": n_orders,
+        "customers_scored": run.customers,
+        "repeaters": run.repeaters,
+        "method": run.method,
+        "fallback_reason": run.reason or "",
+        "batch_size": BATCH,
+        **first,
+        "rerun": rerun,
+        "peak_rss_mb": round(peak_rss_mb, 1),
+        "peak_rss_mb_after_fixture": round(rss_fixture_mb, 1),
+        "fixture_seconds": round(fixture_seconds, 2),
+        "naive_orm": {
+            "partners": len(sample),
+            "seconds": round(naive, 2),
+            "per_partner_ms": round(1000 * naive / len(sample), 3),
+            "extrapolated_seconds": round(naive * len(ids) / len(sample), 1),
+        },
+    }
+    env.cr.rollback()
+    print(json.dumps(figures))
+
+
+run(env)  # noqa: F821 - `env` is provided by odoo-bin shell

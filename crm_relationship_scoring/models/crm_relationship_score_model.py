@@ -1,0 +1,998 @@
+import ast
+import logging
+import time
+from contextlib import contextmanager
+from datetime import timedelta
+
+import numpy as np
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError
+from odoo.tools import SQL
+
+from odoo.addons.base.models.res_lang import intersperse
+from odoo.addons.crm_relationship.models.crm_relationship_complaint_stage import (
+    OPEN_STATES,
+)
+
+from ..engine import churn, clv, rfm
+from .res_partner import CLV_METHODS, SCORE_FIELDS
+
+_logger = logging.getLogger(__name__)
+
+#: key of the PostgreSQL advisory lock that keeps scoring runs one at a time
+SCORE_LOCK_KEY = 0x43524D5F53434F52  # "CRM_SCOR"
+DAYS_PER_MONTH = 365.25 / 12
+#: summary of the at-risk activities (also searched untranslated)
+AT_RISK_SUMMARY = "Valuable customer at risk"
+
+
+class CrmRelationshipScoreModel(models.Model):
+    """One scoring run of one company: the fitted model and its figures.
+
+    The scheduled action (:meth:`_cron_compute_scores`) creates one run per
+    company and day; a run interrupted by a crash is resumed by the next call
+    of the same day (partners already written by the run are skipped).
+    """
+
+    _name = "crm.relationship.score.model"
+    _description = "Customer Scoring Run"
+    _order = "date desc, id desc"
+    _check_company_auto = True
+
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, ondelete="cascade", readonly=True
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    date = fields.Date(required=True, readonly=True)
+    state = fields.Selection(
+        [("running", "Running"), ("done", "Done")],
+        required=True,
+        default="running",
+        readonly=True,
+    )
+    method = fields.Selection(CLV_METHODS, readonly=True)
+    reason = fields.Text(
+        string="Reason for the Heuristic",
+        readonly=True,
+        help="Why the probabilistic models were not used.",
+    )
+    # BG/NBD (time unit: days) and Gamma-Gamma (currency) parameters
+    param_r = fields.Float(string="r", digits=(16, 6), readonly=True)
+    param_alpha = fields.Float(string="alpha (days)", digits=(16, 6), readonly=True)
+    param_a = fields.Float(string="a", digits=(16, 6), readonly=True)
+    param_b = fields.Float(string="b", digits=(16, 6), readonly=True)
+    param_p = fields.Float(string="p", digits=(16, 6), readonly=True)
+    param_q = fields.Float(string="q", digits=(16, 6), readonly=True)
+    param_v = fields.Float(string="v", digits=(16, 6), readonly=True)
+    log_likelihood = fields.Float(
+        string="BG/NBD Log-Likelihood", digits=(16, 3), readonly=True
+    )
+    gamma_gamma_log_likelihood = fields.Float(
+        string="Gamma-Gamma Log-Likelihood", digits=(16, 3), readonly=True
+    )
+    customers = fields.Integer(readonly=True)
+    repeaters = fields.Integer(
+        string="Repeat Customers",
+        readonly=True,
+        help="Customers with at least two purchase days in the window.",
+    )
+    total_clv = fields.Monetary(
+        string="Total Lifetime Value", currency_field="currency_id", readonly=True
+    )
+    date_start = fields.Datetime(string="Started", readonly=True)
+    date_end = fields.Datetime(string="Finished", readonly=True)
+    run_time = fields.Float(string="Run Time (s)", digits=(16, 2), readonly=True)
+    time_extract = fields.Float(string="Extraction (s)", digits=(16, 2), readonly=True)
+    time_engine = fields.Float(string="Engine (s)", digits=(16, 2), readonly=True)
+    time_write = fields.Float(string="Write-back (s)", digits=(16, 2), readonly=True)
+    time_rules = fields.Float(
+        string="Tiers, Stages and Activities (s)", digits=(16, 2), readonly=True
+    )
+    activity_count = fields.Integer(
+        string="Activities Created",
+        readonly=True,
+        help="At-risk activities created for the owners of valuable customers.",
+    )
+    snapshot_ids = fields.One2many(
+        "crm.relationship.score.snapshot", "model_id", string="Snapshots"
+    )
+    snapshot_count = fields.Integer(compute="_compute_snapshot_count")
+
+    _sql_constraints = [
+        (
+            "company_date_uniq",
+            "UNIQUE(company_id, date)",
+            "A company has one scoring run per day.",
+        ),
+    ]
+
+    @api.depends("company_id", "date")
+    def _compute_display_name(self):
+        for run in self:
+            run.display_name = f"{run.company_id.name} {run.date or ''}".strip()
+
+    def _compute_snapshot_count(self):
+        counts = dict(
+            self.env["crm.relationship.score.snapshot"]._read_group(
+                [("model_id", "in", self.ids)], ["model_id"], ["__count"]
+            )
+        )
+        for run in self:
+            run.snapshot_count = counts.get(run, 0)
+
+    # ------------------------------------------------------------------
+    # Entry points
+    # ------------------------------------------------------------------
+    @api.model
+    def _cron_compute_scores(self, batch_size=2000):
+        """Scheduled action: score the customers of every company."""
+        companies = self.env["res.company"].search([])
+        return self._compute_scores(companies, batch_size=batch_size)
+
+    @api.model
+    def action_recompute(self, company=None):
+        """ "Recompute now": score the customers of ``company`` again today."""
+        if not self.env.user.has_group(
+            "crm_relationship.crm_relationship_group_manager"
+        ):
+            raise AccessError(
+                self.env._("Only relationship administrators can recompute scores.")
+            )
+        company = company or self.env.company
+        runs = self.sudo()._compute_scores(company, force=True)
+        if runs is None:
+            message = self.env._(
+                "A scoring run is already in progress: try again when it is done."
+            )
+            kind = "warning"
+        else:
+            message = self.env._(
+                "%(customers)s customers scored (%(method)s).",
+                customers=runs.customers,
+                method=dict(
+                    runs._fields["method"]._description_selection(self.env)
+                ).get(runs.method, "-"),
+            )
+            kind = "success"
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("Relationship scores"),
+                "message": message,
+                "type": kind,
+                "sticky": False,
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
+    @api.model
+    def _compute_scores(self, companies, force=False, batch_size=2000, today=None):
+        """Score the customers of ``companies``; return the runs.
+
+        Returns ``None`` without doing anything when another run holds the
+        lock. Without ``force`` a company already scored today is skipped; an
+        unfinished run of today is resumed.
+        """
+        today = today or fields.Date.context_today(self)
+        with self._score_lock() as locked:
+            if not locked:
+                _logger.info(
+                    "Relationship scores: another scoring run is in progress, "
+                    "this one returns without work"
+                )
+                return None
+            runs = self.browse()
+            progress = {"done": 0}
+            for company in companies:
+                runs |= self._score_company(company, today, force, batch_size, progress)
+            self.env["ir.cron"]._notify_progress(done=progress["done"], remaining=0)
+            return runs
+
+    @contextmanager
+    def _score_lock(self):
+        """Hold the scoring advisory lock for the whole run, or yield False.
+
+        Inside a scheduled-action worker, which commits between batches, the
+        transaction-level lock is taken on a cursor of its own kept open (and
+        rolled back, which releases it) until the run ends; otherwise on the
+        current transaction.
+        """
+        query = SQL("SELECT pg_try_advisory_xact_lock(%s)", SCORE_LOCK_KEY)
+        if not self.env["res.partner"]._relationship_auto_commit():
+            self.env.cr.execute(query)
+            yield self.env.cr.fetchone()[0]
+            return
+        lock_cr = self.env.registry.cursor()  # pragma: no cover - cron worker
+        try:
+            lock_cr.execute(query)
+            yield lock_cr.fetchone()[0]
+        finally:
+            lock_cr.rollback()
+            lock_cr.close()
+
+    def _score_commit(self):
+        if self.env["res.partner"]._relationship_auto_commit():  # pragma: no cover
+            self.env.cr.commit()  # pylint: disable=invalid-commit
+
+    # ------------------------------------------------------------------
+    # One company
+    # ------------------------------------------------------------------
+    def _score_prepare_run(self, company, today, force):
+        """Today's run of ``company`` and whether it must be (re)done."""
+        run = self.search(
+            [("company_id", "=", company.id), ("date", "=", today)], limit=1
+        )
+        if run.state == "done" and not force:
+            return run, False
+        if not run:
+            run = self.create(
+                {
+                    "company_id": company.id,
+                    "date": today,
+                    "date_start": fields.Datetime.now(),
+                }
+            )
+        elif run.state == "done":
+            self.env.cr.execute(
+                SQL(
+                    "DELETE FROM crm_relationship_score_snapshot WHERE model_id = %s",
+                    run.id,
+                )
+            )
+            self.env["crm.relationship.score.snapshot"].invalidate_model()
+            run.invalidate_recordset(["snapshot_ids", "snapshot_count"])
+            run.write({"state": "running", "date_start": fields.Datetime.now()})
+        return run, True
+
+    def _score_company(self, company, today, force, batch_size, progress):
+        run, todo = self._score_prepare_run(company, today, force)
+        if not todo:
+            _logger.info(
+                "Relationship scores: %s already scored on %s", company.name, today
+            )
+            return run
+        self._score_commit()
+        timing = {"extract": 0.0, "engine": 0.0, "write": 0.0, "rules": 0.0}
+        start = time.perf_counter()
+        data = self._score_extract(company, today)
+        timing["extract"] = time.perf_counter() - start
+        start = time.perf_counter()
+        result = self._score_evaluate(company, data, today) if data["n"] else None
+        timing["engine"] = time.perf_counter() - start
+        run.write(self._score_run_values(data, result))
+        done = self._score_done_ids(run)
+        todo = [i for i, pid in enumerate(data["ids"]) if pid not in done]
+        previous = self.search(
+            [
+                ("company_id", "=", company.id),
+                ("date", "<", today),
+                ("state", "=", "done"),
+            ],
+            limit=1,
+        )
+        cron = self.env["ir.cron"]
+        # the rules of the base addon read a few fields of many partners: do not
+        # prefetch all the columns of res.partner for them
+        Partner = (
+            self.env["res.partner"]
+            .with_company(company)
+            .with_context(prefetch_fields=False)
+        )
+        for start_index in range(0, len(todo), batch_size):
+            rows = todo[start_index : start_index + batch_size]
+            start = time.perf_counter()
+            self._score_write_batch(run, company, data, result, rows, previous)
+            timing["write"] += time.perf_counter() - start
+            start = time.perf_counter()
+            Partner.browse([data["ids"][i] for i in rows])._relationship_apply_rules(
+                today
+            )
+            self.env.flush_all()
+            timing["rules"] += time.perf_counter() - start
+            progress["done"] += len(rows)
+            cron._notify_progress(
+                done=progress["done"], remaining=len(todo) - start_index - len(rows)
+            )
+            self._score_commit()
+            # keep the memory bounded: the cache only grows over the batches
+            self.env.invalidate_all()
+        start = time.perf_counter()
+        self._score_clear_stale(run, company)
+        Partner._relationship_assign_tiers()
+        self._score_snapshot_tiers(run)
+        activities = self._score_at_risk_activities(company, data, result, today)
+        self.env.flush_all()
+        timing["rules"] += time.perf_counter() - start
+        run.write(
+            {
+                "state": "done",
+                "date_end": fields.Datetime.now(),
+                "activity_count": len(activities),
+                "time_extract": timing["extract"],
+                "time_engine": timing["engine"],
+                "time_write": timing["write"],
+                "time_rules": timing["rules"],
+                "run_time": sum(timing.values()),
+            }
+        )
+        self._score_retention(company)
+        self._score_commit()
+        return run
+
+    # ------------------------------------------------------------------
+    # Extraction
+    # ------------------------------------------------------------------
+    def _score_extract_query(self, company, today):
+        """One aggregate over the company's confirmed orders and refunds.
+
+        Orders are converted to company currency (``amount_untaxed /
+        currency_rate``), grouped per commercial partner and order day. A
+        partner without company is scored by the company of its last order
+        of the window. Returns per partner: purchase days, age (today - first
+        day), span (last - first day), idle days (today - last day), gross
+        total, value of the first day, posted refunds (negative), confirmed
+        orders of the last 365 days.
+        """
+        since = today - timedelta(days=company.relationship_score_lookback_days)
+        return SQL(
+            """
+            WITH orders AS (
+                SELECT cp.id AS partner_id,
+                       so.company_id,
+                       so.date_order,
+                       so.amount_untaxed
+                           / COALESCE(NULLIF(so.currency_rate, 0), 1.0) AS amount,
+                       FIRST_VALUE(COALESCE(cp.company_id, so.company_id)) OVER (
+                           PARTITION BY cp.id
+                           ORDER BY so.date_order DESC, so.company_id
+                       ) AS home_company_id
+                  FROM sale_order so
+                  JOIN res_partner p ON p.id = so.partner_id
+                  JOIN res_partner cp ON cp.id = p.commercial_partner_id
+                 WHERE so.state = 'sale'
+                   AND so.date_order >= %(since)s
+                   AND so.date_order < %(until)s
+                   AND (cp.company_id = %(company)s OR cp.company_id IS NULL)
+            ), days AS (
+                SELECT partner_id, date_order::date AS day,
+                       SUM(amount) AS amount, COUNT(*) AS orders
+                  FROM orders
+                 WHERE home_company_id = %(company)s AND company_id = %(company)s
+                 GROUP BY partner_id, date_order::date
+            ), agg AS (
+                SELECT partner_id,
+                       COUNT(*) AS n_days,
+                       MIN(day) AS first_day,
+                       MAX(day) AS last_day,
+                       SUM(amount) AS total,
+                       (ARRAY_AGG(amount ORDER BY day))[1] AS first_amount,
+                       COALESCE(SUM(orders) FILTER (WHERE day > %(year_ago)s), 0)
+                           AS orders_12m
+                  FROM days
+                 GROUP BY partner_id
+            ), refunds AS (
+                SELECT am.commercial_partner_id AS partner_id,
+                       SUM(am.amount_untaxed_signed) AS refunded
+                  FROM account_move am
+                 WHERE am.move_type = 'out_refund'
+                   AND am.state = 'posted'
+                   AND am.company_id = %(company)s
+                   AND am.invoice_date >= %(since_day)s
+                   AND am.invoice_date <= %(today)s
+                 GROUP BY am.commercial_partner_id
+            )
+            SELECT agg.partner_id,
+                   agg.n_days,
+                   %(today)s::date - agg.first_day,
+                   agg.last_day - agg.first_day,
+                   %(today)s::date - agg.last_day,
+                   agg.total,
+                   agg.first_amount,
+                   COALESCE(refunds.refunded, 0),
+                   agg.orders_12m
+              FROM agg
+              LEFT JOIN refunds ON refunds.partner_id = agg.partner_id
+             ORDER BY agg.partner_id
+            """,
+            company=company.id,
+            since=fields.Datetime.to_datetime(since),
+            until=fields.Datetime.to_datetime(today + timedelta(days=1)),
+            since_day=since,
+            today=today,
+            year_ago=today - timedelta(days=365),
+        )
+
+    def _score_extract(self, company, today):
+        """Per-customer inputs of the engine, as numpy arrays (see the query).
+
+        ``frequency`` = purchase days - 1, ``recency`` = days between the first
+        and the last purchase day, ``T`` = days since the first purchase day,
+        ``monetary`` = average net value of the repeat purchase days (of the
+        only day for one-time buyers), ``recency_days`` = days since the last
+        purchase day, ``net`` = net revenue of the window. Refunds are spread
+        over the purchase days in proportion to their value.
+        """
+        self.env["sale.order"].flush_model(
+            [
+                "state",
+                "date_order",
+                "amount_untaxed",
+                "currency_rate",
+                "partner_id",
+                "company_id",
+            ]
+        )
+        self.env["account.move"].flush_model(
+            [
+                "move_type",
+                "state",
+                "company_id",
+                "invoice_date",
+                "commercial_partner_id",
+                "amount_untaxed_signed",
+            ]
+        )
+        self.env["res.partner"].flush_model(["commercial_partner_id", "company_id"])
+        self.env.cr.execute(self._score_extract_query(company, today))
+        rows = self.env.cr.fetchall()
+        cols = list(zip(*rows, strict=True)) if rows else [()] * 9
+        ids = [int(i) for i in cols[0]]
+        days, age, span, idle = (np.asarray(c, dtype=np.float64) for c in cols[1:5])
+        total, first, refunded, orders_12m = (
+            np.asarray([float(v) for v in c], dtype=np.float64) for c in cols[5:9]
+        )
+        net = np.maximum(total + refunded, 0.0)
+        factor = np.divide(net, total, out=np.zeros_like(net), where=total > 0)
+        frequency = np.maximum(days - 1, 0.0)
+        repeat_value = np.divide(
+            total - first, frequency, out=first.copy(), where=frequency > 0
+        )
+        return {
+            "n": len(ids),
+            "ids": ids,
+            "frequency": frequency,
+            "recency": span,
+            "T": age,
+            "monetary": np.maximum(factor * repeat_value, 0.0),
+            "recency_days": idle,
+            "purchase_days": days,
+            "net": net,
+            "gap": np.divide(
+                span, frequency, out=np.zeros_like(span), where=frequency > 0
+            ),
+            "orders_12m": orders_12m,
+        }
+
+    def _score_complaints(self, company, ids, today):
+        """Open complaints and complaints of the last 12 months per customer."""
+        self.env["crm.relationship.complaint"].flush_model(
+            ["partner_id", "state", "date_received", "company_id"]
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT partner_id,
+                       COUNT(*) FILTER (WHERE state = ANY(%(open)s)),
+                       COUNT(*) FILTER (WHERE date_received >= %(since)s)
+                  FROM crm_relationship_complaint
+                 WHERE company_id = %(company)s AND partner_id = ANY(%(ids)s)
+                 GROUP BY partner_id
+                """,
+                open=list(OPEN_STATES),
+                since=fields.Datetime.to_datetime(today - timedelta(days=365)),
+                company=company.id,
+                ids=ids,
+            )
+        )
+        stats = {
+            pid: (n_open, n_recent) for pid, n_open, n_recent in self.env.cr.fetchall()
+        }
+        open_count = np.array([stats.get(pid, (0, 0))[0] for pid in ids], float)
+        recent = np.array([stats.get(pid, (0, 0))[1] for pid in ids], float)
+        return open_count, recent
+
+    # ------------------------------------------------------------------
+    # Engine
+    # ------------------------------------------------------------------
+    @api.model
+    def _score_engine_settings(self, company):
+        """Keyword arguments of :func:`clv.score_customers` (times in days)."""
+        annual = company.relationship_score_discount_rate / 100.0
+        return {
+            "horizon": company.relationship_score_horizon_months * DAYS_PER_MONTH,
+            "discount_rate": (1.0 + annual) ** (1.0 / 12.0) - 1.0,
+            "time_step": DAYS_PER_MONTH,
+            "min_customers": company.relationship_score_min_customers,
+        }
+
+    def _score_evaluate(self, company, data, today):
+        """Run the engine on the extracted arrays: every per-customer score."""
+        scores = clv.score_customers(
+            data["frequency"],
+            data["recency"],
+            data["T"],
+            data["monetary"],
+            **self._score_engine_settings(company),
+        )
+        bins = company.relationship_score_bins
+        r, f, m = rfm.rfm_scores(
+            data["recency_days"], data["purchase_days"], data["net"], bins=bins
+        )
+        segments = rfm.rfm_segments(*(self._score_on_five(s, bins) for s in (r, f, m)))
+        value = scores.clv * company.relationship_score_margin / 100.0
+        risk = churn.churn_risk(scores.p_alive)
+        level = churn.risk_level(
+            risk,
+            (
+                company.relationship_score_risk_medium / 100.0,
+                company.relationship_score_risk_high / 100.0,
+            ),
+        )
+        open_count, recent = self._score_complaints(company, data["ids"], today)
+        return {
+            "scores": scores,
+            "r": r,
+            "f": f,
+            "m": m,
+            "segment": segments,
+            "clv": value,
+            "p_alive": scores.p_alive,
+            "risk": risk,
+            "level": level,
+            "health": self._score_health(
+                company, data, (r, f, m), scores.p_alive, open_count, recent
+            ),
+        }
+
+    @api.model
+    def _score_on_five(self, scores, bins):
+        """Scores of ``1..bins`` read on the 1-5 scale of the segments."""
+        if bins == 5:
+            return scores
+        return np.ceil(scores * 5 / bins).astype(np.int64)
+
+    def _score_health(self, company, data, rfm_scores, p_alive, open_count, recent):
+        """Health 0-100: weighted mean of components in [0, 1].
+
+        RFM (mean score rescaled to [0, 1]), P(alive), complaints (``(1 -
+        complaint rate) / (1 + open complaints)``, the rate being complaints
+        of the last 12 months per confirmed order of the same period, at most
+        1) and the extra inputs of ``res.partner._relationship_health_inputs``.
+        """
+        bins = company.relationship_score_bins
+        r, f, m = rfm_scores
+        rate = np.minimum(
+            np.divide(
+                recent,
+                data["orders_12m"],
+                out=np.where(recent > 0, 1.0, 0.0),
+                where=data["orders_12m"] > 0,
+            ),
+            1.0,
+        )
+        components = [
+            (
+                company.relationship_health_weight_rfm,
+                (r + f + m - 3) / (3 * (bins - 1)),
+            ),
+            (company.relationship_health_weight_alive, p_alive),
+            (
+                company.relationship_health_weight_complaints,
+                (1.0 - rate) / (1.0 + open_count),
+            ),
+        ]
+        weights = np.zeros(data["n"])
+        total = np.zeros(data["n"])
+        for weight, values in components:
+            weights += weight
+            total += weight * values
+        Partner = self.env["res.partner"]
+        extra = Partner._relationship_health_inputs(Partner.browse(data["ids"]))
+        for weight, mapping in extra.values():
+            present = np.array([pid in mapping for pid in data["ids"]])
+            values = np.array([mapping.get(pid, 0.0) for pid in data["ids"]], float)
+            weights += np.where(present, weight, 0.0)
+            total += np.where(present, weight * np.clip(values, 0.0, 1.0), 0.0)
+        health = np.divide(total, weights, out=np.zeros_like(total), where=weights > 0)
+        return np.round(100.0 * np.clip(health, 0.0, 1.0), 1)
+
+    def _score_run_values(self, data, result):
+        values = {
+            "customers": data["n"],
+            "repeaters": int(np.count_nonzero(data["frequency"] > 0)),
+            "method": False,
+            "reason": False,
+            "total_clv": float(result["clv"].sum()) if result else 0.0,
+        }
+        for name in ("r", "alpha", "a", "b", "p", "q", "v"):
+            values[f"param_{name}"] = 0.0
+        values["log_likelihood"] = values["gamma_gamma_log_likelihood"] = 0.0
+        if not result:
+            return values
+        scores = result["scores"]
+        values["method"] = scores.method
+        values["reason"] = scores.reason or False
+        if scores.bgnbd:
+            for name in ("r", "alpha", "a", "b"):
+                values[f"param_{name}"] = getattr(scores.bgnbd, name)
+            values["log_likelihood"] = scores.bgnbd.log_likelihood
+        if scores.gamma_gamma:
+            for name in ("p", "q", "v"):
+                values[f"param_{name}"] = getattr(scores.gamma_gamma, name)
+            values["gamma_gamma_log_likelihood"] = scores.gamma_gamma.log_likelihood
+        return values
+
+    # ------------------------------------------------------------------
+    # Write-back
+    # ------------------------------------------------------------------
+    def _score_done_ids(self, run):
+        """Partners already written by ``run`` (they have its snapshot)."""
+        self.env.cr.execute(
+            SQL(
+                "SELECT partner_id FROM crm_relationship_score_snapshot "
+                "WHERE model_id = %s",
+                run.id,
+            )
+        )
+        return {pid for (pid,) in self.env.cr.fetchall()}
+
+    def _score_write_batch(self, run, company, data, result, rows, previous):
+        """Write the scores of the customers at positions ``rows``.
+
+        One ``UPDATE ... FROM unnest(...)`` on the partners and one INSERT of
+        their snapshots, then the cache of the partners is invalidated.
+        """
+        ids = [data["ids"][i] for i in rows]
+        Partner = self.env["res.partner"]
+        Partner.flush_model([*SCORE_FIELDS, "value_tier_id"])
+
+        def col(array, kind=float):
+            return [kind(v) for v in array[rows]]
+
+        r, f, m = (col(result[k], int) for k in ("r", "f", "m"))
+        clv_value = col(result["clv"])
+        risk = col(result["risk"])
+        p_alive = col(result["p_alive"])
+        health = col(result["health"])
+        segment = col(result["segment"], str)
+        scores = result["scores"]
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE res_partner p
+                   SET rfm_recency_days = v.recency_days,
+                       rfm_frequency = v.frequency,
+                       rfm_monetary = v.monetary,
+                       rfm_r_score = v.r,
+                       rfm_f_score = v.f,
+                       rfm_m_score = v.m,
+                       rfm_code = v.code,
+                       rfm_segment = v.segment,
+                       purchase_gap_days = v.gap,
+                       clv_value = v.clv,
+                       clv_method = %(method)s,
+                       p_alive = v.p_alive,
+                       expected_purchases = v.purchases,
+                       churn_risk = v.risk,
+                       churn_risk_level = v.level,
+                       value_at_risk = v.at_risk,
+                       health_score = v.health,
+                       score_date = %(date)s,
+                       score_explanation = v.explanation,
+                       score_model_id = %(run)s,
+                       score_currency_id = %(currency)s
+                  FROM unnest(
+                        %(ids)s::int[], %(recency_days)s::int[],
+                        %(frequency)s::int[], %(monetary)s::float8[],
+                        %(r)s::int[], %(f)s::int[], %(m)s::int[],
+                        %(code)s::varchar[], %(segment)s::varchar[],
+                        %(gap)s::float8[], %(clv)s::float8[], %(p_alive)s::float8[],
+                        %(purchases)s::float8[], %(risk)s::float8[],
+                        %(level)s::varchar[], %(at_risk)s::float8[],
+                        %(health)s::float8[], %(explanation)s::text[]
+                       ) AS v(id, recency_days, frequency, monetary, r, f, m, code,
+                              segment, gap, clv, p_alive, purchases, risk, level,
+                              at_risk, health, explanation)
+                 WHERE p.id = v.id
+                """,
+                method=scores.method,
+                date=run.date,
+                run=run.id,
+                currency=company.currency_id.id,
+                ids=ids,
+                recency_days=col(data["recency_days"], int),
+                frequency=col(data["purchase_days"], int),
+                monetary=col(data["net"]),
+                r=r,
+                f=f,
+                m=m,
+                code=[f"{a}{b}{c}" for a, b, c in zip(r, f, m, strict=True)],
+                segment=segment,
+                gap=col(data["gap"]),
+                clv=clv_value,
+                p_alive=p_alive,
+                purchases=col(scores.expected_purchases),
+                risk=risk,
+                level=col(result["level"], str),
+                at_risk=[v * k for v, k in zip(clv_value, risk, strict=True)],
+                health=health,
+                explanation=self._score_explanations(company, data, result, rows),
+            )
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO crm_relationship_score_snapshot
+                       (model_id, partner_id, company_id, date, rfm_segment,
+                        previous_segment, rfm_r_score, rfm_f_score, rfm_m_score,
+                        clv_value, p_alive, churn_risk, health_score, currency_id,
+                        value_tier_id, create_uid, create_date, write_uid,
+                        write_date)
+                SELECT %(run)s, v.id, %(company)s, %(date)s, v.segment,
+                       prev.rfm_segment, v.r, v.f, v.m, v.clv, v.p_alive, v.risk,
+                       v.health, %(currency)s, p.value_tier_id, %(uid)s, %(now)s,
+                       %(uid)s, %(now)s
+                  FROM unnest(%(ids)s::int[], %(segment)s::varchar[],
+                              %(r)s::int[], %(f)s::int[], %(m)s::int[],
+                              %(clv)s::float8[], %(p_alive)s::float8[],
+                              %(risk)s::float8[], %(health)s::float8[])
+                       AS v(id, segment, r, f, m, clv, p_alive, risk, health)
+                  JOIN res_partner p ON p.id = v.id
+                  LEFT JOIN crm_relationship_score_snapshot prev
+                         ON prev.model_id = %(previous)s AND prev.partner_id = v.id
+                """,
+                run=run.id,
+                company=company.id,
+                date=run.date,
+                currency=company.currency_id.id,
+                uid=self.env.uid,
+                now=fields.Datetime.now(),
+                previous=previous.id or None,
+                ids=ids,
+                segment=segment,
+                r=r,
+                f=f,
+                m=m,
+                clv=clv_value,
+                p_alive=p_alive,
+                risk=risk,
+                health=health,
+            )
+        )
+        Partner.browse(ids).invalidate_recordset([*SCORE_FIELDS, "score_snapshot_ids"])
+        run.invalidate_recordset(["snapshot_ids", "snapshot_count"])
+
+    @api.model
+    def _score_amount_format(self, lang_code, currency):
+        """A function formatting whole amounts like ``¥12,340`` in ``lang_code``
+        (the language's grouping is read once, not for every amount)."""
+        data = self.env["res.lang"]._get_data(code=lang_code)
+        if not data:
+            data = self.env["res.lang"]._get_data(code="en_US")
+        grouping = ast.literal_eval(data.grouping) if data else [3, 0]
+        separator = (data.thousands_sep or "") if data else ","
+        symbol = currency.symbol or ""
+        after = currency.position == "after"
+
+        def format_amount(value):
+            number = intersperse(f"{value:.0f}", grouping, separator)[0]
+            if after:
+                return f"{number}\N{NO-BREAK SPACE}{symbol}"
+            return f"{symbol}{number}"
+
+        return format_amount
+
+    def _score_explanations(self, company, data, result, rows):
+        """Plain-language explanation of each score, in the company language."""
+        lang_code = company.partner_id.lang or self.env.lang or "en_US"
+        env = self.with_context(lang=lang_code).env
+        amount = self._score_amount_format(lang_code, company.currency_id)
+        bins = company.relationship_score_bins
+        last_gap = env._(
+            "Last order %(days)s days ago (R %(r)s/%(bins)s, usual gap %(gap)s days)"
+        )
+        last_once = env._("Last order %(days)s days ago (R %(r)s/%(bins)s, one order)")
+        orders_many = env._("%(count)s orders (F %(f)s/%(bins)s)")
+        orders_one = env._("%(count)s order (F %(f)s/%(bins)s)")
+        money = env._("%(amount)s (M %(m)s/%(bins)s)")
+        alive = env._("%(percent)s %% likely still active")
+        out = []
+        for i in rows:
+            days = int(data["purchase_days"][i])
+            recency = {
+                "days": int(data["recency_days"][i]),
+                "r": int(result["r"][i]),
+                "bins": bins,
+                "gap": round(float(data["gap"][i])),
+            }
+            parts = (
+                (last_gap if days > 1 else last_once) % recency,
+                (orders_many if days != 1 else orders_one)
+                % {"count": days, "f": int(result["f"][i]), "bins": bins},
+                money
+                % {
+                    "amount": amount(float(data["net"][i])),
+                    "m": int(result["m"][i]),
+                    "bins": bins,
+                },
+                alive % {"percent": round(100 * float(result["p_alive"][i]))},
+            )
+            out.append(" · ".join(parts))
+        return out
+
+    # ------------------------------------------------------------------
+    # After the batches
+    # ------------------------------------------------------------------
+    def _score_clear_stale(self, run, company):
+        """Clear the scores of customers of ``company`` that ``run`` did not
+        score (no purchase in the window any more, or moved to another
+        company)."""
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE res_partner p
+                   SET %(assignments)s
+                 WHERE p.score_model_id IN (
+                        SELECT id FROM crm_relationship_score_model
+                         WHERE company_id = %(company)s)
+                   AND NOT EXISTS (
+                        SELECT 1 FROM crm_relationship_score_snapshot s
+                         WHERE s.model_id = %(run)s AND s.partner_id = p.id)
+                RETURNING p.id
+                """,
+                assignments=SQL(", ").join(
+                    SQL("%s = NULL", SQL.identifier(name)) for name in SCORE_FIELDS
+                ),
+                company=company.id,
+                run=run.id,
+            )
+        )
+        ids = [pid for (pid,) in self.env.cr.fetchall()]
+        self.env["res.partner"].browse(ids).invalidate_recordset(list(SCORE_FIELDS))
+        return ids
+
+    def _score_snapshot_tiers(self, run):
+        """Record the tiers assigned after the batches (snapshots are inserted
+        with the tier of the time: only the customers whose tier changed are
+        updated)."""
+        self.env["res.partner"].flush_model(["value_tier_id"])
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE crm_relationship_score_snapshot s
+                   SET value_tier_id = p.value_tier_id
+                  FROM res_partner p
+                 WHERE s.model_id = %s AND p.id = s.partner_id
+                   AND s.value_tier_id IS DISTINCT FROM p.value_tier_id
+                """,
+                run.id,
+            )
+        )
+        self.env["crm.relationship.score.snapshot"].invalidate_model(["value_tier_id"])
+
+    def _score_at_risk_ids(self, company, data, result):
+        """Valuable customers (top share by net revenue of the window) whose
+        churn risk is high.
+
+        Revenue, not lifetime value, measures how valuable a customer has
+        been: the lifetime value already shrinks with the probability of being
+        alive, so the customers slipping away never rank high by it.
+        """
+        if not result:
+            return []
+        value = data["net"]
+        ordered = np.sort(value)[::-1]
+        # share of customers with a strictly higher value (ties share a rank)
+        above = np.searchsorted(-ordered, -value, side="left") / data["n"] * 100.0
+        selected = (
+            (value > 0)
+            & (above < company.relationship_score_high_value_percentile - 1e-9)
+            & (result["risk"] >= company.relationship_score_risk_high / 100.0 - 1e-12)
+        )
+        return [data["ids"][i] for i in np.flatnonzero(selected)]
+
+    def _score_at_risk_activities(self, company, data, result, today):
+        """One to-do for the owner of each valuable customer at risk.
+
+        A customer that already has an open at-risk activity gets no other one
+        (one query finds them all).
+        """
+        ids = self._score_at_risk_ids(company, data, result)
+        todo = self.env.ref("mail.mail_activity_data_todo", raise_if_not_found=False)
+        if not ids or not todo:
+            return self.env["mail.activity"]
+        lang_code = company.partner_id.lang or self.env.lang or "en_US"
+        env = self.with_context(lang=lang_code).env
+        summary = env._("Valuable customer at risk")
+        amount = self._score_amount_format(lang_code, company.currency_id)
+        existing = (
+            self.env["mail.activity"]
+            .sudo()
+            .search(
+                [
+                    ("res_model", "=", "res.partner"),
+                    ("res_id", "in", ids),
+                    ("activity_type_id", "=", todo.id),
+                    ("summary", "in", list({summary, AT_RISK_SUMMARY})),
+                ]
+            )
+        )
+        covered = set(existing.mapped("res_id"))
+        model_id = self.env["ir.model"]._get_id("res.partner")
+        position = {pid: i for i, pid in enumerate(data["ids"])}
+        vals_list = []
+        for partner in self.env["res.partner"].sudo().browse(ids):
+            owner = partner.relationship_owner_id or partner.user_id
+            if partner.id in covered or not owner.active or owner.share:
+                continue
+            i = position[partner.id]
+            vals_list.append(
+                {
+                    "res_model_id": model_id,
+                    "res_id": partner.id,
+                    "activity_type_id": todo.id,
+                    "summary": summary,
+                    "note": env._(
+                        "%(customer)s is worth %(value)s over the horizon but is "
+                        "%(risk)s %% likely to have stopped buying.",
+                        customer=partner.display_name,
+                        value=amount(float(result["clv"][i])),
+                        risk=round(100 * float(result["risk"][i])),
+                    ),
+                    "user_id": owner.id,
+                    "date_deadline": today,
+                }
+            )
+        return (
+            self.env["mail.activity"]
+            .sudo()
+            .with_context(mail_activity_quick_update=True)
+            .create(vals_list)
+        )
+
+    def _score_retention(self, company):
+        """Keep the company's last runs only (and their snapshots)."""
+        old = self.search(
+            [("company_id", "=", company.id)],
+            order="date desc, id desc",
+            offset=company.relationship_score_keep_runs,
+        )
+        if old:
+            self.env.cr.execute(
+                SQL(
+                    "DELETE FROM crm_relationship_score_snapshot "
+                    "WHERE model_id = ANY(%s)",
+                    old.ids,
+                )
+            )
+            self.env["crm.relationship.score.snapshot"].invalidate_model()
+            old.unlink()
+            self.env["res.partner"].invalidate_model(["score_model_id"])
+        return old
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+    def action_view_snapshots(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "crm_relationship_scoring.crm_relationship_score_snapshot_action_transitions"
+        )
+        action["domain"] = [("model_id", "=", self.id)]
+        return action
+
+    @api.model
+    def action_open_segment_transitions(self):
+        """Segment transitions of the last finished run of each allowed company."""
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "crm_relationship_scoring.crm_relationship_score_snapshot_action_transitions"
+        )
+        runs = self.browse()
+        for company in self.env.companies:
+            runs |= self.search(
+                [("company_id", "=", company.id), ("state", "=", "done")], limit=1
+            )
+        action["domain"] = [("model_id", "in", runs.ids)]
+        return action

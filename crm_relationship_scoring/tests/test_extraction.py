@@ -1,0 +1,209 @@
+from datetime import timedelta
+
+from .common import ScoringCase
+
+
+class TestExtraction(ScoringCase):
+    """What the scoring job reads: one aggregate per company."""
+
+    def _row(self, data, partner):
+        self.assertIn(partner.id, data["ids"])
+        i = data["ids"].index(partner.id)
+        return {
+            key: float(data[key][i])
+            for key in (
+                "frequency",
+                "recency",
+                "T",
+                "monetary",
+                "recency_days",
+                "purchase_days",
+                "net",
+                "gap",
+                "orders_12m",
+            )
+        }
+
+    def _extract(self, company=None):
+        return self.Run._score_extract(company or self.company, self.today)
+
+    def test_foreign_currency_orders_are_converted(self):
+        company_currency = self.company.currency_id
+        foreign = (
+            self.env.ref("base.EUR")
+            if company_currency != self.env.ref("base.EUR")
+            else self.env.ref("base.USD")
+        )
+        foreign.active = True
+        self.env["res.currency.rate"].search(
+            [("currency_id", "in", (foreign | company_currency).ids)]
+        ).unlink()
+        self.env["res.currency.rate"].create(
+            {
+                "name": "2000-01-01",
+                "currency_id": foreign.id,
+                "rate": 4.0,
+                "company_id": self.company.id,
+            }
+        )
+        pricelist = self.env["product.pricelist"].create(
+            {"name": "Export", "currency_id": foreign.id, "company_id": self.company.id}
+        )
+        customer = self._customer("Rhine Tea Import")
+        orders = self._orders(
+            [
+                (customer, 40, 100.0),
+                (customer, 10, 800.0, {"pricelist_id": pricelist.id}),
+            ]
+        )
+        self.assertEqual(orders[1].currency_id, foreign)
+        self.assertAlmostEqual(orders[1].currency_rate, 4.0, places=6)
+        row = self._row(self._extract(), customer)
+        # 800 in the foreign currency at 4 per unit = 200 in company currency
+        self.assertAlmostEqual(row["net"], 300.0, places=2)
+        self.assertAlmostEqual(row["monetary"], 200.0, places=2)
+        self.assertEqual(row["frequency"], 1)
+        self.assertEqual(row["recency"], 30)
+        self.assertEqual(row["T"], 40)
+        self.assertEqual(row["recency_days"], 10)
+
+    def test_posted_refunds_are_subtracted(self):
+        # refunds need the main company's accounting (journals, accounts)
+        company = self.main_company
+        customer = self._customer("Lantern Gift Shop")
+        self._orders([(customer, 100, 500.0), (customer, 40, 300.0)], company=company)
+        for amount, post in ((200.0, True), (90.0, False)):
+            refund = self.env["account.move"].create(
+                {
+                    "move_type": "out_refund",
+                    "partner_id": customer.id,
+                    "company_id": company.id,
+                    "invoice_date": self.today - timedelta(days=5),
+                    "invoice_line_ids": [
+                        (
+                            0,
+                            0,
+                            {
+                                "product_id": self.product.id,
+                                "quantity": 1,
+                                "price_unit": amount,
+                                "tax_ids": [(6, 0, [])],
+                            },
+                        )
+                    ],
+                }
+            )
+            if post:
+                refund.action_post()
+        row = self._row(self._extract(company), customer)
+        # 800 - 200 posted (the draft refund does not count), spread over the
+        # purchase days in proportion: the repeat day is worth 300 * 600 / 800
+        self.assertAlmostEqual(row["net"], 600.0, places=2)
+        self.assertAlmostEqual(row["monetary"], 225.0, places=2)
+        self.assertEqual(row["purchase_days"], 2)
+
+    def test_cancelled_orders_and_quotations_are_ignored(self):
+        customer = self._customer("Bamboo Corner")
+        self._orders([(customer, 20, 100.0)])
+        cancelled = self._orders([(customer, 5, 1000.0)])
+        cancelled._action_cancel()
+        self.assertEqual(cancelled.state, "cancel")
+        self._orders([(customer, 3, 700.0)], confirm=False)
+        row = self._row(self._extract(), customer)
+        self.assertEqual(row["purchase_days"], 1)
+        self.assertEqual(row["frequency"], 0)
+        self.assertAlmostEqual(row["net"], 100.0)
+        # one-time buyers: the value of their only purchase day
+        self.assertAlmostEqual(row["monetary"], 100.0)
+        self.assertEqual(row["recency_days"], 20)
+
+    def test_orders_outside_the_window_are_ignored(self):
+        self.company.relationship_score_lookback_days = 100
+        customer = self._customer("Old Friend Teas")
+        self._orders([(customer, 150, 900.0), (customer, 60, 50.0)])
+        row = self._row(self._extract(), customer)
+        self.assertEqual(row["purchase_days"], 1)
+        self.assertAlmostEqual(row["net"], 50.0)
+        self.assertEqual(row["T"], 60)
+
+    def test_partners_without_orders_are_not_scored(self):
+        buyer = self._customer("Willow Tea Room")
+        idle = self._customer("Window Shopper")
+        self._orders([(buyer, 15, 80.0)])
+        self._orders([(idle, 2, 300.0)], confirm=False)
+        data = self._extract()
+        self.assertIn(buyer.id, data["ids"])
+        self.assertNotIn(idle.id, data["ids"])
+        self._score()
+        self.assertTrue(buyer.score_date)
+        self.assertFalse(idle.score_date)
+        self.assertFalse(idle.rfm_segment)
+        self.assertEqual(idle.clv_value, 0.0)
+
+    def test_customers_losing_their_orders_are_cleared(self):
+        customer = self._customer("Paper Lantern")
+        orders = self._orders([(customer, 30, 120.0), (customer, 9, 60.0)])
+        self._score(batch_size=1)
+        self.assertEqual(customer.rfm_frequency, 2)
+        self.assertTrue(customer.rfm_segment)
+        orders._action_cancel()
+        self._score(force=True)
+        self.assertFalse(customer.score_date)
+        self.assertFalse(customer.rfm_segment)
+        self.assertFalse(customer.score_model_id)
+        self.assertEqual(customer.rfm_frequency, 0)
+
+    def test_contacts_roll_up_to_the_commercial_partner(self):
+        customer = self._customer("Jade Garden Ltd")
+        buyer = self.Partner.create({"name": "Lin Jade", "parent_id": customer.id})
+        self._orders(
+            [
+                (buyer, 50, 100.0),
+                (buyer, 50, 50.0),  # same day: one purchase day of 150
+                (customer, 5, 80.0),
+            ]
+        )
+        data = self._extract()
+        self.assertNotIn(buyer.id, data["ids"])
+        row = self._row(data, customer)
+        self.assertEqual(row["purchase_days"], 2)
+        self.assertEqual(row["frequency"], 1)
+        self.assertEqual(row["recency"], 45)
+        self.assertEqual(row["T"], 50)
+        self.assertEqual(row["gap"], 45)
+        self.assertAlmostEqual(row["monetary"], 80.0)
+        self.assertAlmostEqual(row["net"], 230.0)
+        self.assertEqual(row["orders_12m"], 3)
+
+    def test_companies_are_scored_separately(self):
+        other = self.main_company
+        own = self._customer("Scoring Co Only", company_id=self.company.id)
+        local = self._customer("Main Co Only", company_id=other.id)
+        shared = self._customer("Buys Everywhere")
+        self._orders([(own, 30, 100.0), (shared, 60, 40.0), (shared, 50, 45.0)])
+        self._orders([(local, 20, 70.0), (shared, 10, 999.0)], company=other)
+        ours = self._extract()
+        theirs = self._extract(other)
+        self.assertIn(own.id, ours["ids"])
+        self.assertNotIn(local.id, ours["ids"])
+        self.assertIn(local.id, theirs["ids"])
+        self.assertNotIn(own.id, theirs["ids"])
+        # a partner without company belongs to the company of its last order,
+        # which scores it on its own orders only
+        self.assertNotIn(shared.id, ours["ids"])
+        row = self._row(theirs, shared)
+        self.assertEqual(row["purchase_days"], 1)
+        self.assertAlmostEqual(row["net"], 999.0)
+        run = self._score()
+        self.assertEqual(own.score_model_id, run)
+        self.assertFalse(shared.score_date)
+        self.assertFalse(local.score_date)
+        self.assertEqual(run.customers, 1)
+
+    def test_order_dates_use_the_scoring_day(self):
+        customer = self._customer("Day Counter")
+        self._orders([(customer, 12, 10.0)])
+        data = self.Run._score_extract(self.company, self.today + timedelta(days=3))
+        row = self._row(data, customer)
+        self.assertEqual(row["recency_days"], 15)
+        self.assertEqual(row["T"], 15)
