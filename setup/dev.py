@@ -907,14 +907,21 @@ def cmd_lint(_args) -> int:
     return res.returncode
 
 
-def cmd_i18n(_args) -> int:
-    """Export each addon's .pot from the test database (after `make test`)."""
+def cmd_i18n(args) -> int:
+    """Export the addons' .pot files from the test database (after `make test`).
+
+    ``python3 setup/dev.py i18n crm_relationship`` exports only that addon.
+    """
+    unknown = sorted(set(args.addons) - set(ADDONS))
+    if unknown:
+        say(f"unknown addon(s): {', '.join(unknown)}; choose from {', '.join(ADDONS)}")
+        return 2
     src = ensure_odoo()
     db = start_pg()
     conf = write_config(src, db, "test", 0)
     if not db_exists(db, TEST_DB):
         install_addons(src, conf, TEST_DB, update=False)
-    for addon in ADDONS:
+    for addon in args.addons or ADDONS:
         pot = REPO / addon / "i18n" / f"{addon}.pot"
         pot.parent.mkdir(exist_ok=True)
         cmd = odoo_bin(src) + [
@@ -974,7 +981,8 @@ def main(argv=None) -> int:
     p_test.add_argument("pytest_args", nargs="*")
     sub.add_parser("pg", help="start the embedded PostgreSQL and print its settings")
     sub.add_parser("stop", help="stop the embedded PostgreSQL")
-    sub.add_parser("i18n", help="export the addons' .pot files")
+    p_i18n = sub.add_parser("i18n", help="export the addons' .pot files")
+    p_i18n.add_argument("addons", nargs="*", help="only these addons")
     sub.add_parser("lint", help="ruff and pylint-odoo's mandatory checks")
     p_bench = sub.add_parser("bench", help="run the benchmarks/ scripts")
     p_bench.add_argument("scripts", nargs="*")
