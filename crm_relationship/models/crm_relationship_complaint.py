@@ -1,3 +1,5 @@
+from collections import defaultdict
+
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import email_split, html2plaintext
@@ -426,13 +428,15 @@ class CrmRelationshipComplaint(models.Model):
                 ) or _("New")
         complaints = super().create(vals_list)
         user = self.env.user
+        employee = user if not user.share and not self.env.su else user.browse()
+        # the category's owner, else the employee who logged it: one write per owner
+        by_owner = defaultdict(lambda: self.browse())
+        for complaint in complaints.filtered(lambda c: not c.user_id):
+            by_owner[complaint.category_id.user_id or employee] |= complaint
+        for owner, owned in by_owner.items():
+            if owner:
+                super(CrmRelationshipComplaint, owned).write({"user_id": owner.id})
         for complaint in complaints:
-            if not complaint.user_id:
-                # the category's owner, else the employee who logged it
-                owner = complaint.category_id.user_id or (
-                    user if not user.share and not self.env.su else user.browse()
-                )
-                complaint.user_id = owner
             customer = complaint.contact_id or complaint.partner_id
             complaint.message_subscribe(partner_ids=customer.ids)
         complaints._apply_stage_dates()
@@ -464,16 +468,20 @@ class CrmRelationshipComplaint(models.Model):
     def _apply_stage_dates(self):
         """Dates follow the stage: the first time each state is reached."""
         now = fields.Datetime.now()
+        # one write per set of dates to fill, not one per complaint
+        by_dates = defaultdict(lambda: self.browse())
         for complaint in self:
-            state, updates = complaint.state, {}
+            state, dates = complaint.state, []
             if state != "new" and not complaint.date_acknowledged:
-                updates["date_acknowledged"] = now
+                dates.append("date_acknowledged")
             if state in ("resolved", "closed") and not complaint.date_resolved:
-                updates["date_resolved"] = now
+                dates.append("date_resolved")
             if state in ("closed", "rejected") and not complaint.date_closed:
-                updates["date_closed"] = now
-            if updates:
-                super(CrmRelationshipComplaint, complaint).write(updates)
+                dates.append("date_closed")
+            if dates:
+                by_dates[tuple(dates)] |= complaint
+        for dates, complaints in by_dates.items():
+            super(CrmRelationshipComplaint, complaints).write(dict.fromkeys(dates, now))
         return True
 
     def _reopen(self):

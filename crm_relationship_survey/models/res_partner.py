@@ -119,11 +119,11 @@ class ResPartner(models.Model):
         )
         self.env.cr.execute(query)
         rows = {row[0]: row[1:] for row in self.env.cr.fetchall()}
-        empty = dict.fromkeys(ROLLUP_FIELDS, False)
-        for customer in customers.sudo():
-            if customer.id not in rows:
-                customer.write(empty)
-                continue
+        customers = customers.sudo()
+        unanswered = customers.filtered(lambda c: c.id not in rows)
+        if unanswered:
+            unanswered.write(dict.fromkeys(ROLLUP_FIELDS, False))
+        for customer in customers - unanswered:
             count, last_date, csat, acsi, ratio, nps_scores, nps_cat = rows[customer.id]
             nps_scores = nps_scores or []
             customer.write(
