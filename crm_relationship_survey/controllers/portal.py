@@ -14,7 +14,7 @@ class SatisfactionSurveyPortal(CustomerPortal):
             values["satisfaction_survey_count"] = (
                 request.env["survey.user_input"]
                 .sudo()
-                .search_count(self._satisfaction_pending_domain())
+                .search_count(self._satisfaction_pending_domain(own=True))
             )
         return values
 
@@ -26,8 +26,11 @@ class SatisfactionSurveyPortal(CustomerPortal):
             ("test_entry", "=", False),
         ]
 
-    def _satisfaction_pending_domain(self):
-        return self._satisfaction_domain() + [
+    def _satisfaction_pending_domain(self, own=False):
+        domain = self._satisfaction_domain()
+        if own:
+            domain += [("partner_id", "=", request.env.user.partner_id.id)]
+        return domain + [
             ("state", "!=", "done"),
             ("survey_id.active", "=", True),
             "|",
@@ -70,14 +73,8 @@ class SatisfactionSurveyPortal(CustomerPortal):
             )
         except (AccessError, MissingError):
             return request.redirect("/my")
-        user_input = order_sudo._satisfaction_portal_input()
-        survey = order_sudo.company_id.survey_order_survey_id
-        if not user_input and survey and order_sudo.state == "sale":
-            user_input = survey.sudo()._create_answer(
-                partner=order_sudo.partner_id,
-                check_attempts=False,
-                sale_order_id=order_sudo.id,
-            )
+        partner = order_sudo._satisfaction_portal_partner(request.env.user)
+        user_input = order_sudo._satisfaction_portal_rate(partner)
         if not user_input:
             return request.redirect(order_sudo.get_portal_url())
         return request.redirect(user_input.get_start_url())

@@ -40,6 +40,12 @@ class ResCompany(models.Model):
     survey_deadline_days = fields.Integer(
         string="Invitation Valid for (days)", default=14
     )
+    survey_health_weight = fields.Float(
+        string="Weight of Satisfaction in the Health Score",
+        default=20.0,
+        help="Used by the health score of customers when the scoring addon is "
+        "installed; 0 leaves satisfaction out.",
+    )
     survey_followup_mode = fields.Selection(
         FOLLOWUP_MODES,
         string="Unhappy Customer Follow-up",

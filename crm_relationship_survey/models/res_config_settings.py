@@ -28,3 +28,6 @@ class ResConfigSettings(models.TransientModel):
     survey_followup_mode = fields.Selection(
         related="company_id.survey_followup_mode", readonly=False
     )
+    survey_health_weight = fields.Float(
+        related="company_id.survey_health_weight", readonly=False
+    )

@@ -1,7 +1,7 @@
 import logging
 from datetime import timedelta
 
-from odoo import _, fields, models
+from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
@@ -142,6 +142,47 @@ class ResPartner(models.Model):
             )
 
     # ------------------------------------------------------------------
+    # Health score input (crm_relationship_scoring, when installed)
+    # ------------------------------------------------------------------
+    @api.model
+    def _relationship_satisfaction_values(self, partners):
+        """Satisfaction of each customer in [0, 1] (1 is very satisfied): the
+        mean of the last NPS answer (0-10 read as 0-1) and of the CSAT of the
+        last 12 months (1-5 read as 0-1), of those the customer answered.
+        Customers without any of them are left out."""
+        values = {}
+        for customer in partners.commercial_partner_id.sudo():
+            parts = []
+            if customer.last_nps_category:
+                parts.append(customer.last_nps_score / 10.0)
+            if customer.csat_avg_12m:
+                parts.append((customer.csat_avg_12m - 1.0) / 4.0)
+            if parts:
+                values[customer.id] = sum(parts) / len(parts)
+        return values
+
+    @api.model
+    def _relationship_health_inputs(self, partners):
+        """Add satisfaction to the health score of crm_relationship_scoring.
+
+        Without a hard dependency between the two addons: when scoring is not
+        installed, nothing calls this method and it has no parent."""
+        parent = getattr(super(), "_relationship_health_inputs", None)
+        inputs = dict(parent(partners)) if parent else {}
+        weight = self.env.company.survey_health_weight
+        if weight > 0:
+            values = self._relationship_satisfaction_values(partners)
+            inputs["satisfaction"] = (
+                weight,
+                {
+                    partner.id: values[partner.commercial_partner_id.id]
+                    for partner in partners
+                    if partner.commercial_partner_id.id in values
+                },
+            )
+        return inputs
+
+    # ------------------------------------------------------------------
     # Invitations
     # ------------------------------------------------------------------
     def _survey_invitation_blocker(self, throttle=True):
@@ -246,77 +287,119 @@ class ResPartner(models.Model):
         action["context"] = {}
         return action
 
+    @api.model
     def _cron_send_satisfaction_surveys(self, batch_size=200):
         """Daily job: invitations after orders, after closed complaints and
-        periodic invitations of stable customers, per company."""
+        periodic invitations of stable customers, per company.
+
+        The due records are processed in batches; each batch is committed (in
+        a scheduled-action worker) with the orders, complaints and customers
+        it marked as handled, so a crash loses at most the batch in flight and
+        the next run resumes with what is still due."""
+        cron = self.env["ir.cron"]
         sent = self.env["survey.user_input"]
+        done = 0
         for company in self.env["res.company"].search([]):
-            sent |= (
-                self.with_company(company)
-                .sudo()
-                ._survey_invite_company(company, batch_size)
-            )
+            partners = self.with_company(company).sudo()
+            # searched one after the other: a customer invited for an order is
+            # then throttled for the periodic survey, in any company
+            for find, invite in (
+                (partners._survey_due_order_ids, partners._survey_invite_orders),
+                (
+                    partners._survey_due_complaint_ids,
+                    partners._survey_invite_complaints,
+                ),
+                (partners._survey_due_periodic_ids, partners._survey_invite_periodic),
+            ):
+                ids = find(company)
+                for start in range(0, len(ids), batch_size):
+                    batch = ids[start : start + batch_size]
+                    sent |= invite(company, batch)
+                    done += len(batch)
+                    cron._notify_progress(
+                        done=done, remaining=len(ids) - start - len(batch)
+                    )
+                    if self._relationship_auto_commit():  # pragma: no cover
+                        self.env.cr.commit()  # pylint: disable=invalid-commit
         return sent
 
-    def _survey_invite_company(self, company, batch_size):
-        now = fields.Datetime.now()
-        window = timedelta(days=INVITE_WINDOW_DAYS)
+    def _survey_due_order_ids(self, company):
+        if not company.survey_order_survey_id:
+            return []
+        due = fields.Datetime.now() - timedelta(days=company.survey_order_delay)
+        orders = self.env["sale.order"].search(
+            [
+                ("company_id", "=", company.id),
+                ("state", "=", "sale"),
+                ("satisfaction_invite_done", "=", False),
+                ("date_order", "<=", due),
+                ("date_order", ">=", due - timedelta(days=INVITE_WINDOW_DAYS)),
+            ],
+            order="date_order, id",
+        )
+        return orders.ids
+
+    def _survey_due_complaint_ids(self, company):
+        if not company.survey_complaint_survey_id:
+            return []
+        complaints = self.env["crm.relationship.complaint"].search(
+            [
+                ("company_id", "=", company.id),
+                ("state", "=", "closed"),
+                ("satisfaction_invite_done", "=", False),
+                (
+                    "date_closed",
+                    ">=",
+                    fields.Datetime.now() - timedelta(days=INVITE_WINDOW_DAYS),
+                ),
+            ],
+            order="date_closed, id",
+        )
+        return complaints.ids
+
+    def _survey_due_periodic_ids(self, company):
+        if not company.survey_periodic_survey_id or company.survey_periodic_days <= 0:
+            return []
+        since = fields.Datetime.now() - timedelta(days=company.survey_periodic_days)
+        customers = self.search(
+            [
+                ("relationship_phase", "=", "stability"),
+                ("parent_id", "=", False),
+                ("company_id", "in", [False, company.id]),
+                ("survey_opt_out", "=", False),
+                ("email_normalized", "!=", False),
+                ("is_blacklisted", "=", False),
+                "|",
+                ("survey_last_invite_date", "=", False),
+                ("survey_last_invite_date", "<", since),
+            ],
+            order="id",
+        )
+        return customers.ids
+
+    def _survey_invite_orders(self, company, order_ids):
         sent = self.env["survey.user_input"]
-        if company.survey_order_survey_id:
-            due = now - timedelta(days=company.survey_order_delay)
-            orders = self.env["sale.order"].search(
-                [
-                    ("company_id", "=", company.id),
-                    ("state", "=", "sale"),
-                    ("satisfaction_invite_done", "=", False),
-                    ("date_order", "<=", due),
-                    ("date_order", ">=", due - window),
-                ],
-                limit=batch_size,
-                order="date_order, id",
+        orders = self.env["sale.order"].browse(order_ids)
+        for order in orders:
+            sent |= order.partner_id._survey_send_invitation(
+                company.survey_order_survey_id, sale_order=order
             )
-            for order in orders:
-                sent |= order.partner_id._survey_send_invitation(
-                    company.survey_order_survey_id, sale_order=order
-                )
-            orders.satisfaction_invite_done = True
-        if company.survey_complaint_survey_id:
-            complaints = self.env["crm.relationship.complaint"].search(
-                [
-                    ("company_id", "=", company.id),
-                    ("state", "=", "closed"),
-                    ("satisfaction_invite_done", "=", False),
-                    ("date_closed", ">=", now - window),
-                ],
-                limit=batch_size,
-                order="date_closed, id",
+        orders.satisfaction_invite_done = True
+        return sent
+
+    def _survey_invite_complaints(self, company, complaint_ids):
+        sent = self.env["survey.user_input"]
+        complaints = self.env["crm.relationship.complaint"].browse(complaint_ids)
+        for complaint in complaints:
+            contact = complaint.contact_id or complaint.partner_id
+            sent |= contact._survey_send_invitation(
+                company.survey_complaint_survey_id, complaint=complaint
             )
-            for complaint in complaints:
-                contact = complaint.contact_id or complaint.partner_id
-                sent |= contact._survey_send_invitation(
-                    company.survey_complaint_survey_id, complaint=complaint
-                )
-            complaints.satisfaction_invite_done = True
-        if company.survey_periodic_survey_id and company.survey_periodic_days > 0:
-            customers = self.search(
-                [
-                    ("relationship_phase", "=", "stability"),
-                    ("parent_id", "=", False),
-                    ("company_id", "in", [False, company.id]),
-                    ("survey_opt_out", "=", False),
-                    "|",
-                    ("survey_last_invite_date", "=", False),
-                    (
-                        "survey_last_invite_date",
-                        "<",
-                        now - timedelta(days=company.survey_periodic_days),
-                    ),
-                ],
-                limit=batch_size,
-                order="id",
-            )
-            for customer in customers:
-                sent |= customer._survey_send_invitation(
-                    company.survey_periodic_survey_id
-                )
+        complaints.satisfaction_invite_done = True
+        return sent
+
+    def _survey_invite_periodic(self, company, customer_ids):
+        sent = self.env["survey.user_input"]
+        for customer in self.browse(customer_ids):
+            sent |= customer._survey_send_invitation(company.survey_periodic_survey_id)
         return sent

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from odoo import api, fields, models
 
 
@@ -45,14 +47,72 @@ class SaleOrder(models.Model):
         action["context"] = {}
         return action
 
-    def _satisfaction_portal_input(self):
-        """Pending satisfaction answer of this order, for the portal button."""
+    def _satisfaction_portal_input(self, partner):
+        """Pending satisfaction answer of partner about this order, for the
+        portal "Rate this order" button."""
         self.ensure_one()
         now = fields.Datetime.now()
         return self.sudo().satisfaction_input_ids.filtered(
             lambda ui: (
-                ui.state != "done"
+                ui.partner_id == partner
+                and ui.state != "done"
+                and not ui.test_entry
                 and ui.survey_id.active
                 and (not ui.deadline or ui.deadline > now)
             )
         )[:1]
+
+    def _satisfaction_portal_can_rate(self, partner):
+        """Whether partner may rate this order from the portal: a confirmed
+        order not rated yet by partner, with a pending answer or a survey to
+        answer."""
+        self.ensure_one()
+        order = self.sudo()
+        if order.state != "sale":
+            return False
+        if order.satisfaction_input_ids.filtered(
+            lambda ui: ui.partner_id == partner and ui.state == "done"
+        ):
+            return False
+        return bool(
+            order._satisfaction_portal_input(partner)
+            or order.company_id.survey_order_survey_id.active
+        )
+
+    def _satisfaction_portal_partner(self, user):
+        """Who rates the order on the portal for user (the visitor, not the
+        user of the environment: portal records are read as superuser): the
+        logged-in contact when it belongs to the customer of the order, else
+        the customer of the order (access by the order's token)."""
+        self.ensure_one()
+        user_partner = user.partner_id
+        if (
+            not user._is_public()
+            and user_partner.commercial_partner_id
+            == self.partner_id.commercial_partner_id
+        ):
+            return user_partner
+        return self.partner_id
+
+    def _satisfaction_portal_rate(self, partner):
+        """The answer partner completes to rate this order: the pending one,
+        or a new one of the company's survey after orders."""
+        self.ensure_one()
+        order = self.sudo()
+        if not order._satisfaction_portal_can_rate(partner):
+            return self.env["survey.user_input"]
+        user_input = order._satisfaction_portal_input(partner)
+        if user_input:
+            return user_input
+        company = order.company_id
+        deadline = False
+        if company.survey_deadline_days > 0:
+            deadline = fields.Datetime.now() + timedelta(
+                days=company.survey_deadline_days
+            )
+        return company.survey_order_survey_id.sudo()._create_answer(
+            partner=partner,
+            check_attempts=False,
+            deadline=deadline,
+            sale_order_id=order.id,
+        )

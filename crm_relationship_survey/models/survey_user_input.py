@@ -1,8 +1,9 @@
 import logging
 from statistics import mean
 
+from markupsafe import Markup
+
 from odoo import _, api, fields, models
-from odoo.tools import html_escape
 
 from .crm_relationship_kano_result import kano_category
 from .survey_question import ROLE_SCALES
@@ -379,10 +380,8 @@ class SurveyUserInput(models.Model):
             for line in self.user_input_line_ids
             if not line.skipped and (line.value_text_box or line.value_char_box)
         ]
-        note = html_escape(self._relationship_followup_summary())
-        if comments:
-            note += "<br/>" + "<br/>".join(html_escape(c) for c in comments)
-        return note
+        # Markup.join escapes the summary and the customer's comments
+        return Markup("<br/>").join([self._relationship_followup_summary(), *comments])
 
     def _relationship_followup_activity(self):
         self.ensure_one()

@@ -4,3 +4,4 @@ from . import test_satisfaction_rollup
 from . import test_satisfaction_followup
 from . import test_satisfaction_invitations
 from . import test_satisfaction_portal
+from . import test_satisfaction_security

@@ -58,3 +58,19 @@ class TestSatisfactionFollowup(SatisfactionCase):
         user_input = self.answer({self.q_nps: 0})
         self.assertFalse(self._activities())
         self.assertFalse(user_input.followup_done)
+
+    def test_followup_note_escapes_the_customer_comment(self):
+        """The comment typed by the customer is text: escaped, on its own line."""
+        comment = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+        self.answer({self.q_nps: 2, self.q_comment: comment})
+        note = str(self._activities().note)
+        self.assertNotIn("<script>", note)
+        self.assertNotIn("<img", note)
+        self.assertIn("&lt;script&gt;", note)
+        self.assertIn("(NPS 2)<br>", note.replace("<br/>", "<br>"))
+        self.assertNotIn("&lt;br", note)
+        self.env.company.survey_followup_mode = "complaint"
+        user_input = self.answer({self.q_csat: 1, self.q_comment: comment})
+        description = str(user_input.followup_complaint_id.description)
+        self.assertNotIn("<script>", description)
+        self.assertIn("&lt;script&gt;", description)

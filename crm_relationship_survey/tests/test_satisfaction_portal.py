@@ -1,5 +1,6 @@
 from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tools.safe_eval import safe_eval
 
 from .common import SatisfactionCase
 
@@ -70,8 +71,25 @@ class TestSatisfactionPortal(HttpCase, SatisfactionCase):
         self.assertFalse(user_input.nps_category)
         self.assertEqual(self.customer.survey_response_count, 1)
 
-    def test_rate_order_button(self):
-        product = self.env["product.product"].create({"name": "Rated Widget"})
+
+@tagged("post_install", "-at_install")
+class TestSatisfactionPortalTour(HttpCase, SatisfactionCase):
+    """A customer answers the post-purchase survey from the portal."""
+
+    def test_portal_customer_answers_post_purchase_survey(self):
+        survey = self.env.ref("crm_relationship_survey.survey_post_purchase")
+        company = self.env.company
+        company.write(
+            {"survey_order_survey_id": survey.id, "survey_followup_mode": "activity"}
+        )
+        new_test_user(
+            self.env,
+            login="rel_survey_tour",
+            password="rel_survey_tour",
+            groups="base.group_portal",
+            partner_id=self.contact.id,
+        )
+        product = self.env["product.product"].create({"name": "Tour Widget"})
         order = self.env["sale.order"].create(
             {
                 "partner_id": self.contact.id,
@@ -79,10 +97,62 @@ class TestSatisfactionPortal(HttpCase, SatisfactionCase):
             }
         )
         order.action_confirm()
-        self.env.company.survey_order_survey_id = False
-        self.authenticate("rel_survey_portal", "rel_survey_portal")
-        response = self.url_open(order.get_portal_url())
-        self.assertNotIn("o_satisfaction_rate_order", response.text)
-        self.env.company.survey_order_survey_id = self.survey
-        response = self.url_open(order.get_portal_url())
-        self.assertIn("o_satisfaction_rate_order", response.text)
+        invitation = self.contact._survey_send_invitation(
+            survey, sale_order=order, throttle=False
+        )
+        # the salesperson already has a promoter this month: NPS 100
+        self.other_customer.relationship_owner_id = self.owner
+        promoter = self.answer({self.q_nps: 10}, partner=self.other_customer)
+        report = self.env.ref("crm_relationship_survey.survey_user_input_action_nps")
+        domain = safe_eval(report.domain) + [
+            ("relationship_owner_id", "=", self.owner.id)
+        ]
+
+        def nps_of_the_month():
+            self.env.flush_all()
+            groups = self.env["survey.user_input"].read_group(
+                domain,
+                ["nps_points:avg"],
+                ["relationship_owner_id", "end_datetime:month"],
+                lazy=False,
+            )
+            self.assertEqual(len(groups), 1)
+            return groups[0]["nps_points"], groups[0]["__count"]
+
+        self.assertEqual(nps_of_the_month(), (100, 1))
+
+        self.start_tour(
+            "/my", "crm_relationship_survey_portal_tour", login="rel_survey_tour"
+        )
+
+        invitation.invalidate_recordset()
+        self.assertEqual(invitation.state, "done")
+        self.assertEqual(invitation.csat_score, 3)
+        self.assertEqual(invitation.nps_score, 4)
+        self.assertEqual(invitation.nps_category, "detractor")
+        # the customer's roll-up
+        self.customer.invalidate_recordset()
+        self.assertEqual(self.customer.last_nps_score, 4)
+        self.assertEqual(self.customer.last_nps_category, "detractor")
+        self.assertEqual(self.customer.survey_response_count, 1)
+        self.assertEqual(self.customer.csat_avg_12m, 3)
+        # the company report: one promoter, one detractor -> NPS 0
+        self.assertEqual(nps_of_the_month(), (0, 2))
+        self.assertTrue(promoter.nps_category == "promoter")
+        # the follow-up of the relationship owner, once
+        followup_domain = [
+            ("res_model", "=", "res.partner"),
+            ("res_id", "=", self.customer.id),
+            ("summary", "like", "Unhappy customer"),
+        ]
+        activities = self.env["mail.activity"].search(followup_domain)
+        self.assertEqual(len(activities), 1)
+        self.assertEqual(activities.user_id, self.owner)
+        self.assertIn("two weeks late", str(activities.note))
+        self.assertEqual(invitation.followup_activity_id, activities)
+        invitation._relationship_create_followups()
+        invitation._mark_done()
+        self.assertEqual(
+            self.env["mail.activity"].search_count(followup_domain),
+            1,
+        )

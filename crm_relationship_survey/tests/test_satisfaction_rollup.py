@@ -12,14 +12,15 @@ class TestSatisfactionRollup(SatisfactionCase):
         self.assertEqual(self.customer.last_nps_category, "promoter")
         self.assertEqual(self.customer.nps_trend, 0)
         self.assertFalse(self.contact.survey_response_count)
-        self.answer({self.q_nps: 4, self.q_csat: 2}, end=self.days_ago(10))
+        ten_days_ago = self.days_ago(10)
+        self.answer({self.q_nps: 4, self.q_csat: 2}, end=ten_days_ago)
         self.assertEqual(self.customer.survey_response_count, 2)
         self.assertEqual(self.customer.last_nps_score, 4)
         self.assertEqual(self.customer.last_nps_category, "detractor")
         self.assertEqual(self.customer.nps_trend, -5)
         self.assertAlmostEqual(self.customer.csat_avg_12m, 3.5)
         self.assertEqual(
-            self.customer.last_survey_date, self.days_ago(10).replace(microsecond=0)
+            self.customer.last_survey_date, ten_days_ago.replace(microsecond=0)
         )
         # an older answer does not change the last NPS, only the trend base
         self.answer({self.q_nps: 10}, end=self.days_ago(60))
@@ -73,3 +74,33 @@ class TestSatisfactionRollup(SatisfactionCase):
         (first | second)._mark_done()
         self.assertEqual(self.customer.last_nps_category, "promoter")
         self.assertEqual(self.other_customer.last_nps_category, "detractor")
+
+    def test_health_score_input(self):
+        """Satisfaction reaches the health score through the overridable
+        hook of the scoring addon (installed in the test database)."""
+        self.env.company.survey_health_weight = 30
+        # last NPS 8 -> 0.8; CSAT 12 months (2 + 4) / 2 = 3 -> (3 - 1) / 4 = 0.5
+        self.answer({self.q_nps: 3, self.q_csat: 2}, end=self.days_ago(20))
+        self.answer({self.q_nps: 8, self.q_csat: 4}, end=self.days_ago(10))
+        silent = self.env["res.partner"].create({"name": "Never Answered"})
+        Partner = self.env["res.partner"]
+        inputs = Partner._relationship_health_inputs(
+            self.customer | self.contact | silent
+        )
+        weight, values = inputs["satisfaction"]
+        self.assertEqual(weight, 30)
+        self.assertEqual(set(values), {self.customer.id, self.contact.id})
+        self.assertAlmostEqual(values[self.customer.id], (0.8 + 0.5) / 2)
+        self.assertAlmostEqual(values[self.contact.id], (0.8 + 0.5) / 2)
+        # weight 0 leaves satisfaction out of the health score
+        self.env.company.survey_health_weight = 0
+        self.assertNotIn(
+            "satisfaction", Partner._relationship_health_inputs(self.customer)
+        )
+
+    def test_health_input_of_unhappy_customer(self):
+        """NPS 0 and CSAT 1 are the bottom of both scales: satisfaction 0."""
+        self.env.company.survey_health_weight = 100
+        self.answer({self.q_nps: 0, self.q_csat: 1}, end=self.days_ago(1))
+        inputs = self.env["res.partner"]._relationship_health_inputs(self.customer)
+        self.assertEqual(inputs["satisfaction"], (100, {self.customer.id: 0.0}))
