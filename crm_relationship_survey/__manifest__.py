@@ -30,6 +30,7 @@ customer.
         "views/crm_relationship_survey_portal_templates.xml",
         "views/crm_relationship_survey_menus.xml",
     ],
+    "demo": ["demo/crm_relationship_survey_demo.xml"],
     "assets": {
         "web.assets_tests": [
             "crm_relationship_survey/static/tests/tours/*.js",

@@ -306,6 +306,28 @@ class TestSatisfactionPortalSecurity(SatisfactionHttpCase):
         self.assertEqual(self.order_inputs(), user_input)
         self.assertNotIn("/survey/", response.headers["Location"])
 
+    def test_rate_ignores_posted_fields(self):
+        """Extra posted fields choose neither the customer nor the survey."""
+        other_survey = self.survey.copy()
+        self.login(self.portal_user)
+        self.url_open(
+            f"/my/orders/{self.order.id}/rate",
+            data={
+                "csrf_token": http.Request.csrf_token(self),
+                "partner_id": self.other_customer.id,
+                "survey_id": other_survey.id,
+                "sale_order_id": self.order.id + 1,
+                "deadline": "2000-01-01 00:00:00",
+                "state": "done",
+            },
+            allow_redirects=False,
+        )
+        user_input = self.order_inputs()
+        self.assertEqual(user_input.partner_id, self.contact)
+        self.assertEqual(user_input.survey_id, self.survey)
+        self.assertEqual(user_input.state, "new")
+        self.assertGreater(user_input.deadline, fields.Datetime.now())
+
     def test_rate_post_reuses_the_invitation(self):
         invitation = self.contact._survey_send_invitation(
             self.survey, sale_order=self.order, throttle=False
