@@ -32,6 +32,7 @@ complaints, on top of Odoo's partners and sale orders.
         "report/crm_relationship_stage_duration_views.xml",
         "views/crm_relationship_menus.xml",
     ],
+    "demo": ["demo/crm_relationship_demo.xml"],
     "assets": {
         "web.assets_backend": [
             "crm_relationship/static/src/**/*",

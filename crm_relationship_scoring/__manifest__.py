@@ -28,6 +28,7 @@ valuable customers slipping away.
         "views/res_config_settings_views.xml",
         "views/crm_relationship_scoring_menus.xml",
     ],
+    "demo": ["demo/crm_relationship_scoring_demo.xml"],
     "assets": {
         "web.assets_tests": [
             "crm_relationship_scoring/static/tests/tours/*.js",
