@@ -60,6 +60,9 @@ REQUIREMENT_FIXES = {
 }
 RUN_DB = os.environ.get("CRM_DB", "crm_relationship")
 TEST_DB = os.environ.get("CRM_TEST_DB", "crm_relationship_test")
+# installed without demo data by `make test`: no demo record may exist there
+NODEMO_DB = f"{TEST_DB}_nodemo"
+NODEMO_CHECK = "tests/without_demo/check_no_demo_data.py"
 HTTP_PORT = int(os.environ.get("HTTP_PORT", "8069"))
 PG_SUPERUSER = "odoo"
 PG_SYSTEM_USER = os.environ.get("CRM_PG_SYSTEM_USER", "postgres")
@@ -721,17 +724,51 @@ def drop_db(db: dict, name: str) -> None:
     shutil.rmtree(LOCAL / "data" / "filestore" / name, ignore_errors=True)
 
 
-def install_addons(
-    src: Path, conf: Path, name: str, update: bool, demo: bool = True
-) -> None:
+def _install_cmd(src: Path, conf: Path, name: str, update: bool, demo: bool):
     cmd = odoo_bin(src) + ["-c", conf, "-d", name, "--stop-after-init", "--no-http"]
     cmd += ["-u" if update else "-i", ",".join(ADDONS)]
     if not demo:
         cmd.append("--without-demo=all")
     cmd += ["--log-level=warn"]
+    return cmd
+
+
+def install_addons(
+    src: Path, conf: Path, name: str, update: bool, demo: bool = True
+) -> None:
+    cmd = _install_cmd(src, conf, name, update, demo)
     say(("upgrading" if update else "installing") + f" {', '.join(ADDONS)} in '{name}'")
     res = run(cmd, check=False)
-    if res.returncode != 0:
+    _check_installed(conf, name, res.returncode)
+
+
+def start_install(src: Path, conf: Path, name: str, demo: bool):
+    """Install the addons in a fresh database ``name`` in the background
+    (output in .local/install-<name>.log); finish with :func:`finish_install`."""
+    log = LOCAL / f"install-{name}.log"
+    say(
+        f"installing {', '.join(ADDONS)} in '{name}'"
+        + ("" if demo else " without demo data")
+        + f" in the background ({log.relative_to(REPO)})"
+    )
+    with open(log, "w") as out:
+        cmd = _install_cmd(src, conf, name, False, demo)
+        proc = subprocess.Popen(
+            [str(c) for c in cmd], stdout=out, stderr=subprocess.STDOUT
+        )
+    return proc, log
+
+
+def finish_install(conf: Path, name: str, started) -> None:
+    proc, log = started
+    returncode = proc.wait()
+    if returncode != 0:
+        print(log.read_text()[-4000:], file=sys.stderr, flush=True)
+    _check_installed(conf, name, returncode)
+
+
+def _check_installed(conf: Path, name: str, returncode: int) -> None:
+    if returncode != 0:
         raise SetupError(
             f"installing the addons in database '{name}' failed (see above)."
         )
@@ -857,9 +894,28 @@ def cmd_test(args) -> int:
     ensure_chromium()
     db = start_pg()
     conf = write_config(src, db, "test", 0)
+    # a full run also checks that a database installed without demo data gets
+    # none of the addons' demo records (installed meanwhile, in the background)
+    nodemo = None
+    if not args.pytest_args:
+        drop_db(db, NODEMO_DB)
+        nodemo = start_install(src, conf, NODEMO_DB, demo=False)
     say(f"2/3 fresh test database '{TEST_DB}'")
     drop_db(db, TEST_DB)
     install_addons(src, conf, TEST_DB, update=False)
+    odoo_pytest = [py, "-m", "pytest", *plugins, "--odoo-config", conf]
+    checked = None
+    if nodemo:
+        finish_install(conf, NODEMO_DB, nodemo)
+        say(f"no demo data in '{NODEMO_DB}' (installed without demo)")
+        checked = run(
+            odoo_pytest
+            + ["--odoo-database", NODEMO_DB, "--odoo-log-level", "warn", "-q"]
+            + ["-rfEs", NODEMO_CHECK],
+            check=False,
+            cwd=REPO,
+            env=env,
+        )
     say(
         "3/3 Odoo tests (pytest-odoo: at_install + post_install, browser tours) "
         "and lint"
@@ -868,13 +924,8 @@ def cmd_test(args) -> int:
     if args.pytest_args:
         targets = args.pytest_args
     res = run(
-        [
-            py,
-            "-m",
-            "pytest",
-            *plugins,
-            "--odoo-config",
-            conf,
+        odoo_pytest
+        + [
             "--odoo-database",
             TEST_DB,
             "--odoo-http",
@@ -891,6 +942,9 @@ def cmd_test(args) -> int:
     if pure.returncode != 0:
         say("the pure-Python tests failed (see above)")
         return pure.returncode or 1
+    if checked is not None and checked.returncode != 0:
+        say(f"demo data found in '{NODEMO_DB}', installed without demo (see above)")
+        return checked.returncode
     return res.returncode
 
 

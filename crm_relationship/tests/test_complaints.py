@@ -174,6 +174,19 @@ class TestComplaintWorkflow(ComplaintCase):
 
     def test_escalation_happens_exactly_once(self):
         complaint = self._complaint()
+        # the job's count covers every company: other open complaints (demo
+        # data) already had their warnings and escalations
+        (self.Complaint.search([]) - complaint).write(
+            dict.fromkeys(
+                (
+                    "acknowledge_warned",
+                    "acknowledge_escalated",
+                    "resolve_warned",
+                    "resolve_escalated",
+                ),
+                True,
+            )
+        )
         with freeze_time("2026-11-24 10:00:00"):
             self.assertEqual(self.Complaint._cron_check_sla(), 1)
             self.assertEqual(self.Complaint._cron_check_sla(), 0)
