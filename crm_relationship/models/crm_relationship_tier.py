@@ -150,18 +150,21 @@ class CrmRelationshipTier(models.Model):
         first_index = {}
         for index, value in enumerate(ranked):
             first_index.setdefault(value, index)
+        # plain values: the loop below runs for every customer of the company
+        rules = [(tier, tier.rule, tier.threshold) for tier in tiers]
+        empty = self.browse()
         result = {}
         for pid, (value, revenue) in pairs.items():
             above = first_index[value] / n * 100.0
             cumulative = 0.0
-            chosen = self.browse()
-            for tier in tiers:
-                if tier.rule == "clv_percentile":
-                    cumulative += tier.threshold
+            chosen = empty
+            for tier, rule, threshold in rules:
+                if rule == "clv_percentile":
+                    cumulative += threshold
                     if above < cumulative - 1e-9:
                         chosen = tier
                         break
-                elif revenue >= tier.threshold:
+                elif revenue >= threshold:
                     chosen = tier
                     break
             result[pid] = chosen

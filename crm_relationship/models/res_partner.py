@@ -249,7 +249,9 @@ class ResPartner(models.Model):
             )
         )
         if stage.activity_type_id:
-            history._relationship_schedule_playbook()
+            # a first placement (existing customers placed at install or by the
+            # first run of the rules) is not an event to act on: no playbook
+            history.filtered("from_stage_id")._relationship_schedule_playbook()
         return history
 
     # ------------------------------------------------------------------
@@ -377,6 +379,12 @@ class ResPartner(models.Model):
         today = today or fields.Date.context_today(self)
         stats = partners._relationship_fetch_stats(today)
         partners._relationship_store_stats(stats, today)
+        return partners._relationship_move_stages(stats, today)
+
+    def _relationship_move_stages(self, stats, today):
+        """Move the unlocked partners of ``self`` to the stage their ``stats``
+        call for: one write per target stage. Returns ``{stage: [ids]}``."""
+        partners = self
         stages = self.env["crm.relationship.stage"]._stages_by_phase()
         targets = {}
         for partner in partners:
@@ -412,6 +420,11 @@ class ResPartner(models.Model):
                               %s::numeric[])
                        AS v(id, first_date, last_date, order_count, revenue)
                  WHERE p.id = v.id
+                   AND (p.relationship_rules_date IS DISTINCT FROM %s
+                        OR p.relationship_first_order_date IS DISTINCT FROM v.first_date
+                        OR p.relationship_last_order_date IS DISTINCT FROM v.last_date
+                        OR p.relationship_order_count IS DISTINCT FROM v.order_count
+                        OR p.relationship_revenue_12m IS DISTINCT FROM v.revenue)
                 """,
                 today,
                 ids,
@@ -419,6 +432,7 @@ class ResPartner(models.Model):
                 [stats[i]["last"] for i in ids],
                 [stats[i]["count"] for i in ids],
                 [stats[i]["revenue"] for i in ids],
+                today,
             )
         )
         self.browse(ids).invalidate_recordset(list(STATS_FIELDS))
@@ -474,36 +488,74 @@ class ResPartner(models.Model):
         """Per-partner ``(value, revenue_12m)`` used to assign tiers.
 
         The base addon ranks by revenue of the last 12 months; the scoring
-        addon extends this with customer lifetime value.
+        addon extends this with customer lifetime value. Read in one query:
+        the tiers of a whole company are assigned at once.
         """
+        partners.flush_recordset(["relationship_revenue_12m"])
+        self.env.cr.execute(
+            SQL(
+                "SELECT id, relationship_revenue_12m FROM res_partner "
+                "WHERE id = ANY(%s)",
+                partners.ids,
+            )
+        )
         return {
-            p.id: (p.relationship_revenue_12m, p.relationship_revenue_12m)
-            for p in partners
+            pid: (float(revenue or 0.0), float(revenue or 0.0))
+            for pid, revenue in self.env.cr.fetchall()
         }
 
     @api.model
     def _relationship_assign_tiers(self):
-        """Assign tiers to the current company's customers, respecting locks."""
+        """Assign tiers to the current company's customers, respecting locks.
+
+        The customers and their current tiers are read in one query, and only
+        the customers whose tier changes are written, one write per tier. A
+        first assignment (no tier yet) is not posted in the chatter, like a
+        first stage placement; a change of tier is tracked.
+        """
         company = self.env.company
-        partners = self.search(
+        self.flush_model(
             [
-                ("parent_id", "=", False),
-                ("company_id", "in", [company.id, False]),
-                ("relationship_order_count", ">", 0),
+                "parent_id",
+                "company_id",
+                "active",
+                "relationship_order_count",
+                "value_tier_id",
+                "value_tier_locked",
             ]
         )
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT id, value_tier_id, value_tier_locked
+                  FROM res_partner
+                 WHERE parent_id IS NULL
+                   AND active
+                   AND (company_id = %s OR company_id IS NULL)
+                   AND relationship_order_count > 0
+                """,
+                company.id,
+            )
+        )
+        rows = self.env.cr.fetchall()
+        partners = self.browse([pid for pid, _tier, _locked in rows])
         values = self._relationship_tier_values(partners)
         assignment = self.env["crm.relationship.tier"]._assign(values, company)
         by_tier = {}
-        for partner in partners:
-            if partner.value_tier_locked:
+        for pid, current, locked in rows:
+            if locked:
                 continue
-            tier = assignment.get(partner.id, self.env["crm.relationship.tier"])
-            if partner.value_tier_id != tier:
-                by_tier.setdefault(tier, []).append(partner.id)
-        for tier, ids in by_tier.items():
-            self.browse(ids).write({"value_tier_id": tier.id})
-        return by_tier
+            tier = assignment.get(pid, self.env["crm.relationship.tier"])
+            if (current or False) != (tier.id or False):
+                by_tier.setdefault((tier, not current), []).append(pid)
+        moved = {}
+        for (tier, first), ids in by_tier.items():
+            movers = self.browse(ids)
+            if first:
+                movers = movers.with_context(tracking_disable=True)
+            movers.write({"value_tier_id": tier.id})
+            moved.setdefault(tier, []).extend(ids)
+        return moved
 
     # ------------------------------------------------------------------
     # Actions

@@ -14,11 +14,15 @@ from odoo.addons.base.models.res_lang import intersperse
 from odoo.addons.crm_relationship.models.crm_relationship_complaint_stage import (
     OPEN_STATES,
 )
+from odoo.addons.crm_relationship.models.res_partner import STATS_FIELDS
 
 from ..engine import churn, clv, rfm
 from .res_partner import CLV_METHODS, SCORE_FIELDS
 
 _logger = logging.getLogger(__name__)
+
+# "Recompute now" scores up to this many customers while the user waits
+SYNC_RECOMPUTE_LIMIT = 5000
 
 #: key of the PostgreSQL advisory lock that keeps scoring runs one at a time
 SCORE_LOCK_KEY = 0x43524D5F53434F52  # "CRM_SCOR"
@@ -126,13 +130,41 @@ class CrmRelationshipScoreModel(models.Model):
     # ------------------------------------------------------------------
     @api.model
     def _cron_compute_scores(self, batch_size=2000):
-        """Scheduled action: score the customers of every company."""
+        """Scheduled action: score the customers of every company.
+
+        Companies whose administrator asked for a recompute ("Recompute now"
+        on a large company) are scored again even if already scored today.
+        """
         companies = self.env["res.company"].search([])
-        return self._compute_scores(companies, batch_size=batch_size)
+        requested = companies.filtered("relationship_score_requested")
+        runs = self._compute_scores(companies - requested, batch_size=batch_size)
+        if requested and runs is not None:
+            forced = self._compute_scores(requested, force=True, batch_size=batch_size)
+            if forced is not None:
+                requested.write({"relationship_score_requested": False})
+                runs |= forced
+        return runs
+
+    @api.model
+    def _score_customer_count(self, company):
+        """Customers of ``company`` with confirmed orders (a cheap estimate of
+        the size of a scoring run)."""
+        return self.env["res.partner"].search_count(
+            [
+                ("parent_id", "=", False),
+                ("company_id", "in", [company.id, False]),
+                ("relationship_order_count", ">", 0),
+            ]
+        )
 
     @api.model
     def action_recompute(self, company=None):
-        """ "Recompute now": score the customers of ``company`` again today."""
+        """ "Recompute now": score the customers of ``company`` again today.
+
+        Up to ``SYNC_RECOMPUTE_LIMIT`` customers the run happens while the user
+        waits; a larger company is flagged and the scheduled action is
+        triggered to score it in the background, in batches.
+        """
         if not self.env.user.has_group(
             "crm_relationship.crm_relationship_group_manager"
         ):
@@ -140,26 +172,50 @@ class CrmRelationshipScoreModel(models.Model):
                 self.env._("Only relationship administrators can recompute scores.")
             )
         company = company or self.env.company
+        title = self.env._("Relationship scores")
+        if self._score_customer_count(company) > SYNC_RECOMPUTE_LIMIT:
+            company.sudo().relationship_score_requested = True
+            self.env.ref(
+                "crm_relationship_scoring.ir_cron_relationship_scores"
+            ).sudo()._trigger()
+            return self._score_notification(
+                title,
+                self.env._(
+                    "The scores of %(company)s are being recomputed in the "
+                    "background; the Score Models menu shows the run when it is "
+                    "done.",
+                    company=company.name,
+                ),
+                "info",
+            )
         runs = self.sudo()._compute_scores(company, force=True)
         if runs is None:
-            message = self.env._(
-                "A scoring run is already in progress: try again when it is done."
+            return self._score_notification(
+                title,
+                self.env._(
+                    "A scoring run is already in progress: try again when it is done."
+                ),
+                "warning",
             )
-            kind = "warning"
-        else:
-            message = self.env._(
+        return self._score_notification(
+            title,
+            self.env._(
                 "%(customers)s customers scored (%(method)s).",
                 customers=runs.customers,
                 method=dict(
                     runs._fields["method"]._description_selection(self.env)
                 ).get(runs.method, "-"),
-            )
-            kind = "success"
+            ),
+            "success",
+        )
+
+    @api.model
+    def _score_notification(self, title, message, kind):
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
             "params": {
-                "title": self.env._("Relationship scores"),
+                "title": title,
                 "message": message,
                 "type": kind,
                 "sticky": False,
@@ -282,13 +338,20 @@ class CrmRelationshipScoreModel(models.Model):
         )
         for start_index in range(0, len(todo), batch_size):
             rows = todo[start_index : start_index + batch_size]
+            partners = Partner.browse([data["ids"][i] for i in rows])
             start = time.perf_counter()
-            self._score_write_batch(run, company, data, result, rows, previous)
+            # the statistics of the stage rules are written with the scores: one
+            # new version of each partner row per run, not two
+            stats = partners._relationship_fetch_stats(today)
+            if result:
+                for i in rows:
+                    stats[data["ids"][i]]["p_alive"] = float(result["p_alive"][i])
+            timing["rules"] += time.perf_counter() - start
+            start = time.perf_counter()
+            self._score_write_batch(run, company, data, result, rows, previous, stats)
             timing["write"] += time.perf_counter() - start
             start = time.perf_counter()
-            Partner.browse([data["ids"][i] for i in rows])._relationship_apply_rules(
-                today
-            )
+            partners._relationship_move_stages(stats, today)
             self.env.flush_all()
             timing["rules"] += time.perf_counter() - start
             progress["done"] += len(rows)
@@ -299,6 +362,9 @@ class CrmRelationshipScoreModel(models.Model):
             # keep the memory bounded: the cache only grows over the batches
             self.env.invalidate_all()
         start = time.perf_counter()
+        # the snapshots just inserted are not in the planner's statistics yet:
+        # without them the joins below are planned for one row per run
+        self.env.cr.execute(SQL("ANALYZE crm_relationship_score_snapshot"))
         self._score_clear_stale(run, company)
         Partner._relationship_assign_tiers()
         self._score_snapshot_tiers(run)
@@ -588,7 +654,7 @@ class CrmRelationshipScoreModel(models.Model):
         for weight, values in components:
             weights += weight
             total += weight * values
-        Partner = self.env["res.partner"]
+        Partner = self.env["res.partner"].with_company(company)
         extra = Partner._relationship_health_inputs(Partner.browse(data["ids"]))
         for weight, mapping in extra.values():
             present = np.array([pid in mapping for pid in data["ids"]])
@@ -638,15 +704,17 @@ class CrmRelationshipScoreModel(models.Model):
         )
         return {pid for (pid,) in self.env.cr.fetchall()}
 
-    def _score_write_batch(self, run, company, data, result, rows, previous):
+    def _score_write_batch(self, run, company, data, result, rows, previous, stats):
         """Write the scores of the customers at positions ``rows``.
 
-        One ``UPDATE ... FROM unnest(...)`` on the partners and one INSERT of
+        One ``UPDATE ... FROM unnest(...)`` on the partners, which also stores
+        the order statistics ``stats`` of the stage rules
+        (:meth:`res.partner._relationship_fetch_stats`), and one INSERT of
         their snapshots, then the cache of the partners is invalidated.
         """
         ids = [data["ids"][i] for i in rows]
         Partner = self.env["res.partner"]
-        Partner.flush_model([*SCORE_FIELDS, "value_tier_id"])
+        Partner.flush_model([*SCORE_FIELDS, *STATS_FIELDS, "value_tier_id"])
 
         def col(array, kind=float):
             return [kind(v) for v in array[rows]]
@@ -682,7 +750,12 @@ class CrmRelationshipScoreModel(models.Model):
                        score_date = %(date)s,
                        score_explanation = v.explanation,
                        score_model_id = %(run)s,
-                       score_currency_id = %(currency)s
+                       score_currency_id = %(currency)s,
+                       relationship_first_order_date = v.first_date,
+                       relationship_last_order_date = v.last_date,
+                       relationship_order_count = v.order_count,
+                       relationship_revenue_12m = v.revenue,
+                       relationship_rules_date = %(date)s
                   FROM unnest(
                         %(ids)s::int[], %(recency_days)s::int[],
                         %(frequency)s::int[], %(monetary)s::float8[],
@@ -691,10 +764,13 @@ class CrmRelationshipScoreModel(models.Model):
                         %(gap)s::float8[], %(clv)s::float8[], %(p_alive)s::float8[],
                         %(purchases)s::float8[], %(risk)s::float8[],
                         %(level)s::varchar[], %(at_risk)s::float8[],
-                        %(health)s::float8[], %(explanation)s::text[]
+                        %(health)s::float8[], %(explanation)s::text[],
+                        %(first_date)s::date[], %(last_date)s::date[],
+                        %(order_count)s::int[], %(revenue)s::numeric[]
                        ) AS v(id, recency_days, frequency, monetary, r, f, m, code,
                               segment, gap, clv, p_alive, purchases, risk, level,
-                              at_risk, health, explanation)
+                              at_risk, health, explanation, first_date, last_date,
+                              order_count, revenue)
                  WHERE p.id = v.id
                 """,
                 method=scores.method,
@@ -719,6 +795,10 @@ class CrmRelationshipScoreModel(models.Model):
                 at_risk=[v * k for v, k in zip(clv_value, risk, strict=True)],
                 health=health,
                 explanation=self._score_explanations(company, data, result, rows),
+                first_date=[stats[pid]["first"] for pid in ids],
+                last_date=[stats[pid]["last"] for pid in ids],
+                order_count=[stats[pid]["count"] for pid in ids],
+                revenue=[stats[pid]["revenue"] for pid in ids],
             )
         )
         self.env.cr.execute(
@@ -761,7 +841,9 @@ class CrmRelationshipScoreModel(models.Model):
                 health=health,
             )
         )
-        Partner.browse(ids).invalidate_recordset([*SCORE_FIELDS, "score_snapshot_ids"])
+        Partner.browse(ids).invalidate_recordset(
+            [*SCORE_FIELDS, *STATS_FIELDS, "score_snapshot_ids"]
+        )
         run.invalidate_recordset(["snapshot_ids", "snapshot_count"])
 
     @api.model

@@ -4,6 +4,13 @@ from odoo import fields, models
 class ResCompany(models.Model):
     _inherit = "res.company"
 
+    relationship_score_requested = fields.Boolean(
+        string="Scores Recompute Requested",
+        copy=False,
+        help="Set by 'Recompute now' for a company too large to be scored while "
+        "the user waits: the next run of the scheduled action scores it again "
+        "even if it was already scored today.",
+    )
     relationship_score_lookback_days = fields.Integer(
         string="Scoring Window (days)",
         default=1095,

@@ -8,6 +8,7 @@ from odoo.tests import new_test_user
 from odoo.tools.safe_eval import safe_eval
 
 from ..engine import churn, clv, rfm
+from ..models import crm_relationship_score_model as score_model
 from .common import ScoringCase, synthetic_plan
 
 
@@ -546,6 +547,49 @@ class TestScoringCron(ScoringCase):
         # the next call of the day finds every company done and changes nothing
         snapshots = self.env["crm.relationship.score.snapshot"].search_count([])
         cron.method_direct_trigger()
+        self.assertEqual(
+            self.env["crm.relationship.score.snapshot"].search_count([]), snapshots
+        )
+
+    def test_recompute_now_of_a_large_company_runs_in_the_background(self):
+        customer = self._customer("Big Catalogue Ltd")
+        self._orders([(customer, 40, 70.0), (customer, 5, 80.0)])
+        cron = self.env.ref("crm_relationship_scoring.ir_cron_relationship_scores")
+        cron.method_direct_trigger()  # today's run of every company is done
+        first = customer.score_model_id
+        self.assertEqual(first.state, "done")
+        self._orders([(customer, 1, 500.0)])
+        manager = new_test_user(
+            self.env,
+            login="scoring_big_admin",
+            groups="crm_relationship.crm_relationship_group_manager",
+            company_id=self.company.id,
+            company_ids=[(6, 0, self.company.ids)],
+        )
+        triggers = self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)])
+        with patch.object(score_model, "SYNC_RECOMPUTE_LIMIT", 0):
+            action = (
+                self.Run.with_user(manager)
+                .with_company(self.company)
+                .action_recompute()
+            )
+        self.assertEqual(action["params"]["type"], "info")
+        self.assertIn("background", action["params"]["message"])
+        # nothing was scored while the user waited, the job is triggered
+        self.assertEqual(customer.rfm_frequency, 2)
+        self.assertTrue(self.company.relationship_score_requested)
+        self.assertEqual(
+            self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)]),
+            triggers + 1,
+        )
+        # the job scores the requested company again although it was scored today
+        cron.method_direct_trigger()
+        customer.invalidate_recordset()
+        self.assertEqual(customer.rfm_frequency, 3)
+        self.assertEqual(customer.score_model_id, first, "today's run, redone")
+        self.assertFalse(self.company.relationship_score_requested)
+        snapshots = self.env["crm.relationship.score.snapshot"].search_count([])
+        cron.method_direct_trigger()  # nothing requested any more: no new work
         self.assertEqual(
             self.env["crm.relationship.score.snapshot"].search_count([]), snapshots
         )

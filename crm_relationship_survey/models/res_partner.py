@@ -146,19 +146,40 @@ class ResPartner(models.Model):
     # ------------------------------------------------------------------
     @api.model
     def _relationship_satisfaction_values(self, partners):
-        """Satisfaction of each customer in [0, 1] (1 is very satisfied): the
-        mean of the last NPS answer (0-10 read as 0-1) and of the CSAT of the
-        last 12 months (1-5 read as 0-1), of those the customer answered.
-        Customers without any of them are left out."""
+        """Satisfaction of each of ``partners`` in [0, 1] (1 is very
+        satisfied), read on its commercial partner: the mean of the last NPS
+        answer (0-10 read as 0-1) and of the CSAT of the last 12 months (1-5
+        read as 0-1), of those the customer answered. Partners whose customer
+        answered none are left out. One query for any number of partners (the
+        scoring job asks for every customer of a company at once)."""
+        self.flush_model(
+            [
+                "commercial_partner_id",
+                "last_nps_category",
+                "last_nps_score",
+                "csat_avg_12m",
+            ]
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT p.id,
+                       CASE WHEN c.last_nps_category IS NOT NULL
+                            THEN c.last_nps_score / 10.0 END,
+                       CASE WHEN c.csat_avg_12m > 0
+                            THEN (c.csat_avg_12m - 1.0) / 4.0 END
+                  FROM res_partner p
+                  JOIN res_partner c ON c.id = p.commercial_partner_id
+                 WHERE p.id = ANY(%s)
+                   AND (c.last_nps_category IS NOT NULL OR c.csat_avg_12m > 0)
+                """,
+                partners.ids,
+            )
+        )
         values = {}
-        for customer in partners.commercial_partner_id.sudo():
-            parts = []
-            if customer.last_nps_category:
-                parts.append(customer.last_nps_score / 10.0)
-            if customer.csat_avg_12m:
-                parts.append((customer.csat_avg_12m - 1.0) / 4.0)
-            if parts:
-                values[customer.id] = sum(parts) / len(parts)
+        for partner_id, nps, csat in self.env.cr.fetchall():
+            parts = [float(v) for v in (nps, csat) if v is not None]
+            values[partner_id] = sum(parts) / len(parts)
         return values
 
     @api.model
@@ -171,14 +192,9 @@ class ResPartner(models.Model):
         inputs = dict(parent(partners)) if parent else {}
         weight = self.env.company.survey_health_weight
         if weight > 0:
-            values = self._relationship_satisfaction_values(partners)
             inputs["satisfaction"] = (
                 weight,
-                {
-                    partner.id: values[partner.commercial_partner_id.id]
-                    for partner in partners
-                    if partner.commercial_partner_id.id in values
-                },
+                self._relationship_satisfaction_values(partners),
             )
         return inputs
 
