@@ -291,6 +291,7 @@ class CrmRelationshipDemo(models.AbstractModel):
         self._demo_place_customers(customers, plans)
         complaints = self._demo_complaints(rng, company, customers, orders)
         self._demo_refunds(rng, company, complaints)
+        self._demo_portal_user(company, complaints)
         partners = self.env["res.partner"].browse([c["partner"].id for c in customers])
         partners._relationship_apply_rules()
         self._demo_stage_history(customers, plans)
@@ -1000,6 +1001,30 @@ class CrmRelationshipDemo(models.AbstractModel):
         customer, order = rng.choice(candidates)
         used.add(customer["index"])
         return customer, order, rng.choice(order.order_line)
+
+    @api.model
+    def _demo_portal_user(self, company, complaints):
+        """A portal login (portal.customer@example.com / portal) for a customer
+        with a resolved complaint to accept and (survey addon) a survey to
+        answer: /my/complaints and /my/surveys as a customer sees them."""
+        complaint = complaints.filtered(
+            lambda c: c.state == "resolved" and not c.partner_id.is_company
+        )[:1]
+        if not complaint:
+            return self.env["res.users"]
+        customer = complaint.partner_id
+        user = self.env["res.users"].create(
+            {
+                "login": "portal.customer@example.com",
+                "password": "portal",
+                "partner_id": customer.id,
+                "company_id": company.id,
+                "company_ids": [(6, 0, company.ids)],
+                "groups_id": [(6, 0, [self.env.ref("base.group_portal").id])],
+            }
+        )
+        self._demo_register(user, "portal_user")
+        return user
 
     @api.model
     def _demo_refunds(self, rng, company, complaints):

@@ -103,6 +103,17 @@ class TestDemoData(TransactionCase):
                 complaint.partner_id,
             )
 
+    def test_demo_portal_customer(self):
+        user = self.env.ref("crm_relationship.demo_portal_user_0001")
+        self.assertTrue(user._is_portal())
+        complaints = self.complaints.filtered(
+            lambda c: c.partner_id == user.partner_id.commercial_partner_id
+        )
+        self.assertIn("resolved", complaints.mapped("state"))
+        self.assertTrue(
+            complaints.with_user(user).search([("id", "in", complaints.ids)])
+        )
+
     def test_order_plan_is_deterministic(self):
         customers = [
             {"is_company": i % 4 == 0, "index": i} for i in range(demo.CUSTOMERS)

@@ -167,6 +167,18 @@ class CrmRelationshipDemo(models.AbstractModel):
                     answer_rate=0.55,
                 )
             )
+        # the portal customer has a survey waiting for its last order
+        portal = self.env.ref(
+            "crm_relationship.demo_portal_user_0001", raise_if_not_found=False
+        )
+        last_order = orders.filtered(
+            lambda o: portal and o.partner_id == portal.partner_id
+        ).sorted("date_order")[-1:]
+        if last_order:
+            vals, _values, _invited, _answered = self._demo_invitation(
+                rng, surveys["order"], portal.partner_id, now, now, {}, 0.0, last_order
+            )
+            plans.append((vals, None, now - timedelta(days=1), None))
         # a Kano survey of two candidate features
         for customer in rng.sample(list(customers), 30):
             invited = now - timedelta(days=rng.randint(10, 60))

@@ -35,6 +35,9 @@ class TestDemoSurveys(TransactionCase):
         self.assertTrue(pending.filtered(lambda a: a.deadline < now))
         customers = done.relationship_partner_id
         self.assertTrue(customers.filtered("last_nps_category"))
+        portal = self.env.ref("crm_relationship.demo_portal_user_0001")
+        waiting = pending.filtered(lambda a: a.partner_id == portal.partner_id)
+        self.assertTrue(waiting.filtered(lambda a: a.deadline > now))
 
     def test_demo_nps_trend_over_months(self):
         by_month = defaultdict(list)
