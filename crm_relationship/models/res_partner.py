@@ -269,7 +269,14 @@ class ResPartner(models.Model):
         since = today - timedelta(days=365)
         self.env["sale.order"].flush_model()
         self.env["account.move"].flush_model()
-        self.env["res.partner"].flush_model(["commercial_partner_id"])
+        self.env["res.partner"].flush_model(
+            [
+                "commercial_partner_id",
+                "company_id",
+                "relationship_stage_id",
+                "relationship_stage_locked",
+            ]
+        )
         query = SQL(
             """
             WITH orders AS (
@@ -318,8 +325,11 @@ class ResPartner(models.Model):
             SELECT ids.id, agg.first_date, agg.last_date,
                    COALESCE(agg.order_count, 0), agg.median_gap,
                    COALESCE(agg.revenue, 0) + COALESCE(refunds.refunded, 0),
-                   COALESCE(quotes.quotations, 0)
+                   COALESCE(quotes.quotations, 0),
+                   rp.relationship_stage_id, rp.relationship_stage_locked,
+                   rp.company_id
               FROM unnest(%(ids)s::int[]) AS ids(id)
+              JOIN res_partner rp ON rp.id = ids.id
               LEFT JOIN agg ON agg.partner_id = ids.id
               LEFT JOIN refunds ON refunds.partner_id = ids.id
               LEFT JOIN quotes ON quotes.partner_id = ids.id
@@ -336,6 +346,9 @@ class ResPartner(models.Model):
                 "median_gap": row[4],
                 "revenue": float(row[5] or 0.0),
                 "quotations": row[6],
+                "stage_id": row[7],
+                "locked": bool(row[8]),
+                "company_id": row[9],
             }
             for row in self.env.cr.fetchall()
         }
@@ -384,23 +397,32 @@ class ResPartner(models.Model):
     def _relationship_move_stages(self, stats, today):
         """Move the unlocked partners of ``self`` to the stage their ``stats``
         call for: one write per target stage. Returns ``{stage: [ids]}``."""
-        partners = self
         stages = self.env["crm.relationship.stage"]._stages_by_phase()
+        companies = {False: self.env.company, None: self.env.company}
         targets = {}
-        for partner in partners:
-            if partner.relationship_stage_locked:
+        first = set()
+        # the stage, lock and company come with the statistics (no ORM read)
+        for partner_id in self.ids:
+            values = stats[partner_id]
+            if values["locked"]:
                 continue
-            company = partner.company_id or self.env.company
-            phase = self._relationship_target_phase(stats[partner.id], company, today)
+            company = companies.get(values["company_id"])
+            if company is None:
+                company = companies[values["company_id"]] = self.env[
+                    "res.company"
+                ].browse(values["company_id"])
+            phase = self._relationship_target_phase(values, company, today)
             stage = stages.get(phase)
-            if stage and partner.relationship_stage_id != stage:
-                targets.setdefault(stage, []).append(partner.id)
+            if stage and values["stage_id"] != stage.id:
+                targets.setdefault(stage, []).append(partner_id)
+                if not values["stage_id"]:
+                    first.add(partner_id)
         for stage, ids in targets.items():
             movers = self.browse(ids).with_context(relationship_automatic=True)
             # a first placement is recorded in the history, not in the chatter
-            first = movers.filtered(lambda p: not p.relationship_stage_id)
-            (movers - first).write({"relationship_stage_id": stage.id})
-            first.with_context(tracking_disable=True).write(
+            placed = movers.browse([pid for pid in ids if pid in first])
+            (movers - placed).write({"relationship_stage_id": stage.id})
+            placed.with_context(tracking_disable=True).write(
                 {"relationship_stage_id": stage.id}
             )
         return targets
