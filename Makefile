@@ -4,7 +4,7 @@ DEV := $(PYTHON) setup/dev.py
 HTTP_PORT ?= 8069
 export HTTP_PORT
 
-.PHONY: run test stop env lint i18n bench help
+.PHONY: run test stop env lint i18n bench screenshots help
 
 help:
 	@echo "make run   - create/upgrade the demo database and serve Odoo on http://localhost:$(HTTP_PORT)"
@@ -12,6 +12,7 @@ help:
 	@echo "make stop  - stop the embedded PostgreSQL"
 	@echo "make lint  - ruff + pylint-odoo (mandatory checks)"
 	@echo "make bench - benchmarks on the test database (figures printed, data rolled back)"
+	@echo "make screenshots - pictures of the running demo (make run) in docs/screenshots"
 
 run:
 	@$(DEV) run
@@ -33,3 +34,6 @@ i18n:
 
 bench:
 	@$(DEV) bench
+
+screenshots:
+	@$(DEV) screenshots

@@ -60,6 +60,8 @@ REQUIREMENT_FIXES = {
 }
 RUN_DB = os.environ.get("CRM_DB", "crm_relationship")
 TEST_DB = os.environ.get("CRM_TEST_DB", "crm_relationship_test")
+#: languages loaded in the demo database of ``make run`` (besides English)
+RUN_LANGUAGES = ("zh_CN",)
 # installed without demo data by `make test`: no demo record may exist there
 NODEMO_DB = f"{TEST_DB}_nodemo"
 NODEMO_CHECK = "tests/without_demo/check_no_demo_data.py"
@@ -734,12 +736,38 @@ def _install_cmd(src: Path, conf: Path, name: str, update: bool, demo: bool):
 
 
 def install_addons(
-    src: Path, conf: Path, name: str, update: bool, demo: bool = True
+    src: Path,
+    conf: Path,
+    name: str,
+    update: bool,
+    demo: bool = True,
+    languages: tuple[str, ...] = (),
 ) -> None:
     cmd = _install_cmd(src, conf, name, update, demo)
     say(("upgrading" if update else "installing") + f" {', '.join(ADDONS)} in '{name}'")
     res = run(cmd, check=False)
     _check_installed(conf, name, res.returncode)
+    if languages and not update:
+        load_languages(src, conf, name, languages)
+
+
+def load_languages(src: Path, conf: Path, name: str, languages) -> None:
+    """Install the translations of ``languages`` (users keep English; later
+    updates of the addons refresh every installed language). Odoo's
+    ``--load-language`` would make the first one the default of every user."""
+    say(f"loading the translations of {', '.join(languages)} in '{name}'")
+    script = (
+        "langs = env['res.lang'].with_context(active_test=False).search("
+        f"[('code', 'in', {list(languages)!r})])\n"
+        "env['base.language.install'].create("
+        "{'lang_ids': [(6, 0, langs.ids)], 'overwrite': False}).lang_install()\n"
+        "env.cr.commit()\n"
+    )
+    cmd = odoo_bin(src) + ["shell", "-c", conf, "-d", name, "--no-http"]
+    cmd += ["--log-level=warn"]
+    res = subprocess.run([str(c) for c in cmd], input=script, text=True, check=False)
+    if res.returncode != 0:
+        raise SetupError(f"loading {', '.join(languages)} in '{name}' failed.")
 
 
 def start_install(src: Path, conf: Path, name: str, demo: bool):
@@ -815,7 +843,13 @@ def cmd_run(args) -> int:
             "another port with 'make run HTTP_PORT=8070'."
         )
     conf = write_config(src, db, "run", port)
-    install_addons(src, conf, RUN_DB, update=db_exists(db, RUN_DB) and _has_addons(db))
+    install_addons(
+        src,
+        conf,
+        RUN_DB,
+        update=db_exists(db, RUN_DB) and _has_addons(db),
+        languages=RUN_LANGUAGES,
+    )
     url = f"http://localhost:{port}"
     say(
         f"Odoo is starting on {url}  "
@@ -1016,6 +1050,17 @@ def cmd_bench(args) -> int:
     return status
 
 
+def cmd_screenshots(args) -> int:
+    """Take the README's screenshots from the server of ``make run``."""
+    ensure_venv()
+    res = run(
+        [str(venv_python()), str(REPO / "setup" / "screenshots.py"), *args.options],
+        check=False,
+        cwd=REPO,
+    )
+    return res.returncode
+
+
 def cmd_stop(_args) -> int:
     if external_pg() is None:
         stop_pg()
@@ -1040,6 +1085,10 @@ def main(argv=None) -> int:
     sub.add_parser("lint", help="ruff and pylint-odoo's mandatory checks")
     p_bench = sub.add_parser("bench", help="run the benchmarks/ scripts")
     p_bench.add_argument("scripts", nargs="*")
+    p_shots = sub.add_parser(
+        "screenshots", help="screenshots of the running demo (docs/screenshots)"
+    )
+    p_shots.add_argument("options", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
     handlers = {
         "env": cmd_env,
@@ -1049,6 +1098,7 @@ def main(argv=None) -> int:
         "i18n": cmd_i18n,
         "lint": cmd_lint,
         "bench": cmd_bench,
+        "screenshots": cmd_screenshots,
         "pg": lambda a: print(json.dumps(start_pg(), indent=2)) or 0,
     }
     try:

@@ -263,7 +263,8 @@ class ResPartner(models.Model):
         Returns ``{partner_id: dict(first, last, count, gaps_median, revenue,
         quotations)}`` with dates as ``date``, the median gap between confirmed
         orders in days and the revenue of the 12 months before ``today`` in
-        company currency, net of posted customer refunds.
+        company currency, net of posted customer refunds (never below zero:
+        refunds of older purchases do not make a customer cost money).
         """
         today = today or fields.Date.context_today(self)
         since = today - timedelta(days=365)
@@ -324,7 +325,9 @@ class ResPartner(models.Model):
             )
             SELECT ids.id, agg.first_date, agg.last_date,
                    COALESCE(agg.order_count, 0), agg.median_gap,
-                   COALESCE(agg.revenue, 0) + COALESCE(refunds.refunded, 0),
+                   GREATEST(
+                       COALESCE(agg.revenue, 0) + COALESCE(refunds.refunded, 0), 0
+                   ),
                    COALESCE(quotes.quotations, 0),
                    rp.relationship_stage_id, rp.relationship_stage_locked,
                    rp.company_id

@@ -3,3 +3,4 @@ from . import test_lifecycle
 from . import test_tiers_access
 from . import test_complaints
 from . import test_complaint_portal
+from . import test_demo_data

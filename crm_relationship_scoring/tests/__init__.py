@@ -2,3 +2,4 @@ from . import test_foundation
 from . import test_extraction
 from . import test_scoring_job
 from . import test_scoring_access
+from . import test_demo_data
