@@ -17,6 +17,7 @@ customer.
     "depends": ["crm_relationship", "survey"],
     "data": [
         "security/ir.model.access.csv",
+        "security/crm_relationship_survey_security.xml",
         "data/mail_template_data.xml",
         "data/ir_cron_data.xml",
         "data/survey_survey_data.xml",

@@ -6,3 +6,4 @@ from . import test_satisfaction_invitations
 from . import test_satisfaction_portal
 from . import test_satisfaction_security
 from . import test_demo_data
+from . import test_satisfaction_access
