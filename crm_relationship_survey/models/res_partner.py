@@ -22,31 +22,43 @@ ROLLUP_FIELDS = (
 # invitations for orders / complaints older than this are never sent (install,
 # configuration changes)
 INVITE_WINDOW_DAYS = 30
+#: satisfaction figures are internal: portal users never read them, not even
+#: their own
+ROLLUP_GROUP = "base.group_user"
 
 
 class ResPartner(models.Model):
     _inherit = "res.partner"
 
-    last_nps_score = fields.Integer(string="Last NPS Answer", readonly=True, copy=False)
+    last_nps_score = fields.Integer(
+        string="Last NPS Answer", readonly=True, copy=False, groups=ROLLUP_GROUP
+    )
     last_nps_category = fields.Selection(
-        NPS_CATEGORIES, string="Last NPS Category", readonly=True, copy=False
+        NPS_CATEGORIES,
+        string="Last NPS Category",
+        readonly=True,
+        copy=False,
+        groups=ROLLUP_GROUP,
     )
     nps_trend = fields.Integer(
         string="NPS Trend",
         readonly=True,
         copy=False,
+        groups=ROLLUP_GROUP,
         help="Last NPS answer minus the previous one.",
     )
     csat_avg_12m = fields.Float(
         string="CSAT 12 Months",
         readonly=True,
         copy=False,
+        groups=ROLLUP_GROUP,
         digits=(16, 2),
         help="Mean CSAT answer (1-5) of the last 12 months.",
     )
     satisfaction_ratio = fields.Float(
         readonly=True,
         copy=False,
+        groups=ROLLUP_GROUP,
         digits=(16, 3),
         help="Latest c = b / a (perceived quality / expectation).",
     )
@@ -54,17 +66,21 @@ class ResPartner(models.Model):
         string="ACSI Index",
         readonly=True,
         copy=False,
+        groups=ROLLUP_GROUP,
         digits=(16, 1),
         help="Latest ACSI index (0-100).",
     )
     survey_response_count = fields.Integer(
-        string="Survey Responses", readonly=True, copy=False
+        string="Survey Responses", readonly=True, copy=False, groups=ROLLUP_GROUP
     )
     last_survey_date = fields.Datetime(
-        string="Last Survey Answer", readonly=True, copy=False
+        string="Last Survey Answer", readonly=True, copy=False, groups=ROLLUP_GROUP
     )
     survey_last_invite_date = fields.Datetime(
-        string="Last Survey Invitation", readonly=True, copy=False
+        string="Last Survey Invitation",
+        readonly=True,
+        copy=False,
+        groups=ROLLUP_GROUP,
     )
     survey_opt_out = fields.Boolean(
         string="No Satisfaction Surveys",
