@@ -139,23 +139,55 @@ class ResPartner(models.Model):
         unanswered = customers.filtered(lambda c: c.id not in rows)
         if unanswered:
             unanswered.write(dict.fromkeys(ROLLUP_FIELDS, False))
-        for customer in customers - unanswered:
-            count, last_date, csat, acsi, ratio, nps_scores, nps_cat = rows[customer.id]
-            nps_scores = nps_scores or []
-            customer.write(
-                {
-                    "survey_response_count": count,
-                    "last_survey_date": last_date,
-                    "csat_avg_12m": csat or 0.0,
-                    "acsi_index": acsi or 0.0,
-                    "satisfaction_ratio": ratio or 0.0,
-                    "last_nps_score": int(nps_scores[0]) if nps_scores else 0,
-                    "last_nps_category": nps_cat or False,
-                    "nps_trend": int(nps_scores[0] - nps_scores[1])
-                    if len(nps_scores) > 1
-                    else 0,
-                }
+        answered = [pid for pid in customers.ids if pid in rows]
+        if not answered:
+            return
+        values = [rows[pid] for pid in answered]
+        nps = [scores or [] for *_rest, scores, _cat in values]
+        # one UPDATE for the whole batch (the roll-up is not tracked)
+        customers.flush_recordset(list(ROLLUP_FIELDS))
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE res_partner p
+                   SET survey_response_count = v.response_count,
+                       last_survey_date = v.last_date,
+                       csat_avg_12m = v.csat,
+                       acsi_index = v.acsi,
+                       satisfaction_ratio = v.ratio,
+                       last_nps_score = v.nps_score,
+                       last_nps_category = v.nps_category,
+                       nps_trend = v.nps_trend,
+                       write_date = %(now)s,
+                       write_uid = %(uid)s
+                  FROM unnest(%(ids)s::int[], %(counts)s::int[],
+                              %(dates)s::timestamp[], %(csat)s::float8[],
+                              %(acsi)s::float8[], %(ratio)s::float8[],
+                              %(nps)s::int[], %(categories)s::varchar[],
+                              %(trends)s::int[])
+                       AS v(id, response_count, last_date, csat, acsi, ratio,
+                            nps_score, nps_category, nps_trend)
+                 WHERE p.id = v.id
+                """,
+                now=fields.Datetime.now(),
+                uid=self.env.uid,
+                ids=answered,
+                counts=[row[0] for row in values],
+                dates=[row[1] for row in values],
+                csat=[float(row[2] or 0.0) for row in values],
+                acsi=[float(row[3] or 0.0) for row in values],
+                ratio=[float(row[4] or 0.0) for row in values],
+                nps=[int(scores[0]) if scores else 0 for scores in nps],
+                categories=[row[6] or None for row in values],
+                trends=[
+                    int(scores[0] - scores[1]) if len(scores) > 1 else 0
+                    for scores in nps
+                ],
             )
+        )
+        customers.browse(answered).invalidate_recordset(
+            [*ROLLUP_FIELDS, "write_date", "write_uid"]
+        )
 
     # ------------------------------------------------------------------
     # Health score input (crm_relationship_scoring, when installed)
