@@ -6,4 +6,4 @@ from . import wizard
 
 def _post_init_hook(env):
     """Place the existing customers in their stage and tier at once."""
-    env["res.partner"]._cron_relationship_rules()
+    env["res.partner"]._relationship_run_rules()

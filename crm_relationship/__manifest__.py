@@ -1,6 +1,6 @@
 {
     "name": "Customer Relationships",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Sales/CRM",
     "summary": "Customer lifecycle stages, value tiers and complaints for e-commerce",
     "description": """
@@ -30,6 +30,7 @@ complaints, on top of Odoo's partners and sale orders.
         "views/crm_relationship_complaint_config_views.xml",
         "views/crm_relationship_complaint_portal_templates.xml",
         "report/crm_relationship_stage_duration_views.xml",
+        "views/crm_relationship_job_failure_views.xml",
         "views/crm_relationship_menus.xml",
     ],
     "demo": ["demo/crm_relationship_demo.xml"],

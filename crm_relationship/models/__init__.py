@@ -1,3 +1,4 @@
+from . import crm_relationship_job_failure
 from . import crm_relationship_stage
 from . import crm_relationship_reason
 from . import crm_relationship_tier

@@ -1,9 +1,9 @@
+import json
 import logging
-import threading
 from datetime import timedelta
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
 from .crm_relationship_complaint_stage import OPEN_STATES
@@ -18,6 +18,10 @@ STATS_FIELDS = (
     "relationship_order_count",
     "relationship_revenue_12m",
 )
+#: the order figures each company reads of its own orders (company-dependent)
+FIGURE_FIELDS = STATS_FIELDS[1:]
+USER_GROUP = "crm_relationship.crm_relationship_group_user"
+MANAGER_GROUP = "crm_relationship.crm_relationship_group_manager"
 
 
 class ResPartner(models.Model):
@@ -30,15 +34,19 @@ class ResPartner(models.Model):
         copy=False,
         ondelete="restrict",
         group_expand="_read_group_relationship_stage_ids",
+        groups="base.group_user",
     )
-    relationship_phase = fields.Selection(related="relationship_stage_id.phase")
+    relationship_phase = fields.Selection(
+        related="relationship_stage_id.phase", groups="base.group_user"
+    )
     relationship_stage_date = fields.Datetime(
-        string="In Stage Since", readonly=True, copy=False
+        string="In Stage Since", readonly=True, copy=False, groups="base.group_user"
     )
     relationship_stage_locked = fields.Boolean(
         string="Stage Locked",
         copy=False,
         help="The automatic rules do not move a locked customer.",
+        groups="base.group_user",
     )
     value_tier_id = fields.Many2one(
         "crm.relationship.tier",
@@ -46,11 +54,13 @@ class ResPartner(models.Model):
         index=True,
         copy=False,
         ondelete="restrict",
+        groups="base.group_user",
     )
     value_tier_locked = fields.Boolean(
         string="Tier Locked",
         copy=False,
         help="The automatic tier assignment does not change a locked tier.",
+        groups="base.group_user",
     )
     relationship_owner_id = fields.Many2one(
         "res.users",
@@ -59,48 +69,79 @@ class ResPartner(models.Model):
         readonly=False,
         ondelete="set null",
         tracking=True,
+        groups="base.group_user",
     )
+    # order figures are per company (a customer shared by several companies
+    # shows each company its own orders): company-dependent, written by the
+    # stage rules for every company at once
     relationship_first_order_date = fields.Date(
-        string="First Order", readonly=True, copy=False
-    )
-    relationship_last_order_date = fields.Date(
-        string="Last Order", readonly=True, copy=False
-    )
-    relationship_order_count = fields.Integer(
-        string="Confirmed Orders", readonly=True, copy=False
-    )
-    relationship_revenue_12m = fields.Monetary(
-        string="Revenue 12 Months",
-        currency_field="relationship_currency_id",
+        string="First Order",
         readonly=True,
         copy=False,
-        help="Confirmed sales of the last 12 months in company currency, net of "
-        "posted refunds.",
+        company_dependent=True,
+        groups="base.group_user",
+    )
+    relationship_last_order_date = fields.Date(
+        string="Last Order",
+        readonly=True,
+        copy=False,
+        company_dependent=True,
+        groups="base.group_user",
+    )
+    relationship_order_count = fields.Integer(
+        string="Confirmed Orders",
+        readonly=True,
+        copy=False,
+        company_dependent=True,
+        groups="base.group_user",
+    )
+    relationship_revenue_12m = fields.Float(
+        string="Revenue 12 Months",
+        readonly=True,
+        copy=False,
+        company_dependent=True,
+        groups="base.group_user",
+        help="Confirmed sales of the last 12 months to this company, in its "
+        "currency, net of posted refunds.",
     )
     relationship_rules_date = fields.Date(
         string="Rules Applied On",
         readonly=True,
         copy=False,
         help="Last day the automatic stage rules evaluated this customer.",
+        groups="base.group_user",
     )
     relationship_currency_id = fields.Many2one(
-        "res.currency", compute="_compute_relationship_currency_id"
+        "res.currency",
+        compute="_compute_relationship_currency_id",
+        groups="base.group_user",
     )
     relationship_history_ids = fields.One2many(
-        "crm.relationship.stage.history", "partner_id", string="Stage History"
+        "crm.relationship.stage.history",
+        "partner_id",
+        string="Stage History",
+        groups="base.group_user",
     )
 
     complaint_ids = fields.One2many(
-        "crm.relationship.complaint", "partner_id", string="Complaints"
+        "crm.relationship.complaint",
+        "partner_id",
+        string="Complaints",
+        groups="base.group_user",
     )
-    complaint_count = fields.Integer(compute="_compute_complaint_stats")
+    complaint_count = fields.Integer(
+        compute="_compute_complaint_stats", groups="base.group_user"
+    )
     complaint_open_count = fields.Integer(
-        compute="_compute_complaint_stats", string="Open Complaints"
+        compute="_compute_complaint_stats",
+        string="Open Complaints",
+        groups="base.group_user",
     )
     complaint_rate = fields.Float(
         compute="_compute_complaint_stats",
         help="Complaints received in the last 12 months per confirmed order of the "
         "same period.",
+        groups="base.group_user",
     )
 
     @api.depends("complaint_ids", "relationship_order_count")
@@ -135,6 +176,7 @@ class ResPartner(models.Model):
                     ("partner_id.commercial_partner_id", "in", partners.ids),
                     ("state", "=", "sale"),
                     ("date_order", ">=", since),
+                    ("company_id", "in", self.env.companies.ids),
                 ],
                 ["partner_id"],
                 ["__count"],
@@ -182,31 +224,111 @@ class ResPartner(models.Model):
     # ------------------------------------------------------------------
     @api.model_create_multi
     def create(self, vals_list):
+        for vals in vals_list:
+            self._relationship_check_system_write(vals)
+        stages = [vals.pop("relationship_stage_id", None) for vals in vals_list]
         partners = super().create(vals_list)
+        asked = {}
+        for partner, stage_id in zip(partners, stages, strict=True):
+            if stage_id:
+                asked.setdefault(stage_id, []).append(partner.id)
+        for stage_id, ids in asked.items():
+            self.browse(ids)._relationship_set_stage(
+                self.env["crm.relationship.stage"].browse(stage_id)
+            )
         if not self.env.context.get("relationship_no_stage"):
             newcomers = partners.filtered(
                 lambda p: not p.parent_id and not p.relationship_stage_id
             )
-            stages = self.env["crm.relationship.stage"].sudo()
-            prospect = newcomers and stages._stage_for_phase("prospect")
+            prospect = newcomers and self.env[
+                "crm.relationship.stage"
+            ].sudo()._stage_for_phase("prospect")
             if prospect:
                 # a first placement is recorded in the history, not in the chatter
-                newcomers.sudo().with_context(
-                    relationship_automatic=True, tracking_disable=True
-                ).write({"relationship_stage_id": prospect.id})
+                newcomers._relationship_set_stage(prospect, automatic=True, track=False)
         return partners
 
     def write(self, vals):
+        self._relationship_check_system_write(vals)
         if "relationship_stage_id" not in vals:
             return super().write(vals)
-        stage = self.env["crm.relationship.stage"].browse(vals["relationship_stage_id"])
-        moves = {
-            p: p.relationship_stage_id for p in self if p.relationship_stage_id != stage
-        }
-        ctx = self.env.context
-        automatic = bool(ctx.get("relationship_automatic"))
-        if moves and not automatic and not ctx.get("relationship_reason_id"):
-            if self._relationship_reason_required(stage):
+        vals = dict(vals)
+        stage = self.env["crm.relationship.stage"].browse(
+            vals.pop("relationship_stage_id")
+        )
+        res = super().write(vals) if vals else True
+        # a stage written by hand goes through the same checks as the wizard
+        self._relationship_set_stage(stage)
+        return res
+
+    # ------------------------------------------------------------------
+    # System-owned figures
+    # ------------------------------------------------------------------
+    @api.model
+    def _relationship_system_fields(self):
+        """Fields of the partner that the system computes.
+
+        Users read them; the jobs write them (in sudo or by SQL); a
+        relationship administrator may correct them, and the correction is
+        posted on the customer. Extended by the scoring and survey addons.
+        """
+        return set(STATS_FIELDS) | {"relationship_stage_date"}
+
+    def _relationship_check_system_write(self, vals):
+        """Refuse a user's write of system-computed fields (see
+        :meth:`_relationship_system_fields`); post an administrator's
+        correction on each customer. A context key never lifts the check: only
+        code running as superuser (``sudo()``) writes them silently."""
+        protected = self._relationship_system_fields() & set(vals)
+        if not protected or self.env.su:
+            return
+        labels = ", ".join(
+            sorted(
+                self._fields[name].get_description(self.env)["string"]
+                for name in protected
+            )
+        )
+        if not self.env.user.has_group(MANAGER_GROUP):
+            raise AccessError(
+                _(
+                    "%(fields)s are computed by the system and cannot be changed "
+                    "by hand.",
+                    fields=labels,
+                )
+            )
+        for partner in self:
+            partner.sudo().message_post(
+                body=_(
+                    "%(user)s corrected figures computed by the system: %(fields)s.",
+                    user=self.env.user.name,
+                    fields=labels,
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+
+    # ------------------------------------------------------------------
+    # Stage changes
+    # ------------------------------------------------------------------
+    def _relationship_set_stage(
+        self, stage, reason=None, note=None, lock=None, automatic=False, track=True
+    ):
+        """Move the partners of ``self`` to ``stage``: the one way stages change.
+
+        Used by the wizard, the kanban drop, a stage written by hand and the
+        automatic rules. A manual move (``automatic=False``) needs a
+        relationship user and, for a stage that asks for it, a ``reason``
+        (``crm.relationship.reason``). ``lock`` sets the stage lock. A move is
+        written as superuser once checked, recorded in the stage history and,
+        with ``track``, in the chatter. Returns the history rows created.
+        """
+        stage = stage.sudo().exists() if stage else stage
+        if not automatic and not self.env.su:
+            if not self.env.user.has_group(USER_GROUP):
+                raise AccessError(
+                    _("Only relationship users can change a customer's stage.")
+                )
+            self.check_access("read")
+            if stage and self._relationship_reason_required(stage) and not reason:
                 raise UserError(
                     _(
                         "Moving a customer to %(stage)s needs a reason: use the "
@@ -214,19 +336,38 @@ class ResPartner(models.Model):
                         stage=stage.name,
                     )
                 )
-        res = super().write(vals)
-        if moves:
-            moved = self.browse([p.id for p in moves])
-            moved.with_context(relationship_automatic=automatic).write(
-                {"relationship_stage_date": stage and fields.Datetime.now()}
-            )
-            if stage:
-                moved._relationship_record_moves(moves, stage, automatic)
-        return res
+        moves = {
+            p: p.relationship_stage_id
+            for p in self.sudo()
+            if p.relationship_stage_id != stage
+        }
+        partners = self.sudo()
+        if not track:
+            partners = partners.with_context(tracking_disable=True)
+        vals = {}
+        if lock is not None:
+            vals["relationship_stage_locked"] = bool(lock)
+        if vals:
+            super(ResPartner, partners).write(vals)
+        if not moves:
+            return self.env["crm.relationship.stage.history"]
+        moved = partners.browse([p.id for p in moves])
+        super(ResPartner, moved).write(
+            {
+                "relationship_stage_id": stage.id if stage else False,
+                "relationship_stage_date": stage and fields.Datetime.now(),
+            }
+        )
+        if not stage:
+            return self.env["crm.relationship.stage.history"]
+        return moved._relationship_record_moves(
+            moves, stage, automatic, reason=reason, note=note
+        )
 
-    def _relationship_record_moves(self, moves, stage, automatic):
+    def _relationship_record_moves(
+        self, moves, stage, automatic, reason=None, note=None
+    ):
         """History rows and playbook activities for partners entering ``stage``."""
-        ctx = self.env.context
         now = fields.Datetime.now()
         history = (
             self.env["crm.relationship.stage.history"]
@@ -241,8 +382,8 @@ class ResPartner(models.Model):
                         "date": now,
                         "user_id": self.env.uid,
                         "automatic": automatic,
-                        "reason_id": ctx.get("relationship_reason_id"),
-                        "note": ctx.get("relationship_note"),
+                        "reason_id": reason.id if reason else False,
+                        "note": note,
                     }
                     for partner in self
                 ]
@@ -260,10 +401,16 @@ class ResPartner(models.Model):
     def _relationship_fetch_stats(self, today=None):
         """Order statistics of commercial partners, in one SQL aggregate.
 
-        Returns ``{partner_id: dict(first, last, count, gaps_median, revenue,
-        quotations)}`` with dates as ``date``, the median gap between confirmed
-        orders in days and the revenue of the 12 months before ``today`` in
-        company currency, net of posted customer refunds (never below zero:
+        Returns ``{partner_id: dict(first, last, count, median_gap, revenue,
+        quotations, stage_id, locked, company_id, figures)}``. The first keys
+        sum the customer's confirmed orders in every company (the lifecycle
+        stage follows the whole relationship): dates as ``date``, the median
+        gap between confirmed orders in days and the revenue of the 12 months
+        before ``today``. ``figures`` holds what each company reads of its
+        own orders (company-dependent fields): ``{field: json}``, a JSON
+        object by company id of the first and last order dates, the number
+        of confirmed orders and the revenue of the 12 months in that
+        company's currency, net of its posted refunds (never below zero:
         refunds of older purchases do not make a customer cost money).
         """
         today = today or fields.Date.context_today(self)
@@ -282,6 +429,7 @@ class ResPartner(models.Model):
             """
             WITH orders AS (
                 SELECT p.commercial_partner_id AS partner_id,
+                       so.company_id,
                        so.date_order,
                        so.amount_untaxed / COALESCE(NULLIF(so.currency_rate, 0), 1.0)
                            AS amount
@@ -290,7 +438,7 @@ class ResPartner(models.Model):
                  WHERE so.state = 'sale'
                    AND p.commercial_partner_id = ANY(%(ids)s)
             ), gaps AS (
-                SELECT partner_id, date_order, amount,
+                SELECT partner_id, date_order,
                        EXTRACT(EPOCH FROM date_order - LAG(date_order) OVER (
                            PARTITION BY partner_id ORDER BY date_order)) / 86400.0
                            AS gap_days
@@ -301,20 +449,52 @@ class ResPartner(models.Model):
                        MAX(date_order)::date AS last_date,
                        COUNT(*) AS order_count,
                        percentile_cont(0.5) WITHIN GROUP (ORDER BY gap_days)
-                           AS median_gap,
-                       COALESCE(SUM(amount) FILTER (WHERE date_order >= %(since)s), 0)
-                           AS revenue
+                           AS median_gap
                   FROM gaps
                  GROUP BY partner_id
+            ), by_company AS (
+                SELECT partner_id, company_id,
+                       MIN(date_order)::date AS first_date,
+                       MAX(date_order)::date AS last_date,
+                       COUNT(*) AS order_count,
+                       COALESCE(SUM(amount) FILTER (WHERE date_order >= %(since)s), 0)
+                           AS revenue
+                  FROM orders
+                 GROUP BY partner_id, company_id
             ), refunds AS (
-                SELECT am.commercial_partner_id AS partner_id,
+                SELECT am.commercial_partner_id AS partner_id, am.company_id,
                        SUM(am.amount_untaxed_signed) AS refunded
                   FROM account_move am
                  WHERE am.move_type = 'out_refund'
                    AND am.state = 'posted'
                    AND am.invoice_date >= %(since)s
                    AND am.commercial_partner_id = ANY(%(ids)s)
-                 GROUP BY am.commercial_partner_id
+                 GROUP BY am.commercial_partner_id, am.company_id
+            ), net AS (
+                SELECT COALESCE(bc.partner_id, rf.partner_id) AS partner_id,
+                       COALESCE(bc.company_id, rf.company_id) AS company_id,
+                       bc.first_date, bc.last_date,
+                       COALESCE(bc.order_count, 0) AS order_count,
+                       GREATEST(
+                           COALESCE(bc.revenue, 0) + COALESCE(rf.refunded, 0), 0
+                       ) AS revenue
+                  FROM by_company bc
+                  FULL JOIN refunds rf
+                    ON rf.partner_id = bc.partner_id
+                   AND rf.company_id = bc.company_id
+            ), figures AS (
+                SELECT partner_id,
+                       SUM(revenue) AS revenue,
+                       jsonb_object_agg(company_id::text, first_date)
+                           FILTER (WHERE first_date IS NOT NULL) AS first_json,
+                       jsonb_object_agg(company_id::text, last_date)
+                           FILTER (WHERE last_date IS NOT NULL) AS last_json,
+                       jsonb_object_agg(company_id::text, order_count)
+                           FILTER (WHERE order_count > 0) AS count_json,
+                       jsonb_object_agg(company_id::text, revenue)
+                           FILTER (WHERE revenue > 0) AS revenue_json
+                  FROM net
+                 GROUP BY partner_id
             ), quotes AS (
                 SELECT p.commercial_partner_id AS partner_id, COUNT(*) AS quotations
                   FROM sale_order so
@@ -325,16 +505,16 @@ class ResPartner(models.Model):
             )
             SELECT ids.id, agg.first_date, agg.last_date,
                    COALESCE(agg.order_count, 0), agg.median_gap,
-                   GREATEST(
-                       COALESCE(agg.revenue, 0) + COALESCE(refunds.refunded, 0), 0
-                   ),
+                   COALESCE(figures.revenue, 0),
                    COALESCE(quotes.quotations, 0),
                    rp.relationship_stage_id, rp.relationship_stage_locked,
-                   rp.company_id
+                   rp.company_id,
+                   figures.first_json, figures.last_json, figures.count_json,
+                   figures.revenue_json
               FROM unnest(%(ids)s::int[]) AS ids(id)
               JOIN res_partner rp ON rp.id = ids.id
               LEFT JOIN agg ON agg.partner_id = ids.id
-              LEFT JOIN refunds ON refunds.partner_id = ids.id
+              LEFT JOIN figures ON figures.partner_id = ids.id
               LEFT JOIN quotes ON quotes.partner_id = ids.id
             """,
             ids=list(self.ids),
@@ -352,8 +532,28 @@ class ResPartner(models.Model):
                 "stage_id": row[7],
                 "locked": bool(row[8]),
                 "company_id": row[9],
+                "figures": {
+                    "relationship_first_order_date": row[10],
+                    "relationship_last_order_date": row[11],
+                    "relationship_order_count": row[12],
+                    "relationship_revenue_12m": row[13],
+                },
             }
             for row in self.env.cr.fetchall()
+        }
+
+    @api.model
+    def _relationship_figure_columns(self, stats, ids):
+        """The company-dependent order figures of ``ids`` as JSON texts, one
+        list per field, for an ``UPDATE ... FROM unnest(...)``."""
+        return {
+            name: [
+                json.dumps(stats[pid]["figures"][name], default=str)
+                if stats[pid]["figures"][name]
+                else None
+                for pid in ids
+            ]
+            for name in FIGURE_FIELDS
         }
 
     @api.model
@@ -421,17 +621,18 @@ class ResPartner(models.Model):
                 if not values["stage_id"]:
                     first.add(partner_id)
         for stage, ids in targets.items():
-            movers = self.browse(ids).with_context(relationship_automatic=True)
+            movers = self.browse(ids)
             # a first placement is recorded in the history, not in the chatter
             placed = movers.browse([pid for pid in ids if pid in first])
-            (movers - placed).write({"relationship_stage_id": stage.id})
-            placed.with_context(tracking_disable=True).write(
-                {"relationship_stage_id": stage.id}
-            )
+            (movers - placed)._relationship_set_stage(stage, automatic=True)
+            placed._relationship_set_stage(stage, automatic=True, track=False)
         return targets
 
     def _relationship_store_stats(self, stats, today):
+        """Store the order figures of ``stats`` (one UPDATE, only the rows that
+        change) and stamp the partners as evaluated ``today``."""
         ids = list(stats)
+        figures = self._relationship_figure_columns(stats, ids)
         self.env.cr.execute(
             SQL(
                 """
@@ -441,8 +642,8 @@ class ResPartner(models.Model):
                        relationship_order_count = v.order_count,
                        relationship_revenue_12m = v.revenue,
                        relationship_rules_date = %s
-                  FROM unnest(%s::int[], %s::date[], %s::date[], %s::int[],
-                              %s::numeric[])
+                  FROM unnest(%s::int[], %s::jsonb[], %s::jsonb[], %s::jsonb[],
+                              %s::jsonb[])
                        AS v(id, first_date, last_date, order_count, revenue)
                  WHERE p.id = v.id
                    AND (p.relationship_rules_date IS DISTINCT FROM %s
@@ -453,10 +654,10 @@ class ResPartner(models.Model):
                 """,
                 today,
                 ids,
-                [stats[i]["first"] for i in ids],
-                [stats[i]["last"] for i in ids],
-                [stats[i]["count"] for i in ids],
-                [stats[i]["revenue"] for i in ids],
+                figures["relationship_first_order_date"],
+                figures["relationship_last_order_date"],
+                figures["relationship_order_count"],
+                figures["relationship_revenue_12m"],
                 today,
             )
         )
@@ -465,9 +666,7 @@ class ResPartner(models.Model):
     @api.model
     def _relationship_auto_commit(self):
         """Commit between batches only inside a real scheduled-action worker."""
-        return bool(self.env.context.get("cron_id")) and not getattr(
-            threading.current_thread(), "testing", False
-        )
+        return self.env["crm.relationship.job.failure"]._auto_commit()
 
     @api.model
     def _relationship_rule_domain(self):
@@ -476,6 +675,19 @@ class ResPartner(models.Model):
     @api.model
     def _cron_relationship_rules(self, batch_size=500):
         """Daily job: stage rules and tiers for every commercial partner.
+
+        A failure is recorded for the administrators
+        (``crm.relationship.job.failure``) and retried by the next run.
+        """
+        return self.env["crm.relationship.job.failure"]._run_job(
+            "crm_relationship.rules",
+            _("Stage rules and value tiers"),
+            lambda: self._relationship_run_rules(batch_size=batch_size),
+        )
+
+    @api.model
+    def _relationship_run_rules(self, batch_size=500):
+        """Stage rules and tiers for every commercial partner, in batches.
 
         Processes the partners not yet evaluated today by increasing id in
         batches, committing each batch (in a scheduled-action worker) and
@@ -519,8 +731,9 @@ class ResPartner(models.Model):
         partners.flush_recordset(["relationship_revenue_12m"])
         self.env.cr.execute(
             SQL(
-                "SELECT id, relationship_revenue_12m FROM res_partner "
+                "SELECT id, (relationship_revenue_12m->>%s)::float8 FROM res_partner "
                 "WHERE id = ANY(%s)",
+                str(self.env.company.id),
                 partners.ids,
             )
         )
@@ -557,9 +770,10 @@ class ResPartner(models.Model):
                  WHERE parent_id IS NULL
                    AND active
                    AND (company_id = %s OR company_id IS NULL)
-                   AND relationship_order_count > 0
+                   AND (relationship_order_count->>%s)::int > 0
                 """,
                 company.id,
+                str(company.id),
             )
         )
         rows = self.env.cr.fetchall()
@@ -575,7 +789,7 @@ class ResPartner(models.Model):
                 by_tier.setdefault((tier, not current), []).append(pid)
         moved = {}
         for (tier, first), ids in by_tier.items():
-            movers = self.browse(ids)
+            movers = self.browse(ids).sudo()
             if first:
                 movers = movers.with_context(tracking_disable=True)
             movers.write({"value_tier_id": tier.id})
@@ -592,7 +806,17 @@ class ResPartner(models.Model):
         companies = self.mapped("company_id") or self.env.company
         return any(companies.mapped("relationship_require_reason"))
 
+    def _relationship_check_user(self):
+        """Public actions of the pipeline are for relationship users, on the
+        customers they can read."""
+        if not self.env.user.has_group(USER_GROUP):
+            raise AccessError(
+                _("Only relationship users can work the customer pipeline.")
+            )
+        self.check_access("read")
+
     def action_relationship_change_stage(self):
+        self._relationship_check_user()
         return {
             "type": "ir.actions.act_window",
             "name": _("Change Relationship Stage"),
@@ -606,15 +830,22 @@ class ResPartner(models.Model):
     def action_relationship_drop_on_stage(self, stage_id):
         """Pipeline drag and drop: the reason wizard when ``stage_id`` needs one.
 
-        Returns ``False`` when the kanban may write the stage itself.
+        Moves the customers of ``self`` to ``stage_id`` and returns ``False``,
+        or returns the reason wizard when that stage needs a reason.
         """
+        self._relationship_check_user()
         stage = self.env["crm.relationship.stage"].browse(stage_id).exists()
-        if not stage or not self._relationship_reason_required(stage):
-            return False
-        action = self.action_relationship_change_stage()
-        action["context"]["default_stage_id"] = stage.id
-        return action
+        if not stage:
+            raise UserError(_("This stage no longer exists: reload the pipeline."))
+        if self._relationship_reason_required(stage):
+            action = self.action_relationship_change_stage()
+            action["context"]["default_stage_id"] = stage.id
+            return action
+        self.commercial_partner_id._relationship_set_stage(stage)
+        return False
 
     def action_relationship_apply_rules(self):
+        """Re-evaluate the stage of the selected customers now."""
+        self._relationship_check_user()
         self._relationship_apply_rules()
         return True

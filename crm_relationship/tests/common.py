@@ -76,3 +76,121 @@ class RelationshipCase(TransactionCase):
         return partners._relationship_apply_rules(
             today=self.today + timedelta(days=days_later)
         )
+
+
+#: the people an access matrix is written for
+MATRIX_ROLES = (
+    "public",
+    "portal",
+    "employee",
+    "salesman_own",
+    "salesman_all",
+    "manager",
+)
+MATRIX_OPERATIONS = ("read", "write", "create", "unlink")
+
+
+class AccessMatrixCase:
+    """An ACL × record-rule matrix, written as a table, checked as each user.
+
+    A mixin for a ``TransactionCase`` (``class TestX(AccessMatrixCase,
+    TransactionCase)``), so that the empty table itself is never collected as
+    a test.
+
+    Subclasses set ``ADDON`` and ``MATRIX``: ``{model: {role: (acl, record)}}``
+    where ``acl`` says what the user may do on the model (``"rwcu"`` letters,
+    ``-`` for a refused operation: read, write, create, unlink) and ``record``
+    what the user may do on the sample record of :meth:`_matrix_samples`
+    (access rights and record rules together; ``None`` when the model has no
+    sample). Every model the addon defines must have a row, for all six roles
+    (``MATRIX_ROLES``): a new model without one fails the test.
+    """
+
+    ADDON = None
+    MATRIX = {}
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if not issubclass(cls, TransactionCase):
+            raise TypeError(
+                f"{cls.__name__}: write class {cls.__name__}(AccessMatrixCase, "
+                "TransactionCase)"
+            )
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.matrix_users = {
+            "public": cls.env.ref("base.public_user"),
+            "portal": new_test_user(
+                cls.env, login="matrix_portal", groups="base.group_portal"
+            ),
+            "employee": new_test_user(
+                cls.env, login="matrix_employee", groups="base.group_user"
+            ),
+            "salesman_own": new_test_user(
+                cls.env,
+                login="matrix_salesman_own",
+                groups="sales_team.group_sale_salesman",
+            ),
+            "salesman_all": new_test_user(
+                cls.env,
+                login="matrix_salesman_all",
+                groups="sales_team.group_sale_salesman_all_leads",
+            ),
+            "manager": new_test_user(
+                cls.env,
+                login="matrix_manager",
+                groups="crm_relationship.crm_relationship_group_manager",
+            ),
+        }
+
+    def _matrix_samples(self):
+        """``{model: record}``: the record each row's second column is about."""
+        return {}
+
+    def _matrix_letters(self, target):
+        letters = {"read": "r", "write": "w", "create": "c", "unlink": "u"}
+        return "".join(
+            letters[op] if target.has_access(op) else "-" for op in MATRIX_OPERATIONS
+        )
+
+    def test_every_model_of_the_addon_has_a_row(self):
+        defined = {
+            name
+            for name, model in self.env.registry.items()
+            if model._original_module == self.ADDON
+        }
+        self.assertTrue(defined, f"no model found for {self.ADDON}")
+        missing = sorted(defined - set(self.MATRIX))
+        self.assertFalse(
+            missing, f"models of {self.ADDON} without a row in the access matrix"
+        )
+        for model, row in self.MATRIX.items():
+            self.assertEqual(
+                set(row), set(MATRIX_ROLES), f"{model}: one entry per role"
+            )
+
+    def test_access_matrix(self):
+        samples = self._matrix_samples()
+        found, expected = {}, {}
+        for model, row in self.MATRIX.items():
+            sample = samples.get(model)
+            for role, (acl, on_record) in row.items():
+                user = self.matrix_users[role]
+                found[model, role, "acl"] = self._matrix_letters(
+                    self.env[model].with_user(user)
+                )
+                expected[model, role, "acl"] = acl
+                if on_record is not None:
+                    self.assertTrue(sample, f"{model}: no sample record")
+                    found[model, role, "record"] = self._matrix_letters(
+                        sample.with_user(user)
+                    )
+                    expected[model, role, "record"] = on_record
+        differences = {
+            key: f"expected {expected[key]}, found {found[key]}"
+            for key in expected
+            if expected[key] != found[key]
+        }
+        self.assertFalse(differences, "access matrix differences")

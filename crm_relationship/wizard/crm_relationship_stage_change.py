@@ -32,12 +32,10 @@ class CrmRelationshipStageChange(models.TransientModel):
                 _("Choose a reason for moving the customers to this stage.")
             )
         partners = self.partner_ids.commercial_partner_id
-        ctx = {
-            "relationship_reason_id": self.reason_id.id,
-            "relationship_note": self.note,
-        }
-        vals = {"relationship_stage_id": self.stage_id.id}
-        if self.lock:
-            vals["relationship_stage_locked"] = True
-        partners.with_context(**ctx).write(vals)
+        partners._relationship_set_stage(
+            self.stage_id,
+            reason=self.reason_id,
+            note=self.note,
+            lock=True if self.lock else None,
+        )
         return {"type": "ir.actions.act_window_close"}

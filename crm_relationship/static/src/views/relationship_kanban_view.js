@@ -7,8 +7,9 @@ import { RelationalModel } from "@web/model/relational_model/relational_model";
 /**
  * Pipeline kanban of customers.
  *
- * Dropping a customer on a stage that needs a reason (decline, churned) does
- * not write the stage directly: the server answers with the reason wizard (as
+ * Dropping a customer on another stage asks the server to move it (the move
+ * is checked there: salespeople need no write access on contacts). A stage
+ * that needs a reason (decline, churned) answers with the reason wizard (as
  * crm's lost reason), and the pipeline reloads when the wizard closes, so a
  * cancelled wizard leaves the customer where it was.
  */
@@ -33,8 +34,10 @@ export class RelationshipKanbanDynamicGroupList extends RelationalModel.DynamicG
                 await this.model.action.doAction(action, {
                     onClose: () => this.model.load(),
                 });
-                return;
+            } else {
+                await this.model.load();
             }
+            return;
         }
         return super.moveRecord(...arguments);
     }

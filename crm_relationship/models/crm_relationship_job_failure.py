@@ -1,0 +1,208 @@
+import logging
+import threading
+import traceback
+
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError
+
+_logger = logging.getLogger(__name__)
+
+#: lines of the traceback kept on the failure record (the whole one is logged)
+TRACEBACK_TAIL = 30
+MANAGER_GROUP = "crm_relationship.crm_relationship_group_manager"
+
+
+class CrmRelationshipJobFailure(models.Model):
+    """A scheduled job of the suite that failed, where administrators look.
+
+    Every job of the three addons (stage rules, service levels, scoring,
+    survey invitations) runs through :meth:`_run_job`: when its work raises,
+    the work of the failed batch is rolled back, the failure is recorded here
+    with its message, the relationship administrators get an activity, and
+    the job returns normally so that the next scheduled run retries (every
+    job resumes where it stopped). The next successful run of the same job
+    marks its open failures as resolved.
+    """
+
+    _name = "crm.relationship.job.failure"
+    _description = "Relationship Job Failure"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "date desc, id desc"
+
+    name = fields.Char(string="Job", required=True, readonly=True)
+    job = fields.Char(
+        string="Job Code",
+        required=True,
+        readonly=True,
+        index=True,
+        help="Technical name of the job (the method the scheduled action runs).",
+    )
+    date = fields.Datetime(
+        required=True, readonly=True, default=fields.Datetime.now, index=True
+    )
+    company_id = fields.Many2one(
+        "res.company", readonly=True, index=True, ondelete="cascade"
+    )
+    cron_id = fields.Many2one(
+        "ir.cron", string="Scheduled Action", readonly=True, ondelete="set null"
+    )
+    error = fields.Text(string="Error Message", readonly=True)
+    details = fields.Text(string="Technical Details", readonly=True)
+    state = fields.Selection(
+        [("failed", "Failed"), ("resolved", "Resolved")],
+        required=True,
+        default="failed",
+        readonly=True,
+        tracking=True,
+        index=True,
+    )
+    date_resolved = fields.Datetime(string="Resolved On", readonly=True)
+    failure_count = fields.Integer(
+        string="Failed Runs",
+        default=1,
+        readonly=True,
+        help="Runs that failed since the job last succeeded.",
+    )
+
+    # ------------------------------------------------------------------
+    # Running a job
+    # ------------------------------------------------------------------
+    @api.model
+    def _auto_commit(self):
+        """Commit between batches only inside a real scheduled-action worker."""
+        return bool(self.env.context.get("cron_id")) and not getattr(
+            threading.current_thread(), "testing", False
+        )
+
+    @api.model
+    def _run_job(self, job, label, func, company=None):
+        """Run ``func()`` as the job ``job`` (``label`` is shown to people).
+
+        Returns what ``func`` returns, or ``False`` when it failed. On failure
+        the work not yet committed is undone (the whole transaction in a
+        scheduled-action worker, a savepoint otherwise), the failure is
+        recorded and the administrators are told; the exception is not
+        propagated so that the scheduled action keeps its schedule and the
+        next run retries. On success, earlier failures of ``job`` are marked
+        resolved.
+        """
+        cr = self.env.cr
+        auto_commit = self._auto_commit()
+        try:
+            if auto_commit:  # pragma: no cover - scheduled-action worker
+                result = func()
+            else:
+                with cr.savepoint():
+                    result = func()
+        except Exception as exc:  # noqa: BLE001 - reported, not swallowed
+            _logger.exception("Relationships: job %s failed", job)
+            if auto_commit:  # pragma: no cover - scheduled-action worker
+                cr.rollback()
+            self.env.invalidate_all()
+            self._record_failure(job, label, exc, company=company)
+            if auto_commit:  # pragma: no cover - scheduled-action worker
+                cr.commit()  # pylint: disable=invalid-commit
+            return False
+        self._resolve(job)
+        return result
+
+    @api.model
+    def _record_failure(self, job, label, exc, company=None):
+        message = str(exc) or exc.__class__.__name__
+        details = "".join(
+            traceback.format_exception(type(exc), exc, exc.__traceback__)
+        ).splitlines()[-TRACEBACK_TAIL:]
+        details = "\n".join(details)
+        company_id = company.id if company else False
+        # a job failing run after run keeps one open failure (and one to-do)
+        failure = self.sudo().search(
+            [
+                ("job", "=", job),
+                ("company_id", "=", company_id),
+                ("state", "=", "failed"),
+            ],
+            limit=1,
+        )
+        if failure:
+            failure.write(
+                {
+                    "date": fields.Datetime.now(),
+                    "error": message,
+                    "details": details,
+                    "failure_count": failure.failure_count + 1,
+                }
+            )
+            failure.message_post(
+                body=_("The job failed again: %(error)s", error=message),
+                subtype_xmlid="mail.mt_note",
+            )
+            return failure
+        cron_id = self.env.context.get("cron_id")
+        failure = self.sudo().create(
+            {
+                "name": label,
+                "job": job,
+                "company_id": company_id,
+                "cron_id": cron_id
+                if cron_id and self.env["ir.cron"].sudo().browse(cron_id).exists()
+                else False,
+                "error": message,
+                "details": details,
+            }
+        )
+        failure._notify_administrators()
+        return failure
+
+    def _notify_administrators(self):
+        """One to-do per relationship administrator and failure."""
+        group = self.env.ref(MANAGER_GROUP, raise_if_not_found=False)
+        users = (group.sudo().users if group else self.env["res.users"]).filtered(
+            lambda u: u.active and not u.share and not u._is_superuser()
+        )
+        activity_type = self.env.ref(
+            "mail.mail_activity_data_todo", raise_if_not_found=False
+        )
+        model_id = self.env["ir.model"]._get_id(self._name)
+        self.env["mail.activity"].sudo().create(
+            [
+                {
+                    "res_model_id": model_id,
+                    "res_id": failure.id,
+                    "activity_type_id": activity_type.id if activity_type else False,
+                    "summary": _("Job failed: %(job)s", job=failure.name),
+                    "note": failure.error,
+                    "user_id": user.id,
+                    "date_deadline": fields.Date.context_today(self),
+                }
+                for failure in self
+                for user in users
+            ]
+        )
+
+    @api.model
+    def _resolve(self, job):
+        """A successful run of ``job``: its open failures are resolved."""
+        open_failures = self.sudo().search(
+            [("job", "=", job), ("state", "=", "failed")]
+        )
+        if open_failures:
+            open_failures.write(
+                {"state": "resolved", "date_resolved": fields.Datetime.now()}
+            )
+            open_failures.activity_ids.action_feedback(
+                feedback=_("The next run of the job succeeded.")
+            )
+        return open_failures
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+    def action_resolve(self):
+        if not self.env.user.has_group(MANAGER_GROUP):
+            raise AccessError(
+                _("Only relationship administrators can resolve job failures.")
+            )
+        todo = self.filtered(lambda f: f.state == "failed")
+        todo.write({"state": "resolved", "date_resolved": fields.Datetime.now()})
+        todo.activity_ids.action_feedback(feedback=_("Marked as resolved."))
+        return True
