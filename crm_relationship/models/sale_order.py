@@ -7,16 +7,20 @@ class SaleOrder(models.Model):
     relationship_stage_id = fields.Many2one(
         related="partner_id.commercial_partner_id.relationship_stage_id",
         string="Relationship Stage",
+        groups="base.group_user",
     )
     value_tier_id = fields.Many2one(
         related="partner_id.commercial_partner_id.value_tier_id",
         string="Value Tier",
+        groups="base.group_user",
     )
 
     complaint_ids = fields.One2many(
         "crm.relationship.complaint", "sale_order_id", string="Complaints"
     )
-    complaint_count = fields.Integer(compute="_compute_complaint_count")
+    complaint_count = fields.Integer(
+        compute="_compute_complaint_count", groups="base.group_user"
+    )
 
     @api.depends("complaint_ids")
     def _compute_complaint_count(self):

@@ -182,6 +182,17 @@ class TestInternalPartnerFields(RpcCase):
                 partner.read([name])
         self.assertEqual(partner.read(["name"])[0]["name"], "Jade Garden Teahouse")
 
+    def test_portal_cannot_read_stage_through_an_order(self):
+        order = self.env["sale.order"].search(
+            [("partner_id", "=", self.customer.id)], limit=1
+        )
+        order.message_subscribe(partner_ids=self.contact.ids)
+        as_portal = order.with_user(self.portal)
+        self.assertEqual(as_portal.read(["name"])[0]["name"], order.name)
+        for name in ("relationship_stage_id", "value_tier_id", "complaint_count"):
+            with self.subTest(field=name), self.assertRaises(AccessError):
+                as_portal.read([name])
+
 
 class TestPublicMethods(RpcCase):
     """Hole 8: batch entry points check the caller first."""
