@@ -1,6 +1,6 @@
 {
     "name": "Customer Relationships: Scoring",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Sales/CRM",
     "summary": "RFM, customer lifetime value and churn risk, recomputed nightly",
     "description": """

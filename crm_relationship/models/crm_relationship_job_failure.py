@@ -83,8 +83,9 @@ class CrmRelationshipJobFailure(models.Model):
         scheduled-action worker, a savepoint otherwise), the failure is
         recorded and the administrators are told; the exception is not
         propagated so that the scheduled action keeps its schedule and the
-        next run retries. On success, earlier failures of ``job`` are marked
-        resolved.
+        next run retries. On success (``func`` returned something else than
+        ``None``, which means it could not run, e.g. another run held its
+        lock), earlier failures of ``job`` are marked resolved.
         """
         cr = self.env.cr
         auto_commit = self._auto_commit()
@@ -103,7 +104,8 @@ class CrmRelationshipJobFailure(models.Model):
             if auto_commit:  # pragma: no cover - scheduled-action worker
                 cr.commit()  # pylint: disable=invalid-commit
             return False
-        self._resolve(job)
+        if result is not None:  # None: the job found nothing it could do
+            self._resolve(job)
         return result
 
     @api.model

@@ -7,7 +7,7 @@ from datetime import timedelta
 import numpy as np
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
 from odoo.addons.base.models.res_lang import intersperse
@@ -17,7 +17,7 @@ from odoo.addons.crm_relationship.models.crm_relationship_complaint_stage import
 from odoo.addons.crm_relationship.models.res_partner import STATS_FIELDS
 
 from ..engine import churn, clv, rfm
-from .res_partner import CLV_METHODS, SCORE_FIELDS
+from .res_partner import CLV_METHODS, SCORE_FIELDS, SCORE_GROUP
 
 _logger = logging.getLogger(__name__)
 
@@ -29,6 +29,9 @@ SCORE_LOCK_KEY = 0x43524D5F53434F52  # "CRM_SCOR"
 DAYS_PER_MONTH = 365.25 / 12
 #: summary of the at-risk activities (also searched untranslated)
 AT_RISK_SUMMARY = "Valuable customer at risk"
+#: code of the scoring job in crm.relationship.job.failure
+SCORE_JOB = "crm_relationship_scoring.scores"
+SCORE_MANAGER_GROUP = "crm_relationship.crm_relationship_group_manager"
 
 
 class CrmRelationshipScoreModel(models.Model):
@@ -36,7 +39,12 @@ class CrmRelationshipScoreModel(models.Model):
 
     The scheduled action (:meth:`_cron_compute_scores`) creates one run per
     company and day; a run interrupted by a crash is resumed by the next call
-    of the same day (partners already written by the run are skipped).
+    of the same day (partners already written by the run are skipped), and so
+    is a failed run (state ``failed``, with its error message).
+
+    Runs and their snapshots are written by the job only (as superuser or by
+    SQL): everybody reads them, nobody writes or deletes them over RPC (the
+    "Scoring Runs Kept" setting prunes them).
     """
 
     _name = "crm.relationship.score.model"
@@ -50,10 +58,14 @@ class CrmRelationshipScoreModel(models.Model):
     currency_id = fields.Many2one(related="company_id.currency_id")
     date = fields.Date(required=True, readonly=True)
     state = fields.Selection(
-        [("running", "Running"), ("done", "Done")],
+        [("running", "Running"), ("done", "Done"), ("failed", "Failed")],
         required=True,
         default="running",
         readonly=True,
+    )
+    error_message = fields.Text(
+        readonly=True,
+        help="Why the run failed; the next run of the scheduled action retries.",
     )
     method = fields.Selection(CLV_METHODS, readonly=True)
     reason = fields.Text(
@@ -134,16 +146,105 @@ class CrmRelationshipScoreModel(models.Model):
 
         Companies whose administrator asked for a recompute ("Recompute now"
         on a large company) are scored again even if already scored today.
+        A company whose run fails does not stop the others; the failure is
+        reported (see :meth:`_score_run_job`) and the next call retries it.
+        Returns the runs, ``False`` when a run failed.
         """
         companies = self.env["res.company"].search([])
         requested = companies.filtered("relationship_score_requested")
-        runs = self._compute_scores(companies - requested, batch_size=batch_size)
-        if requested and runs is not None:
-            forced = self._compute_scores(requested, force=True, batch_size=batch_size)
-            if forced is not None:
-                requested.write({"relationship_score_requested": False})
-                runs |= forced
-        return runs
+
+        def work(today, errors):
+            runs = self._compute_scores(
+                companies - requested,
+                batch_size=batch_size,
+                today=today,
+                errors=errors,
+            )
+            if requested and runs is not None:
+                forced = self._compute_scores(
+                    requested,
+                    force=True,
+                    batch_size=batch_size,
+                    today=today,
+                    errors=errors,
+                )
+                if forced is not None:
+                    # a failed forced run stays requested: the next call redoes it
+                    done = requested.filtered(lambda c: c not in errors)
+                    done.write({"relationship_score_requested": False})
+                    self._score_commit()
+                    runs |= forced
+            return runs
+
+        return self._score_run_job(work)[0]
+
+    @api.model
+    def _score_run_job(self, work, company=None):
+        """Run ``work(today, errors)`` as the scoring job of
+        ``crm.relationship.job.failure``; return ``(runs, errors)``.
+
+        ``work`` scores companies with :meth:`_compute_scores` and ``errors``,
+        so that a failing company is rolled back, its message stored in
+        ``errors[company]`` and the next company scored. When a company failed
+        or ``work`` raised (its message then under the empty company), the job
+        helper rolls the uncommitted work back, records the failure with an
+        activity for the relationship administrators, and ``runs`` is
+        ``False``; the runs of the failed companies are then marked ``failed``
+        with their message (after the rollback, which would undo it). A later
+        successful run resolves the failure. Returns ``None`` as runs when
+        another run held the lock.
+        """
+        today = fields.Date.context_today(self)
+        errors = {}
+
+        def func():
+            try:
+                runs = work(today, errors)
+            except Exception as exc:
+                errors[self.env["res.company"]] = str(exc) or exc.__class__.__name__
+                raise
+            if errors:
+                raise UserError(
+                    "\n".join(
+                        f"{failed.name}: {message}"
+                        for failed, message in errors.items()
+                    )
+                )
+            return runs
+
+        runs = self.env["crm.relationship.job.failure"]._run_job(
+            SCORE_JOB, self.env._("Relationship scores"), func, company=company
+        )
+        if runs is False:
+            for failed, message in errors.items():
+                if failed:
+                    self._score_mark_failed(failed, today, message)
+            self._score_commit()
+        return runs, errors
+
+    def _score_mark_failed(self, company, today, message):
+        """Today's run of ``company`` failed with ``message`` (created when the
+        rollback of the failed work took it away)."""
+        run = self.search(
+            [("company_id", "=", company.id), ("date", "=", today)], limit=1
+        )
+        values = {
+            "state": "failed",
+            "error_message": message,
+            "date_end": fields.Datetime.now(),
+        }
+        if run:
+            run.write(values)
+        else:
+            run = self.create(
+                dict(
+                    values,
+                    company_id=company.id,
+                    date=today,
+                    date_start=fields.Datetime.now(),
+                )
+            )
+        return run
 
     @api.model
     def _score_customer_count(self, company):
@@ -158,20 +259,37 @@ class CrmRelationshipScoreModel(models.Model):
         )
 
     @api.model
+    def _score_check_access(self, manager=False):
+        """Refuse the caller unless a relationship user (a relationship
+        administrator with ``manager``): the first thing every public method
+        of the scoring addon does."""
+        if manager and not self.env.user.has_group(SCORE_MANAGER_GROUP):
+            raise AccessError(
+                self.env._("Only relationship administrators can recompute scores.")
+            )
+        if not self.env.user.has_group(SCORE_GROUP):
+            raise AccessError(
+                self.env._("Only relationship users can see customer scores.")
+            )
+
+    @api.model
     def action_recompute(self, company=None):
         """ "Recompute now": score the customers of ``company`` again today.
 
         Up to ``SYNC_RECOMPUTE_LIMIT`` customers the run happens while the user
         waits; a larger company is flagged and the scheduled action is
-        triggered to score it in the background, in batches.
+        triggered to score it in the background, in batches. Only relationship
+        administrators, for one of their companies; a failed run is shown to
+        the user as an error.
         """
-        if not self.env.user.has_group(
-            "crm_relationship.crm_relationship_group_manager"
-        ):
-            raise AccessError(
-                self.env._("Only relationship administrators can recompute scores.")
-            )
+        self._score_check_access(manager=True)
+        if isinstance(company, int):  # over RPC
+            company = self.env["res.company"].browse(company)
         company = company or self.env.company
+        if company not in self.env.user.company_ids:
+            raise AccessError(
+                self.env._("You cannot recompute the scores of this company.")
+            )
         title = self.env._("Relationship scores")
         if self._score_customer_count(company) > SYNC_RECOMPUTE_LIMIT:
             company.sudo().relationship_score_requested = True
@@ -188,7 +306,21 @@ class CrmRelationshipScoreModel(models.Model):
                 ),
                 "info",
             )
-        runs = self.sudo()._compute_scores(company, force=True)
+        Run = self.sudo()
+        runs, errors = Run._score_run_job(
+            lambda today, errors: Run._compute_scores(
+                company.sudo(), force=True, today=today, errors=errors
+            ),
+            company=company,
+        )
+        if runs is False:
+            raise UserError(
+                self.env._(
+                    "The scores of %(company)s could not be recomputed: %(error)s",
+                    company=company.name,
+                    error=errors.get(company) or "\n".join(errors.values()),
+                )
+            )
         if runs is None:
             return self._score_notification(
                 title,
@@ -224,12 +356,17 @@ class CrmRelationshipScoreModel(models.Model):
         }
 
     @api.model
-    def _compute_scores(self, companies, force=False, batch_size=2000, today=None):
+    def _compute_scores(
+        self, companies, force=False, batch_size=2000, today=None, errors=None
+    ):
         """Score the customers of ``companies``; return the runs.
 
         Returns ``None`` without doing anything when another run holds the
         lock. Without ``force`` a company already scored today is skipped; an
-        unfinished run of today is resumed.
+        unfinished (or failed) run of today is resumed. Without ``errors`` an
+        exception propagates; with a dict, the work of a failing company is
+        rolled back, its error is stored in ``errors[company]`` and the next
+        company is scored.
         """
         today = today or fields.Date.context_today(self)
         with self._score_lock() as locked:
@@ -242,7 +379,14 @@ class CrmRelationshipScoreModel(models.Model):
             runs = self.browse()
             progress = {"done": 0}
             for company in companies:
-                runs |= self._score_company(company, today, force, batch_size, progress)
+                if errors is None:
+                    runs |= self._score_company(
+                        company, today, force, batch_size, progress
+                    )
+                else:
+                    runs |= self._score_company_isolated(
+                        company, today, force, batch_size, progress, errors
+                    )
             self.env["ir.cron"]._notify_progress(done=progress["done"], remaining=0)
             return runs
 
@@ -272,6 +416,27 @@ class CrmRelationshipScoreModel(models.Model):
         if self.env["res.partner"]._relationship_auto_commit():  # pragma: no cover
             self.env.cr.commit()  # pylint: disable=invalid-commit
 
+    def _score_company_isolated(
+        self, company, today, force, batch_size, progress, errors
+    ):
+        """:meth:`_score_company`, its failure rolled back (to the last
+        committed batch in a scheduled-action worker, to a savepoint
+        otherwise) and recorded in ``errors``; an empty recordset then."""
+        cr = self.env.cr
+        auto_commit = self.env["res.partner"]._relationship_auto_commit()
+        try:
+            if auto_commit:  # pragma: no cover - scheduled-action worker
+                return self._score_company(company, today, force, batch_size, progress)
+            with cr.savepoint():
+                return self._score_company(company, today, force, batch_size, progress)
+        except Exception as exc:  # noqa: BLE001 - reported by _score_run_job
+            _logger.exception("Relationship scores: scoring %s failed", company.name)
+            if auto_commit:  # pragma: no cover - scheduled-action worker
+                cr.rollback()
+            self.env.invalidate_all()
+            errors[company] = str(exc) or exc.__class__.__name__
+            return self.browse()
+
     # ------------------------------------------------------------------
     # One company
     # ------------------------------------------------------------------
@@ -290,6 +455,9 @@ class CrmRelationshipScoreModel(models.Model):
                     "date_start": fields.Datetime.now(),
                 }
             )
+        elif run.state == "failed":
+            # the next run retries a failed one: resumed like a crashed run
+            run.write({"state": "running", "error_message": False})
         elif run.state == "done":
             self.env.cr.execute(
                 SQL(
@@ -299,7 +467,13 @@ class CrmRelationshipScoreModel(models.Model):
             )
             self.env["crm.relationship.score.snapshot"].invalidate_model()
             run.invalidate_recordset(["snapshot_ids", "snapshot_count"])
-            run.write({"state": "running", "date_start": fields.Datetime.now()})
+            run.write(
+                {
+                    "state": "running",
+                    "error_message": False,
+                    "date_start": fields.Datetime.now(),
+                }
+            )
         return run, True
 
     def _score_company(self, company, today, force, batch_size, progress):
@@ -726,6 +900,7 @@ class CrmRelationshipScoreModel(models.Model):
         health = col(result["health"])
         segment = col(result["segment"], str)
         scores = result["scores"]
+        figures = Partner._relationship_figure_columns(stats, ids)
         self.env.cr.execute(
             SQL(
                 """
@@ -765,8 +940,8 @@ class CrmRelationshipScoreModel(models.Model):
                         %(purchases)s::float8[], %(risk)s::float8[],
                         %(level)s::varchar[], %(at_risk)s::float8[],
                         %(health)s::float8[], %(explanation)s::text[],
-                        %(first_date)s::date[], %(last_date)s::date[],
-                        %(order_count)s::int[], %(revenue)s::numeric[]
+                        %(first_date)s::jsonb[], %(last_date)s::jsonb[],
+                        %(order_count)s::jsonb[], %(revenue)s::jsonb[]
                        ) AS v(id, recency_days, frequency, monetary, r, f, m, code,
                               segment, gap, clv, p_alive, purchases, risk, level,
                               at_risk, health, explanation, first_date, last_date,
@@ -795,10 +970,10 @@ class CrmRelationshipScoreModel(models.Model):
                 at_risk=[v * k for v, k in zip(clv_value, risk, strict=True)],
                 health=health,
                 explanation=self._score_explanations(company, data, result, rows),
-                first_date=[stats[pid]["first"] for pid in ids],
-                last_date=[stats[pid]["last"] for pid in ids],
-                order_count=[stats[pid]["count"] for pid in ids],
-                revenue=[stats[pid]["revenue"] for pid in ids],
+                first_date=figures["relationship_first_order_date"],
+                last_date=figures["relationship_last_order_date"],
+                order_count=figures["relationship_order_count"],
+                revenue=figures["relationship_revenue_12m"],
             )
         )
         self.env.cr.execute(
@@ -1058,7 +1233,9 @@ class CrmRelationshipScoreModel(models.Model):
     # Actions
     # ------------------------------------------------------------------
     def action_view_snapshots(self):
+        self._score_check_access()
         self.ensure_one()
+        self.check_access("read")
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "crm_relationship_scoring.crm_relationship_score_snapshot_action_transitions"
         )
@@ -1068,6 +1245,7 @@ class CrmRelationshipScoreModel(models.Model):
     @api.model
     def action_open_segment_transitions(self):
         """Segment transitions of the last finished run of each allowed company."""
+        self._score_check_access()
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "crm_relationship_scoring.crm_relationship_score_snapshot_action_transitions"
         )

@@ -61,6 +61,7 @@ class ResConfigSettings(models.TransientModel):
 
     def action_relationship_recompute_scores(self):
         """Recompute the scores of the current company now (settings button)."""
+        self.env["crm.relationship.score.model"]._score_check_access(manager=True)
         self.ensure_one()
         return self.env["crm.relationship.score.model"].action_recompute(
             self.company_id

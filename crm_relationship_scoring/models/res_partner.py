@@ -181,6 +181,17 @@ class ResPartner(models.Model):
     # Extension points
     # ------------------------------------------------------------------
     @api.model
+    def _relationship_system_fields(self):
+        """The scores are computed by the scoring job (by SQL or as
+        superuser): users cannot write them, a relationship administrator's
+        correction is posted on the customer."""
+        return (
+            super()._relationship_system_fields()
+            | set(SCORE_FIELDS)
+            | {"score_snapshot_ids"}
+        )
+
+    @api.model
     def _relationship_health_inputs(self, partners):
         """Extra inputs of the health score (satisfaction, ...), none by default.
 
@@ -243,10 +254,12 @@ class ResPartner(models.Model):
         self.env.cr.execute(
             SQL(
                 """
-                SELECT id, clv_value, score_date IS NOT NULL, relationship_revenue_12m
+                SELECT id, clv_value, score_date IS NOT NULL,
+                       (relationship_revenue_12m->>%s)::float8
                   FROM res_partner
                  WHERE id = ANY(%s)
                 """,
+                str(self.env.company.id),
                 partners.ids,
             )
         )
@@ -263,6 +276,7 @@ class ResPartner(models.Model):
     # ------------------------------------------------------------------
     def action_view_score_trend(self):
         """Trend of the scores of this customer over the scoring runs."""
+        self.env["crm.relationship.score.model"]._score_check_access()
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "crm_relationship_scoring.crm_relationship_score_snapshot_action_trend"

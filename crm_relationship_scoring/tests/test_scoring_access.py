@@ -92,9 +92,13 @@ class TestScoringAccess(ScoringCase):
         run = self.Run.search([("company_id", "=", self.company.id)])
         self.assertEqual(run.state, "done")
         self.assertTrue(self.customer.score_date)
-        run.with_user(self.manager).write({"reason": "checked"})
-        run.with_user(self.manager).unlink()
-        self.assertFalse(run.exists())
+        # runs are the job's: not even an administrator edits or deletes one
+        with self.assertRaises(AccessError):
+            run.with_user(self.manager).write({"reason": "checked"})
+        with self.assertRaises(AccessError):
+            run.with_user(self.manager).unlink()
+        self.assertTrue(run.exists())
+        self.assertNotEqual(run.reason, "checked")
 
     def test_settings_recompute_button(self):
         settings = (
