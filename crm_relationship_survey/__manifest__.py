@@ -1,6 +1,6 @@
 {
     "name": "Customer Relationships: Satisfaction Surveys",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Sales/CRM",
     "summary": "CSAT, NPS and CES surveys customers answer from portal links",
     "description": """
@@ -37,5 +37,8 @@ customer.
             "crm_relationship_survey/static/tests/tours/*.js",
         ],
     },
+    "pre_init_hook": "pre_init_hook",
+    "post_init_hook": "post_init_hook",
+    "uninstall_hook": "uninstall_hook",
     "installable": True,
 }

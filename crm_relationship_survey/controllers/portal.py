@@ -67,14 +67,17 @@ class SatisfactionSurveyPortal(CustomerPortal):
         website=True,
     )
     def portal_order_rate(self, order_id, access_token=None, **kwargs):
+        """Open the satisfaction survey of an order: only for its customer
+        (a logged-in contact of the customer, or a visitor holding the order's
+        token), never for staff or other customers, who would otherwise get a
+        link to answer in the customer's name."""
         try:
             order_sudo = self._document_check_access(
                 "sale.order", order_id, access_token=access_token
             )
+            user_input = order_sudo._satisfaction_portal_rate_for(request.env.user)
         except (AccessError, MissingError):
             return request.redirect("/my")
-        partner = order_sudo._satisfaction_portal_partner(request.env.user)
-        user_input = order_sudo._satisfaction_portal_rate(partner)
         if not user_input:
             return request.redirect(order_sudo.get_portal_url())
         return request.redirect(user_input.get_start_url())

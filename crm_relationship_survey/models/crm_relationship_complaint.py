@@ -1,4 +1,5 @@
-from odoo import fields, models
+from odoo import _, fields, models
+from odoo.exceptions import AccessError
 
 
 class CrmRelationshipComplaint(models.Model):
@@ -11,11 +12,23 @@ class CrmRelationshipComplaint(models.Model):
         string="Satisfaction Invitation Processed", copy=False, readonly=True
     )
 
+    def write(self, vals):
+        if "satisfaction_invite_done" in vals and not self.env.su:
+            raise AccessError(
+                _("Only the invitation job marks complaints as invited to a survey.")
+            )
+        return super().write(vals)
+
     def action_send_satisfaction_survey(self):
+        """Send the company's survey after complaints to the complaint's
+        contact (relationship users only, within the throttle)."""
         self.ensure_one()
+        self.env["res.partner"]._survey_check_user_access(self)
         survey = self.company_id.survey_complaint_survey_id or self.env.ref(
             "crm_relationship_survey.survey_complaint_resolution",
             raise_if_not_found=False,
         )
         contact = self.contact_id or self.partner_id
-        return contact._survey_manual_invitation(survey, complaint=self)
+        return contact._survey_manual_invitation(
+            survey, complaint=self, company=self.company_id
+        )

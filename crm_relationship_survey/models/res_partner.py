@@ -1,9 +1,10 @@
+import json
 import logging
 from datetime import timedelta
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
-from odoo.tools import SQL
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL, format_date
 
 from .survey_user_input import NPS_CATEGORIES
 
@@ -25,25 +26,37 @@ INVITE_WINDOW_DAYS = 30
 #: satisfaction figures are internal: portal users never read them, not even
 #: their own
 ROLLUP_GROUP = "base.group_user"
+#: who may send a satisfaction survey by hand (the scheduled job runs through
+#: private methods)
+SEND_GROUP = "crm_relationship.crm_relationship_group_user"
 
 
 class ResPartner(models.Model):
     _inherit = "res.partner"
 
+    # The roll-up is per company (company_dependent: one value per company in
+    # a jsonb column): a customer shared by several companies has the figures
+    # of each company's answers, read in the current company.
     last_nps_score = fields.Integer(
-        string="Last NPS Answer", readonly=True, copy=False, groups=ROLLUP_GROUP
+        string="Last NPS Answer",
+        readonly=True,
+        copy=False,
+        company_dependent=True,
+        groups=ROLLUP_GROUP,
     )
     last_nps_category = fields.Selection(
         NPS_CATEGORIES,
         string="Last NPS Category",
         readonly=True,
         copy=False,
+        company_dependent=True,
         groups=ROLLUP_GROUP,
     )
     nps_trend = fields.Integer(
         string="NPS Trend",
         readonly=True,
         copy=False,
+        company_dependent=True,
         groups=ROLLUP_GROUP,
         help="Last NPS answer minus the previous one.",
     )
@@ -51,6 +64,7 @@ class ResPartner(models.Model):
         string="CSAT 12 Months",
         readonly=True,
         copy=False,
+        company_dependent=True,
         groups=ROLLUP_GROUP,
         digits=(16, 2),
         help="Mean CSAT answer (1-5) of the last 12 months.",
@@ -58,6 +72,7 @@ class ResPartner(models.Model):
     satisfaction_ratio = fields.Float(
         readonly=True,
         copy=False,
+        company_dependent=True,
         groups=ROLLUP_GROUP,
         digits=(16, 3),
         help="Latest c = b / a (perceived quality / expectation).",
@@ -66,15 +81,24 @@ class ResPartner(models.Model):
         string="ACSI Index",
         readonly=True,
         copy=False,
+        company_dependent=True,
         groups=ROLLUP_GROUP,
         digits=(16, 1),
         help="Latest ACSI index (0-100).",
     )
     survey_response_count = fields.Integer(
-        string="Survey Responses", readonly=True, copy=False, groups=ROLLUP_GROUP
+        string="Survey Responses",
+        readonly=True,
+        copy=False,
+        company_dependent=True,
+        groups=ROLLUP_GROUP,
     )
     last_survey_date = fields.Datetime(
-        string="Last Survey Answer", readonly=True, copy=False, groups=ROLLUP_GROUP
+        string="Last Survey Answer",
+        readonly=True,
+        copy=False,
+        company_dependent=True,
+        groups=ROLLUP_GROUP,
     )
     survey_last_invite_date = fields.Datetime(
         string="Last Survey Invitation",
@@ -89,11 +113,27 @@ class ResPartner(models.Model):
     )
 
     # ------------------------------------------------------------------
+    # System-owned figures
+    # ------------------------------------------------------------------
+    @api.model
+    def _relationship_system_fields(self):
+        """The satisfaction roll-up and the invitation stamp are written by the
+        system only (see crm_relationship's write guard)."""
+        return (
+            super()._relationship_system_fields()
+            | set(ROLLUP_FIELDS)
+            | {"survey_last_invite_date"}
+        )
+
+    # ------------------------------------------------------------------
     # Roll-up
     # ------------------------------------------------------------------
     def _survey_recompute_rollup(self):
         """Recompute the satisfaction roll-up of the commercial partners of
-        self with one query for the whole batch."""
+        self with one query for the whole batch, per company: an answer
+        counts for the company it belongs to (``relationship_company_id`` of
+        survey.user_input), so a customer shared by companies A and B shows
+        in B nothing of what it answered to A."""
         customers = self.commercial_partner_id
         if not customers:
             return
@@ -105,89 +145,122 @@ class ResPartner(models.Model):
             WITH answers AS (
                 SELECT ui.id,
                        ui.relationship_partner_id AS partner_id,
+                       ui.relationship_company_id AS company_id,
                        COALESCE(ui.end_datetime, ui.write_date) AS answered,
+                       ui.write_date,
                        ui.nps_score, ui.nps_category, ui.csat_score,
                        ui.acsi_index, ui.acsi_answered, ui.satisfaction_ratio
                   FROM survey_user_input ui
                  WHERE ui.relationship_partner_id = ANY(%(ids)s)
+                   AND ui.relationship_company_id IS NOT NULL
                    AND ui.relationship_kind IS NOT NULL
                    AND ui.state = 'done'
                    AND ui.test_entry IS NOT TRUE
             )
             SELECT partner_id,
+                   company_id,
                    COUNT(*),
                    MAX(answered),
                    AVG(csat_score) FILTER (
                        WHERE csat_score > 0 AND answered >= %(since)s),
-                   (ARRAY_AGG(acsi_index ORDER BY answered DESC, id DESC)
+                   (ARRAY_AGG(acsi_index
+                              ORDER BY answered DESC, write_date DESC, id DESC)
                        FILTER (WHERE acsi_answered))[1],
-                   (ARRAY_AGG(satisfaction_ratio ORDER BY answered DESC, id DESC)
+                   (ARRAY_AGG(satisfaction_ratio
+                              ORDER BY answered DESC, write_date DESC, id DESC)
                        FILTER (WHERE satisfaction_ratio > 0))[1],
-                   (ARRAY_AGG(nps_score ORDER BY answered DESC, id DESC)
+                   (ARRAY_AGG(nps_score
+                              ORDER BY answered DESC, write_date DESC, id DESC)
                        FILTER (WHERE nps_category IS NOT NULL))[1:2],
-                   (ARRAY_AGG(nps_category ORDER BY answered DESC, id DESC)
+                   (ARRAY_AGG(nps_category
+                              ORDER BY answered DESC, write_date DESC, id DESC)
                        FILTER (WHERE nps_category IS NOT NULL))[1]
               FROM answers
-             GROUP BY partner_id
+             GROUP BY partner_id, company_id
             """,
             ids=customers.ids,
             since=since,
         )
+        # (end_datetime is stored to the second: write_date breaks the ties of
+        # answers completed in the same second)
         self.env.cr.execute(query)
-        rows = {row[0]: row[1:] for row in self.env.cr.fetchall()}
+        # {partner id: {field: {company id: value}}}: the whole per-company
+        # value of each field, written at once (a company whose answers are
+        # gone loses its figures)
+        rollup = {pid: {} for pid in customers.ids}
+        for row in self.env.cr.fetchall():
+            partner_id, company_id = row[:2]
+            values = self._survey_rollup_values(*row[2:])
+            for fname, value in values.items():
+                if value is not None:
+                    rollup[partner_id].setdefault(fname, {})[str(company_id)] = value
         customers = customers.sudo()
-        unanswered = customers.filtered(lambda c: c.id not in rows)
-        if unanswered:
-            unanswered.write(dict.fromkeys(ROLLUP_FIELDS, False))
-        answered = [pid for pid in customers.ids if pid in rows]
-        if not answered:
-            return
-        values = [rows[pid] for pid in answered]
-        nps = [scores or [] for *_rest, scores, _cat in values]
-        # one UPDATE for the whole batch (the roll-up is not tracked)
         customers.flush_recordset(list(ROLLUP_FIELDS))
+        # one UPDATE for the whole batch (the roll-up is not tracked); columns
+        # of company-dependent fields hold {company id: value} (jsonb)
         self.env.cr.execute(
             SQL(
                 """
                 UPDATE res_partner p
-                   SET survey_response_count = v.response_count,
-                       last_survey_date = v.last_date,
-                       csat_avg_12m = v.csat,
-                       acsi_index = v.acsi,
-                       satisfaction_ratio = v.ratio,
-                       last_nps_score = v.nps_score,
-                       last_nps_category = v.nps_category,
-                       nps_trend = v.nps_trend,
+                   SET survey_response_count = v.vals->'survey_response_count',
+                       last_survey_date = v.vals->'last_survey_date',
+                       csat_avg_12m = v.vals->'csat_avg_12m',
+                       acsi_index = v.vals->'acsi_index',
+                       satisfaction_ratio = v.vals->'satisfaction_ratio',
+                       last_nps_score = v.vals->'last_nps_score',
+                       last_nps_category = v.vals->'last_nps_category',
+                       nps_trend = v.vals->'nps_trend',
                        write_date = %(now)s,
                        write_uid = %(uid)s
-                  FROM unnest(%(ids)s::int[], %(counts)s::int[],
-                              %(dates)s::timestamp[], %(csat)s::float8[],
-                              %(acsi)s::float8[], %(ratio)s::float8[],
-                              %(nps)s::int[], %(categories)s::varchar[],
-                              %(trends)s::int[])
-                       AS v(id, response_count, last_date, csat, acsi, ratio,
-                            nps_score, nps_category, nps_trend)
-                 WHERE p.id = v.id
+                  FROM jsonb_each(%(rollup)s::jsonb) AS v(id, vals)
+                 WHERE p.id = v.id::int
                 """,
                 now=fields.Datetime.now(),
                 uid=self.env.uid,
-                ids=answered,
-                counts=[row[0] for row in values],
-                dates=[row[1] for row in values],
-                csat=[float(row[2] or 0.0) for row in values],
-                acsi=[float(row[3] or 0.0) for row in values],
-                ratio=[float(row[4] or 0.0) for row in values],
-                nps=[int(scores[0]) if scores else 0 for scores in nps],
-                categories=[row[6] or None for row in values],
-                trends=[
-                    int(scores[0] - scores[1]) if len(scores) > 1 else 0
-                    for scores in nps
-                ],
+                rollup=json.dumps(rollup),
             )
         )
-        customers.browse(answered).invalidate_recordset(
-            [*ROLLUP_FIELDS, "write_date", "write_uid"]
+        customers.invalidate_recordset([*ROLLUP_FIELDS, "write_date", "write_uid"])
+
+    @api.model
+    def _survey_rollup_values(
+        self, count, last_date, csat, acsi, ratio, nps_scores, nps_category
+    ):
+        """Roll-up field values of one customer in one company, from a row of
+        the roll-up query (None: no value, read as empty / 0)."""
+        nps_scores = nps_scores or []
+        return {
+            "survey_response_count": count,
+            "last_survey_date": fields.Datetime.to_string(last_date) or None,
+            "csat_avg_12m": float(csat) if csat else None,
+            "acsi_index": float(acsi) if acsi is not None else None,
+            "satisfaction_ratio": float(ratio) if ratio else None,
+            "last_nps_score": int(nps_scores[0]) if nps_scores else None,
+            "last_nps_category": nps_category or None,
+            "nps_trend": int(nps_scores[0] - nps_scores[1])
+            if len(nps_scores) > 1
+            else None,
+        }
+
+    @api.model
+    def _survey_recompute_all_rollups(self, batch_size=1000):
+        """Recompute the roll-up of every customer who answered a
+        satisfaction survey (migration, reinstallation)."""
+        self.env["survey.user_input"].flush_model()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT DISTINCT relationship_partner_id
+                  FROM survey_user_input
+                 WHERE relationship_partner_id IS NOT NULL
+                 ORDER BY 1
+                """
+            )
         )
+        ids = [row[0] for row in self.env.cr.fetchall()]
+        for start in range(0, len(ids), batch_size):
+            self.browse(ids[start : start + batch_size])._survey_recompute_rollup()
+        return len(ids)
 
     # ------------------------------------------------------------------
     # Health score input (crm_relationship_scoring, when installed)
@@ -199,34 +272,35 @@ class ResPartner(models.Model):
         answer (0-10 read as 0-1) and of the CSAT of the last 12 months (1-5
         read as 0-1), of those the customer answered. Partners whose customer
         answered none are left out. One query for any number of partners (the
-        scoring job asks for every customer of a company at once)."""
-        self.flush_model(
-            [
-                "commercial_partner_id",
-                "last_nps_category",
-                "last_nps_score",
-                "csat_avg_12m",
-            ]
-        )
+        scoring job asks for every customer of a company at once). The figures
+        are those of the current company (the roll-up is per company)."""
+        self.flush_model(["commercial_partner_id", *ROLLUP_FIELDS])
+        # the value of the current company in the jsonb columns
+        category = self._field_to_sql("c", "last_nps_category")
+        nps = self._field_to_sql("c", "last_nps_score")
+        csat = self._field_to_sql("c", "csat_avg_12m")
         self.env.cr.execute(
             SQL(
                 """
                 SELECT p.id,
-                       CASE WHEN c.last_nps_category IS NOT NULL
-                            THEN c.last_nps_score / 10.0 END,
-                       CASE WHEN c.csat_avg_12m > 0
-                            THEN (c.csat_avg_12m - 1.0) / 4.0 END
+                       CASE WHEN %(category)s IS NOT NULL
+                            THEN COALESCE(%(nps)s, 0) / 10.0 END,
+                       CASE WHEN %(csat)s > 0
+                            THEN (%(csat)s - 1.0) / 4.0 END
                   FROM res_partner p
                   JOIN res_partner c ON c.id = p.commercial_partner_id
-                 WHERE p.id = ANY(%s)
-                   AND (c.last_nps_category IS NOT NULL OR c.csat_avg_12m > 0)
+                 WHERE p.id = ANY(%(ids)s)
+                   AND (%(category)s IS NOT NULL OR %(csat)s > 0)
                 """,
-                partners.ids,
+                category=category,
+                nps=nps,
+                csat=csat,
+                ids=partners.ids,
             )
         )
         values = {}
-        for partner_id, nps, csat in self.env.cr.fetchall():
-            parts = [float(v) for v in (nps, csat) if v is not None]
+        for partner_id, nps_value, csat_value in self.env.cr.fetchall():
+            parts = [float(v) for v in (nps_value, csat_value) if v is not None]
             values[partner_id] = sum(parts) / len(parts)
         return values
 
@@ -249,8 +323,26 @@ class ResPartner(models.Model):
     # ------------------------------------------------------------------
     # Invitations
     # ------------------------------------------------------------------
-    def _survey_invitation_blocker(self, throttle=True):
-        """Why this contact may not be invited now (a message), or False."""
+    @api.model
+    def _survey_check_user_access(self, records):
+        """Refuse the satisfaction buttons about ``records`` (the customer,
+        order, complaint or answer: send a survey, open the answers) to anyone
+        but a relationship user who can read them. Checked before any sudo()
+        work: the buttons are public methods, reachable over RPC by anyone who
+        reads the record; the scheduled job goes through private methods."""
+        if not self.env.su and not self.env.user.has_group(SEND_GROUP):
+            raise AccessError(
+                _(
+                    "Only relationship users can send satisfaction surveys and "
+                    "open their answers."
+                )
+            )
+        records.check_access("read")
+
+    def _survey_invitation_blocker(self, throttle=True, company=None):
+        """Why this contact may not be invited now (a message), or False.
+        The throttle window is that of ``company`` (default: the current
+        company)."""
         self.ensure_one()
         customer = self.commercial_partner_id
         if customer.survey_opt_out or self.survey_opt_out:
@@ -259,38 +351,50 @@ class ResPartner(models.Model):
             return _("%(name)s has no email address.", name=self.name)
         if self.is_blacklisted:
             return _("%(name)s is on the email blacklist.", name=self.name)
-        if throttle and customer.survey_last_invite_date:
-            company = self.env.company
+        last_invite = customer.sudo().survey_last_invite_date
+        if throttle and last_invite:
+            company = company or self.env.company
             limit = fields.Datetime.now() - timedelta(days=company.survey_throttle_days)
-            if customer.survey_last_invite_date > limit:
+            if last_invite > limit:
                 return _(
-                    "%(name)s was already invited to a survey recently.",
+                    "%(name)s was last asked for a satisfaction survey on "
+                    "%(date)s; customers are asked at most once every %(days)s "
+                    "days.",
                     name=customer.name,
+                    date=format_date(self.env, last_invite),
+                    days=company.survey_throttle_days,
                 )
         return False
 
     def _survey_send_invitation(
-        self, survey, sale_order=None, complaint=None, throttle=True
+        self, survey, sale_order=None, complaint=None, throttle=True, company=None
     ):
         """Invite the contact self to answer survey: create the personal answer
         (token) and email its link. Returns the answer, or an empty recordset
-        when the contact may not be invited (opt-out, blacklist, throttle)."""
+        when the contact may not be invited (opt-out, blacklist, throttle).
+        Internal: callers check who asks (see _survey_check_user_access)."""
         self.ensure_one()
         UserInput = self.env["survey.user_input"]
-        if not survey or self._survey_invitation_blocker(throttle=throttle):
+        company = company or self.env.company
+        if not survey or self._survey_invitation_blocker(
+            throttle=throttle, company=company
+        ):
             return UserInput
-        company = self.env.company
         deadline = False
         if company.survey_deadline_days > 0:
             deadline = fields.Datetime.now() + timedelta(
                 days=company.survey_deadline_days
             )
-        user_input = survey.sudo()._create_answer(
-            partner=self,
-            check_attempts=False,
-            deadline=deadline,
-            sale_order_id=sale_order.id if sale_order else False,
-            complaint_id=complaint.id if complaint else False,
+        user_input = (
+            survey.sudo()
+            .with_company(company)
+            ._create_answer(
+                partner=self,
+                check_attempts=False,
+                deadline=deadline,
+                sale_order_id=sale_order.id if sale_order else False,
+                complaint_id=complaint.id if complaint else False,
+            )
         )
         template = self.env.ref(
             "crm_relationship_survey.mail_template_satisfaction_invite",
@@ -305,17 +409,23 @@ class ResPartner(models.Model):
         )
         return user_input
 
-    def _survey_manual_invitation(self, survey, sale_order=None, complaint=None):
+    def _survey_manual_invitation(
+        self, survey, sale_order=None, complaint=None, company=None
+    ):
+        """Invitation sent by hand: the same rules as the scheduled job
+        (opt-out, blacklist, the company's throttle window), told to the user
+        instead of skipped. The caller checked the user's rights."""
         self.ensure_one()
         if not survey:
             raise UserError(
                 _("Choose the satisfaction survey to send in the settings first.")
             )
-        blocker = self._survey_invitation_blocker(throttle=False)
+        company = company or self.env.company
+        blocker = self._survey_invitation_blocker(company=company)
         if blocker:
             raise UserError(blocker)
         self._survey_send_invitation(
-            survey, sale_order=sale_order, complaint=complaint, throttle=False
+            survey, sale_order=sale_order, complaint=complaint, company=company
         )
         return {
             "type": "ir.actions.client",
@@ -329,6 +439,7 @@ class ResPartner(models.Model):
 
     def action_send_satisfaction_survey(self):
         self.ensure_one()
+        self._survey_check_user_access(self)
         company = self.company_id or self.env.company
         survey = (
             company.survey_periodic_survey_id
@@ -338,10 +449,11 @@ class ResPartner(models.Model):
                 raise_if_not_found=False,
             )
         )
-        return self._survey_manual_invitation(survey)
+        return self._survey_manual_invitation(survey, company=company)
 
     def action_view_survey_answers(self):
         self.ensure_one()
+        self._survey_check_user_access(self)
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "crm_relationship_survey.survey_user_input_action_satisfaction"
         )
@@ -356,6 +468,20 @@ class ResPartner(models.Model):
         """Daily job: invitations after orders, after closed complaints and
         periodic invitations of stable customers, per company.
 
+        A failure is not silent: the job runs through
+        crm.relationship.job.failure._run_job, which rolls back the batch in
+        flight, records the failure and tells the relationship administrators;
+        the next successful run resolves it."""
+        return self.env["crm.relationship.job.failure"]._run_job(
+            "crm_relationship_survey.invitations",
+            _("Satisfaction survey invitations"),
+            lambda: self._survey_run_invitations(batch_size=batch_size),
+        )
+
+    @api.model
+    def _survey_run_invitations(self, batch_size=200):
+        """The work of the invitation job.
+
         The due records are processed in batches; each batch is committed (in
         a scheduled-action worker) with the orders, complaints and customers
         it marked as handled, so a crash loses at most the batch in flight and
@@ -363,7 +489,7 @@ class ResPartner(models.Model):
         cron = self.env["ir.cron"]
         sent = self.env["survey.user_input"]
         done = 0
-        for company in self.env["res.company"].search([]):
+        for company in self.env["res.company"].sudo().search([]):
             partners = self.with_company(company).sudo()
             # searched one after the other: a customer invited for an order is
             # then throttled for the periodic survey, in any company

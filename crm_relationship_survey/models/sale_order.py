@@ -1,6 +1,7 @@
 from datetime import timedelta
 
-from odoo import api, fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError, UserError
 
 
 class SaleOrder(models.Model):
@@ -20,26 +21,54 @@ class SaleOrder(models.Model):
     )
 
     @api.depends("satisfaction_input_ids")
+    @api.depends_context("uid")
     def _compute_satisfaction_input_count(self):
-        counts = dict(
-            self.env["survey.user_input"]
-            .sudo()
-            ._read_group(
-                [("sale_order_id", "in", self.ids)], ["sale_order_id"], ["__count"]
+        # the answers the user may read (survey rights and rules), not more
+        UserInput = self.env["survey.user_input"]
+        counts = {}
+        if UserInput.has_access("read"):
+            counts = dict(
+                UserInput._read_group(
+                    [("sale_order_id", "in", self.ids)],
+                    ["sale_order_id"],
+                    ["__count"],
+                )
             )
-        )
         for order in self:
             order.satisfaction_input_count = counts.get(order, 0)
 
+    def write(self, vals):
+        if "satisfaction_invite_done" in vals and not self.env.su:
+            raise AccessError(
+                _("Only the invitation job marks orders as invited to a survey.")
+            )
+        return super().write(vals)
+
     def action_send_satisfaction_survey(self):
+        """Send the company's survey after orders to the customer of this
+        confirmed order (relationship users only, within the throttle)."""
         self.ensure_one()
+        self.env["res.partner"]._survey_check_user_access(self)
+        if self.state != "sale":
+            state = dict(self._fields["state"]._description_selection(self.env))
+            raise UserError(
+                _(
+                    "%(order)s is %(state)s: satisfaction surveys are only sent "
+                    "about confirmed orders.",
+                    order=self.name,
+                    state=state.get(self.state, self.state),
+                )
+            )
         survey = self.company_id.survey_order_survey_id or self.env.ref(
             "crm_relationship_survey.survey_post_purchase", raise_if_not_found=False
         )
-        return self.partner_id._survey_manual_invitation(survey, sale_order=self)
+        return self.partner_id._survey_manual_invitation(
+            survey, sale_order=self, company=self.company_id
+        )
 
     def action_view_satisfaction_inputs(self):
         self.ensure_one()
+        self.env["res.partner"]._survey_check_user_access(self)
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "crm_relationship_survey.survey_user_input_action_satisfaction"
         )
@@ -68,7 +97,7 @@ class SaleOrder(models.Model):
         answer."""
         self.ensure_one()
         order = self.sudo()
-        if order.state != "sale":
+        if not partner or order.state != "sale":
             return False
         if order.satisfaction_input_ids.filtered(
             lambda ui: ui.partner_id == partner and ui.state == "done"
@@ -80,19 +109,40 @@ class SaleOrder(models.Model):
         )
 
     def _satisfaction_portal_partner(self, user):
-        """Who rates the order on the portal for user (the visitor, not the
-        user of the environment: portal records are read as superuser): the
-        logged-in contact when it belongs to the customer of the order, else
-        the customer of the order (access by the order's token)."""
+        """Who rates the order on the portal for ``user`` (the visitor, not the
+        user of the environment: portal records are read as superuser), once
+        the controller checked that the visitor may open the order:
+
+        - a logged-in portal user of the order's customer rates as themselves;
+        - a visitor who is not logged in holds the order's token (checked by
+          the controller): the token was sent to the order's contact, who
+          rates;
+        - anyone else (internal users, other customers, even with the order's
+          token) rates nothing: the answer link is personal and goes only to
+          the person it belongs to.
+
+        Returns the partner, or an empty recordset."""
         self.ensure_one()
+        Partner = self.env["res.partner"]
+        if user._is_public():
+            return self.partner_id
+        if not user.share:
+            return Partner
         user_partner = user.partner_id
-        if (
-            not user._is_public()
-            and user_partner.commercial_partner_id
-            == self.partner_id.commercial_partner_id
-        ):
+        if user_partner.commercial_partner_id == self.partner_id.commercial_partner_id:
             return user_partner
-        return self.partner_id
+        return Partner
+
+    def _satisfaction_portal_rate_for(self, user):
+        """The answer ``user`` (the visitor of the portal) completes to rate
+        this order, or an empty recordset when the order cannot be rated.
+        Raises AccessError when the user may not rate it (see
+        _satisfaction_portal_partner)."""
+        self.ensure_one()
+        partner = self._satisfaction_portal_partner(user)
+        if not partner:
+            raise AccessError(_("Only the customer of the order can rate it."))
+        return self._satisfaction_portal_rate(partner)
 
     def _satisfaction_portal_rate(self, partner):
         """The answer partner completes to rate this order: the pending one,

@@ -4,6 +4,8 @@ from statistics import mean
 from markupsafe import Markup
 
 from odoo import _, api, fields, models
+from odoo.exceptions import AccessError
+from odoo.tools import SQL
 
 from .crm_relationship_kano_result import kano_category
 from .survey_question import ROLE_SCALES
@@ -26,6 +28,20 @@ SCORE_FIELDS = (
     "acsi_index",
     "acsi_answered",
     "satisfaction_ratio",
+)
+#: fields of an answer the system sets (indices, customer snapshot, company,
+#: follow-up): users never write them, not even with write access on answers
+SYSTEM_FIELDS = (
+    *SCORE_FIELDS,
+    "relationship_kind",
+    "relationship_partner_id",
+    "relationship_company_id",
+    "relationship_owner_id",
+    "value_tier_id",
+    "relationship_stage_id",
+    "followup_done",
+    "followup_activity_id",
+    "followup_complaint_id",
 )
 
 
@@ -66,6 +82,18 @@ class SurveyUserInput(models.Model):
         store=True,
         index="btree_not_null",
         ondelete="set null",
+    )
+    relationship_company_id = fields.Many2one(
+        "res.company",
+        string="Satisfaction Company",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        # an answer is customer data: a company that has some is archived
+        ondelete="restrict",
+        help="The company the answer counts for (customer roll-up): that of "
+        "its order or complaint, else that of the customer, else the company "
+        "that sent the invitation.",
     )
     # snapshot of the customer when the answer is completed
     relationship_owner_id = fields.Many2one(
@@ -195,6 +223,50 @@ class SurveyUserInput(models.Model):
             if user_input.state == "done":
                 values.update(user_input._relationship_scores())
             user_input.update(values)
+
+    # ------------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._relationship_check_system_write(vals_list)
+        vals_list = [
+            dict(vals, relationship_company_id=self._relationship_company_of(vals).id)
+            if not vals.get("relationship_company_id")
+            else vals
+            for vals in vals_list
+        ]
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._relationship_check_system_write([vals])
+        return super().write(vals)
+
+    @api.model
+    def _relationship_check_system_write(self, vals_list):
+        """Refuse users' writes of the fields the system sets (SYSTEM_FIELDS):
+        survey officers have write access on answers (survey's ACL), but the
+        indices feed the customer roll-up and the reports. Only code running
+        as superuser (sudo()) writes them; no context key lifts the check."""
+        if self.env.su:
+            return
+        protected = {
+            fname for vals in vals_list for fname in vals if fname in SYSTEM_FIELDS
+        }
+        if protected:
+            labels = ", ".join(
+                sorted(
+                    self._fields[fname].get_description(self.env)["string"]
+                    for fname in protected
+                )
+            )
+            raise AccessError(
+                _(
+                    "%(fields)s are computed by the system and cannot be changed "
+                    "by hand.",
+                    fields=labels,
+                )
+            )
 
     # ------------------------------------------------------------------
     # Answer extraction
@@ -353,12 +425,70 @@ class SurveyUserInput(models.Model):
 
     def _relationship_company(self):
         self.ensure_one()
-        return (
+        return self.relationship_company_id or (
             self.sale_order_id.company_id
             or self.complaint_id.company_id
             or self.relationship_partner_id.company_id
             or self.env.company
         )
+
+    @api.model
+    def _relationship_company_of(self, vals):
+        """The company a new answer counts for, from its create values: that
+        of its order, of its complaint, of its customer, else the current
+        company (the one sending the invitation)."""
+        env = self.sudo().env
+        company = env["sale.order"].browse(vals.get("sale_order_id")).company_id
+        company = (
+            company
+            or env["crm.relationship.complaint"]
+            .browse(vals.get("complaint_id"))
+            .company_id
+        )
+        partner = env["res.partner"].browse(vals.get("partner_id"))
+        company = company or partner.commercial_partner_id.company_id
+        return company or self.env.company
+
+    def _relationship_fill_company(self):
+        """Set the company of the answers that have none (answers older than
+        the field: migration, reinstallation), the same way as create() does,
+        with the creator's company for the current company. One query."""
+        self.flush_model()
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE survey_user_input ui
+                   SET relationship_company_id = COALESCE(
+                           (SELECT company_id FROM sale_order
+                             WHERE id = ui.sale_order_id),
+                           (SELECT company_id FROM crm_relationship_complaint
+                             WHERE id = ui.complaint_id),
+                           (SELECT c.company_id FROM res_partner p
+                              JOIN res_partner c ON c.id = p.commercial_partner_id
+                             WHERE p.id = ui.partner_id),
+                           (SELECT company_id FROM res_users
+                             WHERE id = ui.create_uid),
+                           %(fallback)s)
+                 WHERE ui.relationship_company_id IS NULL
+                """,
+                fallback=self.env.company.id,
+            )
+        )
+        count = self.env.cr.rowcount
+        self.invalidate_model(["relationship_company_id"])
+        return count
+
+    def _relationship_restore(self):
+        """Recompute what satisfaction answers kept from an earlier
+        installation lost with the module's columns: their company, indices,
+        Kano results and the roll-up of their customers."""
+        answers = self.sudo()
+        answers._relationship_fill_company()
+        for fname in SCORE_FIELDS:
+            self.env.add_to_compute(self._fields[fname], answers)
+        answers._recompute_recordset(list(SCORE_FIELDS))
+        answers._relationship_update_kano_results()
+        answers.relationship_partner_id._survey_recompute_rollup()
 
     def _relationship_followup_summary(self):
         self.ensure_one()
@@ -419,6 +549,7 @@ class SurveyUserInput(models.Model):
 
     def action_view_followup(self):
         self.ensure_one()
+        self.env["res.partner"]._survey_check_user_access(self)
         if self.followup_complaint_id:
             return {
                 "type": "ir.actions.act_window",

@@ -7,3 +7,4 @@ from . import test_satisfaction_portal
 from . import test_satisfaction_security
 from . import test_demo_data
 from . import test_satisfaction_access
+from . import test_rpc_access

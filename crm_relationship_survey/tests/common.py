@@ -111,10 +111,23 @@ class SatisfactionCase(TransactionCase):
         return question.suggested_answer_ids.filtered(lambda a: a.sequence == position)
 
     @classmethod
-    def answer(cls, values, partner=None, done=True, survey=None, end=None, **extra):
+    def answer(
+        cls,
+        values,
+        partner=None,
+        done=True,
+        survey=None,
+        end=None,
+        company=None,
+        **extra,
+    ):
         """Answer the survey: values maps questions to raw answers (numbers
-        for scales, a position 1-5 for Kano questions, text for text)."""
+        for scales, a position 1-5 for Kano questions, text for text).
+        ``company``: the company inviting (default: the current one), for
+        answers about no order or complaint of a customer of no company."""
         survey = survey or cls.survey
+        if company:
+            survey = survey.with_company(company)
         user_input = survey._create_answer(
             partner=partner or cls.contact, check_attempts=False, **extra
         )

@@ -93,7 +93,13 @@ class TestSatisfactionInvitations(SatisfactionCase):
         second = self._order(days_ago=10)
         self.env["res.partner"]._cron_send_satisfaction_surveys()
         self.assertEqual(len(self._invites(first) | self._invites(second)), 1)
-        # the manual button ignores the throttle, not the opt-out
+        # the manual button applies the throttle too, and says when the
+        # customer was last asked
+        with self.assertRaisesRegex(UserError, "last asked"):
+            second.action_send_satisfaction_survey()
+        self.assertEqual(len(self._invites(first) | self._invites(second)), 1)
+        # once the window is over, it sends
+        self.customer.sudo().survey_last_invite_date = self.days_ago(31)
         second.action_send_satisfaction_survey()
         self.assertEqual(len(self._invites(first) | self._invites(second)), 2)
 

@@ -23,6 +23,8 @@ def migrate(cr, version):
     if not version:
         return
     columns = table_columns(cr, "res_partner")
+    cr.execute(SQL("SELECT MIN(id) FROM res_company"))
+    first_company = cr.fetchone()[0]
     for column in COLUMNS:
         if column not in columns or columns[column]["udt_name"] == "jsonb":
             continue
@@ -34,14 +36,11 @@ def migrate(cr, version):
                 ALTER COLUMN %(col)s TYPE jsonb USING
                     CASE WHEN %(col)s IS NULL THEN NULL
                          ELSE jsonb_build_object(
-                             COALESCE(
-                                 company_id,
-                                 (SELECT MIN(id) FROM res_company)
-                             )::text,
-                             %(col)s
+                             COALESCE(company_id, %(first)s)::text, %(col)s
                          )
                     END
                 """,
                 col=SQL.identifier(column),
+                first=first_company,
             )
         )
