@@ -8,17 +8,23 @@ from odoo.tools import plaintext2html
 from odoo.addons.portal.controllers.portal import CustomerPortal
 from odoo.addons.portal.controllers.portal import pager as portal_pager
 
+from ..models.crm_relationship_complaint import (
+    COMPLAINT_MODEL,
+    CUSTOMER_MAX_ATTACHMENT_SIZE,
+    CUSTOMER_MAX_ATTACHMENTS,
+)
 from ..models.crm_relationship_complaint_stage import DONE_STATES, OPEN_STATES
-
-COMPLAINT_MODEL = "crm.relationship.complaint"
 
 
 class ComplaintPortal(CustomerPortal):
     """Customer complaints on the portal: list, detail, filing, acceptance."""
 
     _complaints_per_page = 20
-    _complaint_max_attachments = 5
-    _complaint_max_attachment_size = 10 * 1024 * 1024  # bytes, per file
+    # the model applies the same limits to the portal chatter (any path that
+    # attaches customer files to a complaint); checked here first to keep the
+    # customer's input on the form
+    _complaint_max_attachments = CUSTOMER_MAX_ATTACHMENTS
+    _complaint_max_attachment_size = CUSTOMER_MAX_ATTACHMENT_SIZE  # bytes, per file
     _complaint_max_description = 20000  # characters
 
     # ------------------------------------------------------------------
@@ -38,6 +44,19 @@ class ComplaintPortal(CustomerPortal):
     def _prepare_complaints_domain(self):
         partner = request.env.user.partner_id
         return [("partner_id", "=", partner.commercial_partner_id.id)]
+
+    def _complaint_check_access(self, complaint_id, access_token=None):
+        """The complaint, sudoed, when the visitor may see it (else raises).
+
+        A complaint waiting to be identified (no customer yet, e.g. received by
+        e-mail) is nobody's on the portal, even with an access token.
+        """
+        complaint_sudo = self._document_check_access(
+            COMPLAINT_MODEL, complaint_id, access_token=access_token
+        )
+        if not complaint_sudo.partner_id:
+            raise MissingError(_("This complaint does not exist."))
+        return complaint_sudo
 
     # ------------------------------------------------------------------
     # List
@@ -128,9 +147,7 @@ class ComplaintPortal(CustomerPortal):
         self, complaint_id, access_token=None, message=None, **kwargs
     ):
         try:
-            complaint_sudo = self._document_check_access(
-                COMPLAINT_MODEL, complaint_id, access_token=access_token
-            )
+            complaint_sudo = self._complaint_check_access(complaint_id, access_token)
         except (AccessError, MissingError):
             if request.env.user._is_public() and not access_token:
                 return request.redirect_query(
@@ -166,9 +183,7 @@ class ComplaintPortal(CustomerPortal):
         self, complaint_id, accept=None, access_token=None, **kwargs
     ):
         try:
-            complaint_sudo = self._document_check_access(
-                COMPLAINT_MODEL, complaint_id, access_token=access_token
-            )
+            complaint_sudo = self._complaint_check_access(complaint_id, access_token)
         except (AccessError, MissingError):
             return request.redirect("/my")
         query = {}

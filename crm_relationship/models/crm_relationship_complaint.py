@@ -1,8 +1,10 @@
 from collections import defaultdict
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError, ValidationError
-from odoo.tools import email_split, html2plaintext
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import html2plaintext
+
+from odoo.addons.mail.tools.alias_error import AliasError
 
 from .crm_relationship_complaint_stage import DONE_STATES, OPEN_STATES
 
@@ -42,28 +44,103 @@ SLA_STATUSES = [
     ("met", "Met"),
 ]
 AT_RISK_SHARE = 0.8
+COMPLAINT_MODEL = "crm.relationship.complaint"
+USER_GROUP = "crm_relationship.crm_relationship_group_user"
+MANAGER_GROUP = "crm_relationship.crm_relationship_group_manager"
+#: files a customer (portal or public user) attaches to one message, and the
+#: size of each: the portal form, the portal chatter and message edits alike
+CUSTOMER_MAX_ATTACHMENTS = 5
+CUSTOMER_MAX_ATTACHMENT_SIZE = 10 * 1024 * 1024  # bytes
+#: figures computed from the policy and the dates: nobody writes them over
+#: RPC (only the system, in sudo); an administrator corrects their inputs
+SYSTEM_FIELDS = frozenset(
+    {
+        "priority_rank",
+        "acknowledge_deadline",
+        "resolve_deadline",
+        "acknowledge_risk_date",
+        "resolve_risk_date",
+        "sla_status",
+        "sla_compliance",
+        "time_to_acknowledge",
+        "time_to_resolve",
+        "escalated",
+    }
+)
+#: values the workflow, the service-level job and the sequence set: only a
+#: relationship administrator correcting data may change them (tracked)
+MANAGED_FIELDS = frozenset(
+    {
+        "name",
+        "sla_policy_id",
+        "date_received",
+        "date_acknowledged",
+        "date_resolved",
+        "date_closed",
+        "acknowledge_warned",
+        "acknowledge_escalated",
+        "resolve_warned",
+        "resolve_escalated",
+        "reopen_count",
+    }
+)
 
 
 class CrmRelationshipComplaint(models.Model):
-    _name = "crm.relationship.complaint"
+    """A customer complaint, from the portal, e-mail, phone or the back office.
+
+    Security in short (see also ``security/crm_relationship_security.xml``):
+
+    * the reference comes from the sequence, whatever the caller sends;
+    * service-level figures are computed (:data:`SYSTEM_FIELDS`) or set by the
+      workflow (:data:`MANAGED_FIELDS`): users cannot write them, relationship
+      administrators may correct the latter, and every change is tracked;
+    * internal fields (analysis, dispute, compensation, service levels) are
+      for employees only (``groups="base.group_user"``): the portal pages read
+      the complaint in sudo after the access check and show the rest;
+    * e-mail proves no identity: an e-mailed complaint waits, without a
+      customer, until a staff member confirms who sent it (see
+      :meth:`message_new`).
+    """
+
+    _name = COMPLAINT_MODEL
     _description = "Customer Complaint"
     _inherit = ["portal.mixin", "mail.thread.cc", "mail.activity.mixin"]
-    _order = "priority_rank desc, date_received desc, id desc"
+    # the views sort by priority first; the model's order uses no internal
+    # field, so that portal users (who cannot read the severity) can search
+    _order = "date_received desc, id desc"
     _mail_post_access = "read"
     _primary_email = "email_from"
 
     name = fields.Char(
-        string="Reference", required=True, readonly=True, copy=False, default="New"
+        string="Reference",
+        required=True,
+        readonly=True,
+        copy=False,
+        default="New",
+        tracking=True,
     )
     subject = fields.Char(tracking=True)
     partner_id = fields.Many2one(
         "res.partner",
         string="Customer",
-        required=True,
         index=True,
         tracking=True,
         ondelete="restrict",
         domain="[('parent_id', '=', False)]",
+        help="Required, except for a complaint received by e-mail: it waits to "
+        "be identified until a staff member sets or confirms its customer.",
+    )
+    sender_partner_id = fields.Many2one(
+        "res.partner",
+        string="Sender",
+        readonly=True,
+        copy=False,
+        ondelete="set null",
+        groups="base.group_user",
+        help="Contact whose address matches the sender of the e-mail. An "
+        "address proves nothing (anyone can write any From:): confirm the "
+        "customer before the complaint is filed on their account.",
     )
     contact_id = fields.Many2one(
         "res.partner",
@@ -99,9 +176,15 @@ class CrmRelationshipComplaint(models.Model):
         ondelete="restrict",
     )
     severity = fields.Selection(
-        SEVERITIES, required=True, default="normal", tracking=True
+        SEVERITIES,
+        required=True,
+        default="normal",
+        tracking=True,
+        groups="base.group_user",
     )
-    priority_rank = fields.Integer(compute="_compute_priority_rank", store=True)
+    priority_rank = fields.Integer(
+        compute="_compute_priority_rank", store=True, groups="base.group_user"
+    )
     stage_id = fields.Many2one(
         "crm.relationship.complaint.stage",
         required=True,
@@ -122,14 +205,16 @@ class CrmRelationshipComplaint(models.Model):
         domain="[('share', '=', False)]",
     )
     description = fields.Html(sanitize=True, sanitize_attributes=True)
-    root_cause = fields.Text()
-    corrective_action = fields.Text()
-    preventive_action = fields.Text()
+    root_cause = fields.Text(groups="base.group_user")
+    corrective_action = fields.Text(groups="base.group_user")
+    preventive_action = fields.Text(groups="base.group_user")
     resolution_type = fields.Selection(RESOLUTION_TYPES, tracking=True)
     resolution = fields.Text(
         string="Resolution Summary", help="What was done, as told to the customer."
     )
-    compensation_amount = fields.Monetary(currency_field="currency_id")
+    compensation_amount = fields.Monetary(
+        currency_field="currency_id", groups="base.group_user"
+    )
     currency_id = fields.Many2one(
         "res.currency",
         required=True,
@@ -141,6 +226,7 @@ class CrmRelationshipComplaint(models.Model):
         required=True,
         default="none",
         tracking=True,
+        groups="base.group_user",
         help="Negotiation, then mediation, arbitration and litigation.",
     )
     customer_acceptance = fields.Selection(
@@ -151,12 +237,20 @@ class CrmRelationshipComplaint(models.Model):
         tracking=True,
     )
     date_received = fields.Datetime(
-        string="Received", required=True, default=fields.Datetime.now, index=True
+        string="Received",
+        required=True,
+        default=fields.Datetime.now,
+        index=True,
+        tracking=True,
     )
-    date_acknowledged = fields.Datetime(string="Acknowledged", copy=False)
-    date_resolved = fields.Datetime(string="Resolved", copy=False)
-    date_closed = fields.Datetime(string="Closed", copy=False)
-    reopen_count = fields.Integer(string="Reopened", copy=False, readonly=True)
+    date_acknowledged = fields.Datetime(
+        string="Acknowledged", copy=False, tracking=True
+    )
+    date_resolved = fields.Datetime(string="Resolved", copy=False, tracking=True)
+    date_closed = fields.Datetime(string="Closed", copy=False, tracking=True)
+    reopen_count = fields.Integer(
+        string="Reopened", copy=False, readonly=True, groups="base.group_user"
+    )
     company_id = fields.Many2one(
         "res.company",
         required=True,
@@ -164,37 +258,53 @@ class CrmRelationshipComplaint(models.Model):
         ondelete="cascade",
         default=lambda self: self.env.company,
     )
-    color = fields.Integer()
+    color = fields.Integer(groups="base.group_user")
 
-    # service levels
+    # service levels (internal: employees only)
     sla_policy_id = fields.Many2one(
         "crm.relationship.sla.policy",
         string="Service Level",
         compute="_compute_sla_policy_id",
         store=True,
-        readonly=False,
+        readonly=False,  # relationship administrators may choose another one
         ondelete="set null",
+        tracking=True,
+        groups="base.group_user",
     )
     acknowledge_deadline = fields.Datetime(
-        compute="_compute_deadlines", store=True, string="Acknowledge By"
+        compute="_compute_deadlines",
+        store=True,
+        string="Acknowledge By",
+        tracking=True,
+        groups="base.group_user",
     )
     resolve_deadline = fields.Datetime(
-        compute="_compute_deadlines", store=True, string="Resolve By"
+        compute="_compute_deadlines",
+        store=True,
+        string="Resolve By",
+        tracking=True,
+        groups="base.group_user",
     )
-    acknowledge_risk_date = fields.Datetime(compute="_compute_deadlines", store=True)
-    resolve_risk_date = fields.Datetime(compute="_compute_deadlines", store=True)
+    acknowledge_risk_date = fields.Datetime(
+        compute="_compute_deadlines", store=True, groups="base.group_user"
+    )
+    resolve_risk_date = fields.Datetime(
+        compute="_compute_deadlines", store=True, groups="base.group_user"
+    )
     sla_status = fields.Selection(
         SLA_STATUSES,
         string="SLA Status",
         compute="_compute_sla_status",
         store=True,
         index=True,
+        groups="base.group_user",
     )
     sla_compliance = fields.Float(
         string="SLA Compliance (%)",
         compute="_compute_sla_status",
         store=True,
         aggregator="avg",
+        groups="base.group_user",
         help="100 when the complaint met its service level, otherwise 0; its "
         "average over resolved complaints is the SLA compliance rate.",
     )
@@ -203,6 +313,7 @@ class CrmRelationshipComplaint(models.Model):
         compute="_compute_times",
         store=True,
         aggregator="avg",
+        groups="base.group_user",
         help="Working hours between reception and acknowledgement.",
     )
     time_to_resolve = fields.Float(
@@ -210,16 +321,24 @@ class CrmRelationshipComplaint(models.Model):
         compute="_compute_times",
         store=True,
         aggregator="avg",
+        groups="base.group_user",
         help="Working hours between reception and resolution.",
     )
-    acknowledge_warned = fields.Boolean(copy=False, readonly=True)
-    acknowledge_escalated = fields.Boolean(copy=False, readonly=True)
-    resolve_warned = fields.Boolean(copy=False, readonly=True)
-    resolve_escalated = fields.Boolean(copy=False, readonly=True)
+    acknowledge_warned = fields.Boolean(
+        copy=False, readonly=True, groups="base.group_user"
+    )
+    acknowledge_escalated = fields.Boolean(
+        copy=False, readonly=True, groups="base.group_user"
+    )
+    resolve_warned = fields.Boolean(copy=False, readonly=True, groups="base.group_user")
+    resolve_escalated = fields.Boolean(
+        copy=False, readonly=True, groups="base.group_user"
+    )
     escalated = fields.Boolean(
         compute="_compute_escalated",
         store=True,
         tracking=True,
+        groups="base.group_user",
         help="A breach of the service level was escalated.",
     )
 
@@ -375,6 +494,18 @@ class CrmRelationshipComplaint(models.Model):
     # ------------------------------------------------------------------
     # Constraints
     # ------------------------------------------------------------------
+    @api.constrains("partner_id", "channel")
+    def _check_partner(self):
+        """Only an e-mailed complaint may wait for its customer to be identified."""
+        for complaint in self:
+            if not complaint.partner_id and complaint.channel != "email":
+                raise ValidationError(
+                    _(
+                        "Choose the customer of complaint %(complaint)s.",
+                        complaint=complaint.name,
+                    )
+                )
+
     @api.constrains("partner_id", "sale_order_id", "sale_order_line_id", "contact_id")
     def _check_order_belongs_to_customer(self):
         for complaint in self:
@@ -409,10 +540,59 @@ class CrmRelationshipComplaint(models.Model):
     # ------------------------------------------------------------------
     # CRUD
     # ------------------------------------------------------------------
+    @api.model
+    def _field_labels(self, names):
+        return ", ".join(
+            sorted(self._fields[name]._description_string(self.env) for name in names)
+        )
+
+    @api.model
+    def _check_system_values(self, vals, create=False):
+        """Refuse what users may not write: SLA figures, workflow dates, flags.
+
+        The service-level job and the workflow write in sudo; a relationship
+        administrator may correct :data:`MANAGED_FIELDS` (tracked), nobody
+        writes :data:`SYSTEM_FIELDS`. No context key changes this. On
+        creation, empty values (what a form sends) are accepted, and the
+        reception date may be set by anyone, but not in the future.
+        """
+        if self.env.su:
+            return
+        written = {
+            name
+            for name in vals
+            if name in SYSTEM_FIELDS | MANAGED_FIELDS and (vals[name] or not create)
+        }
+        if create:
+            written -= {"name", "date_received"}
+            received = vals.get("date_received")
+            if received and fields.Datetime.to_datetime(received) > (
+                fields.Datetime.now()
+            ):
+                raise UserError(_("A complaint cannot be received in the future."))
+        computed = written & SYSTEM_FIELDS
+        if computed:
+            raise AccessError(
+                _(
+                    "The service levels of a complaint are computed: %(fields)s "
+                    "cannot be written.",
+                    fields=self._field_labels(computed),
+                )
+            )
+        if written and not self.env.user.has_group(MANAGER_GROUP):
+            raise AccessError(
+                _(
+                    "Only relationship administrators can correct %(fields)s of a "
+                    "complaint.",
+                    fields=self._field_labels(written),
+                )
+            )
+
     @api.model_create_multi
     def create(self, vals_list):
         Partner = self.env["res.partner"]
         for vals in vals_list:
+            self._check_system_values(vals, create=True)
             if vals.get("partner_id"):
                 # complaints belong to the commercial partner; keep the person
                 partner = Partner.browse(vals["partner_id"])
@@ -422,10 +602,11 @@ class CrmRelationshipComplaint(models.Model):
                     vals["partner_id"] = commercial.id
                 if not vals.get("user_id"):
                     vals["user_id"] = commercial.relationship_owner_id.id or False
-            if vals.get("name", "New") == "New":
-                vals["name"] = self.env["ir.sequence"].next_by_code(
-                    "crm.relationship.complaint"
-                ) or _("New")
+            # the reference always comes from the sequence (never from an
+            # e-mail subject or a caller)
+            vals["name"] = self.env["ir.sequence"].next_by_code(COMPLAINT_MODEL) or _(
+                "New"
+            )
         complaints = super().create(vals_list)
         user = self.env.user
         employee = user if not user.share and not self.env.su else user.browse()
@@ -436,15 +617,37 @@ class CrmRelationshipComplaint(models.Model):
         for owner, owned in by_owner.items():
             if owner:
                 super(CrmRelationshipComplaint, owned).write({"user_id": owner.id})
-        for complaint in complaints:
-            customer = complaint.contact_id or complaint.partner_id
-            complaint.message_subscribe(partner_ids=customer.ids)
+        complaints._subscribe_customer()
         complaints._apply_stage_dates()
         return complaints
 
     def write(self, vals):
+        self._check_system_values(vals)
+        if not self.env.su and (
+            "stage_id" in vals or set(vals) & (SYSTEM_FIELDS | MANAGED_FIELDS)
+        ):
+            # stage and service-level changes are tracked whatever the context
+            self = self.with_context(tracking_disable=False, mail_notrack=False)
+        identified = changed_customer = self.browse()
+        if "partner_id" in vals:
+            changed_customer = self.filtered(
+                lambda c: c.partner_id.id != (vals["partner_id"] or False)
+            )
+            identified = changed_customer.filtered(lambda c: not c.partner_id)
         if "stage_id" not in vals:
-            return super().write(vals)
+            res = super().write(vals)
+        else:
+            res = self._write_stage(vals)
+        if changed_customer:
+            # a link shared with the former customer must not open the complaint
+            super(CrmRelationshipComplaint, changed_customer).write(
+                {"access_token": False}
+            )
+        if identified:
+            identified._on_identified()
+        return res
+
+    def _write_stage(self, vals):
         stage = self.env["crm.relationship.complaint.stage"].browse(vals["stage_id"])
         if stage.state == "closed":
             resolution = vals.get("resolution_type")
@@ -464,6 +667,23 @@ class CrmRelationshipComplaint(models.Model):
             reopened._reopen()
         self._apply_stage_dates()
         return res
+
+    def _subscribe_customer(self):
+        for complaint in self:
+            customer = complaint.contact_id or complaint.partner_id
+            if customer:
+                complaint.message_subscribe(partner_ids=customer.ids)
+
+    def _on_identified(self):
+        """A complaint waiting to be identified got its customer."""
+        for complaint in self.filtered("partner_id"):
+            if not complaint.user_id:
+                owner = complaint.partner_id.relationship_owner_id
+                if owner:
+                    super(CrmRelationshipComplaint, complaint).write(
+                        {"user_id": owner.id}
+                    )
+        self._subscribe_customer()
 
     def _apply_stage_dates(self):
         """Dates follow the stage: the first time each state is reached."""
@@ -506,24 +726,117 @@ class CrmRelationshipComplaint(models.Model):
     # ------------------------------------------------------------------
     @api.model
     def message_new(self, msg_dict, custom_values=None):
-        """A complaint from an email sent to the complaints alias."""
+        """A complaint from an e-mail sent to the complaints alias.
+
+        Who may write to the alias is the alias' "Accept Emails From" setting
+        (Settings > Relationships > Complaints by e-mail; Odoo bounces the
+        others). Whoever wrote, the complaint is filed WITHOUT a customer: the
+        From: address of an e-mail proves nothing, so the contact it matches
+        is only proposed (``sender_partner_id``) and a staff member confirms
+        it (:meth:`action_confirm_sender`) or sets the customer. Until then no
+        portal user sees the complaint, no partner is created for the sender
+        and nobody is subscribed. The reference comes from the sequence, the
+        subject of the e-mail stays the subject.
+        """
+        self._check_complaint_user()
         values = dict(custom_values or {})
+        for key in ("name", "partner_id", "contact_id", "sender_partner_id"):
+            values.pop(key, None)
         author = self.env["res.partner"].browse(msg_dict.get("author_id")).exists()
-        if not author:
-            emails = email_split(msg_dict.get("email_from") or "")
-            author = (
-                self.env["res.partner"]
-                .sudo()
-                .find_or_create(
-                    msg_dict.get("email_from") or (emails and emails[0]) or ""
-                )
-            )
-        values.setdefault("partner_id", author.id)
+        values.update(
+            {
+                "channel": "email",
+                "sender_partner_id": author.id,
+                "email_from": msg_dict.get("email_from"),
+            }
+        )
         values.setdefault("subject", msg_dict.get("subject") or _("No subject"))
-        values.setdefault("channel", "email")
-        values.setdefault("email_from", msg_dict.get("email_from"))
         values.setdefault("description", msg_dict.get("body"))
         return super().message_new(msg_dict, custom_values=values)
+
+    def _alias_get_error(self, message, message_dict, alias):
+        """ "Followers only": replies of followers, no new complaint by e-mail.
+
+        Odoo treats a followers-only alias creating records as misconfigured
+        (and disables it); for complaints it means that only the followers of
+        a complaint write to it, new complaints come through the portal.
+        """
+        if alias.alias_contact == "followers" and not self.ids:
+            return AliasError(
+                "error_follower_not_following",
+                _("new complaints are not accepted by e-mail"),
+            )
+        return super()._alias_get_error(message, message_dict, alias)
+
+    def message_post(self, **kwargs):
+        if self.env.context.get("from_alias"):
+            # an incoming e-mail: its From: is unauthenticated, the sender does
+            # not become a follower (followers get the staff's answers)
+            self = self.with_context(mail_create_nosubscribe=True)
+        return super().message_post(**kwargs)
+
+    def _check_customer_files(self, attachments, attachment_ids, already=0):
+        """Limits on the files a customer attaches to a message of a complaint.
+
+        The portal form, the portal chatter (``/mail/message/post`` with
+        uploaded files) and message edits go through here, so the limits are
+        the same everywhere: :data:`CUSTOMER_MAX_ATTACHMENTS` files of at most
+        :data:`CUSTOMER_MAX_ATTACHMENT_SIZE` bytes per message.
+        """
+        if self.env.user._is_internal():
+            return
+        # the files a customer may link: their own pending uploads (as Odoo
+        # filters them in _process_attachments_for_post)
+        pending = (
+            self.env["ir.attachment"]
+            .sudo()
+            .browse(attachment_ids or [])
+            .filtered(
+                lambda a: (
+                    a.res_model in ("mail.compose.message", "mail.scheduled.message")
+                    and a.create_uid.id == self.env.uid
+                )
+            )
+        )
+        files = [(a.name, a.file_size) for a in pending] + [
+            (item[0], len(item[1] or b""))
+            for item in attachments or []
+            if len(item) > 1
+        ]
+        if len(files) + already > CUSTOMER_MAX_ATTACHMENTS:
+            raise UserError(
+                _(
+                    "You can attach at most %(count)s files.",
+                    count=CUSTOMER_MAX_ATTACHMENTS,
+                )
+            )
+        for name, size in files:
+            if size > CUSTOMER_MAX_ATTACHMENT_SIZE:
+                raise UserError(
+                    _(
+                        "%(name)s is too large: files are limited to %(size)s MB.",
+                        name=name,
+                        size=CUSTOMER_MAX_ATTACHMENT_SIZE // (1024 * 1024),
+                    )
+                )
+
+    def _process_attachments_for_post(
+        self, attachments, attachment_ids, message_values
+    ):
+        self._check_customer_files(attachments, attachment_ids)
+        return super()._process_attachments_for_post(
+            attachments, attachment_ids, message_values
+        )
+
+    def _message_update_content(self, message, body, attachment_ids=None, **kwargs):
+        if attachment_ids:
+            # an edit adds files to those of the message
+            self._check_customer_files(
+                [], attachment_ids, already=len(message.sudo().attachment_ids)
+            )
+        return super()._message_update_content(
+            message, body, attachment_ids=attachment_ids, **kwargs
+        )
 
     def _message_get_suggested_recipients(self):
         recipients = super()._message_get_suggested_recipients()
@@ -540,6 +853,20 @@ class CrmRelationshipComplaint(models.Model):
     # ------------------------------------------------------------------
     @api.model
     def _cron_check_sla(self, batch_size=200):
+        """The scheduled action: :meth:`_sla_check`, reported when it fails.
+
+        Returns the number of complaints processed, ``False`` when the run
+        failed (the failure is recorded for the relationship administrators,
+        see ``crm.relationship.job.failure``; the next run retries).
+        """
+        return self.env["crm.relationship.job.failure"]._run_job(
+            "crm_relationship.sla",
+            _("Complaint service levels"),
+            lambda: self._sla_check(batch_size=batch_size),
+        )
+
+    @api.model
+    def _sla_check(self, batch_size=200):
         """Mark at-risk/breached complaints and escalate each breach once.
 
         Open complaints whose next warning or escalation is due are processed in
@@ -554,7 +881,9 @@ class CrmRelationshipComplaint(models.Model):
             batch._sla_notify(now)
             done += len(batch)
             cron._notify_progress(done=done, remaining=len(due) - done)
-            if self.env["res.partner"]._relationship_auto_commit():  # pragma: no cover
+            if self.env[
+                "crm.relationship.job.failure"
+            ]._auto_commit():  # pragma: no cover
                 self.env.cr.commit()  # pylint: disable=invalid-commit
         return done
 
@@ -597,7 +926,7 @@ class CrmRelationshipComplaint(models.Model):
             if deadline and now > deadline and not complaint[f"{target}_escalated"]:
                 complaint._sla_escalate(target, deadline)
             elif not complaint[f"{target}_warned"]:
-                complaint[f"{target}_warned"] = True
+                complaint.sudo().write({f"{target}_warned": True})
                 complaint.message_post(
                     body=_(
                         "Service level at risk: %(what)s is due by %(deadline)s.",
@@ -612,7 +941,7 @@ class CrmRelationshipComplaint(models.Model):
 
     def _sla_escalate(self, target, deadline):
         self.ensure_one()
-        self.write({f"{target}_warned": True, f"{target}_escalated": True})
+        self.sudo().write({f"{target}_warned": True, f"{target}_escalated": True})
         self.message_post(
             body=_(
                 "Service level breached: the %(what)s was due by %(deadline)s. "
@@ -637,31 +966,100 @@ class CrmRelationshipComplaint(models.Model):
     # ------------------------------------------------------------------
     # Actions
     # ------------------------------------------------------------------
+    def _check_complaint_user(self):
+        """Workflow methods are for relationship users (the system in sudo).
+
+        Portal customers act only through the portal routes, which check the
+        access first and then call the private ``_portal_*`` methods.
+        """
+        if not self.env.su and not self.env.user.has_group(USER_GROUP):
+            raise AccessError(_("Only relationship users can handle complaints."))
+
+    def _check_complaint_states(self, states, action):
+        wrong = self.filtered(lambda c: c.state not in states)
+        if wrong:
+            raise UserError(
+                _(
+                    "%(action)s is not possible for %(complaints)s in this stage.",
+                    action=action,
+                    complaints=", ".join(wrong.mapped("name")),
+                )
+            )
+
     def _stage_for_state(self, state):
         return self.env["crm.relationship.complaint.stage"].search(
             [("state", "=", state)], limit=1
         )
 
     def action_acknowledge(self):
-        self.write({"stage_id": self._stage_for_state("acknowledged").id})
+        self._check_complaint_user()
+        self._check_complaint_states(("new",), _("Acknowledging"))
+        return self.write({"stage_id": self._stage_for_state("acknowledged").id})
 
     def action_resolve(self):
-        self.write({"stage_id": self._stage_for_state("resolved").id})
+        self._check_complaint_user()
+        self._check_complaint_states(OPEN_STATES, _("Resolving"))
+        return self.write({"stage_id": self._stage_for_state("resolved").id})
 
     def action_close(self):
-        self.write({"stage_id": self._stage_for_state("closed").id})
+        self._check_complaint_user()
+        self._check_complaint_states(("resolved",), _("Closing"))
+        return self.write({"stage_id": self._stage_for_state("closed").id})
 
     def action_reopen(self):
-        self.write({"stage_id": self._stage_for_state("in_progress").id})
+        self._check_complaint_user()
+        self._check_complaint_states(DONE_STATES, _("Reopening"))
+        return self.write({"stage_id": self._stage_for_state("in_progress").id})
 
     def action_escalate_dispute(self):
         """Next step of the dispute path: negotiation → … → litigation."""
+        self._check_complaint_user()
+        self._check_complaint_states(
+            ("new", "acknowledged", "in_progress", "resolved"),
+            _("Escalating the dispute"),
+        )
         levels = [code for code, _label in DISPUTE_LEVELS]
         for complaint in self:
             index = levels.index(complaint.dispute_level)
             if index == len(levels) - 1:
                 raise UserError(_("The dispute is already in litigation."))
             complaint.dispute_level = levels[index + 1]
+        return True
+
+    def action_confirm_sender(self):
+        """File e-mailed complaints on the account of their sender's contact.
+
+        A staff member confirms that the sender is who the address says (the
+        gateway cannot): the customer becomes the sender's company, the sender
+        its contact, and they follow the complaint from now on.
+        """
+        self._check_complaint_user()
+        self.check_access("write")
+        for complaint in self:
+            sender = complaint.sender_partner_id
+            if complaint.partner_id or not sender:
+                raise UserError(
+                    _(
+                        "Complaint %(complaint)s has no sender to confirm.",
+                        complaint=complaint.name,
+                    )
+                )
+            customer = sender.commercial_partner_id
+            complaint.write(
+                {
+                    "partner_id": customer.id,
+                    "contact_id": sender.id if sender != customer else False,
+                }
+            )
+            complaint.message_post(
+                body=_(
+                    "%(user)s confirmed that the e-mail came from %(sender)s.",
+                    user=self.env.user.name,
+                    sender=sender.display_name,
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+        return True
 
     # ------------------------------------------------------------------
     # Portal

@@ -57,8 +57,10 @@ class ComplaintPortalCase(HttpCase):
 
     @classmethod
     def _portal_customer(cls, company_name, person_name, login):
+        # the salesperson of the customer handles its complaints ("own
+        # documents" salespeople see only their customers' complaints)
         company = cls.env["res.partner"].create(
-            {"name": company_name, "is_company": True}
+            {"name": company_name, "is_company": True, "user_id": cls.salesman.id}
         )
         person = cls.env["res.partner"].create(
             {

@@ -334,6 +334,7 @@ class TestComplaintWorkflow(ComplaintCase):
 
 
 class TestComplaintMail(ComplaintCase):
+    # (security of the gateway: test_rpc_access_complaints.TestComplaintMailGateway)
     def test_email_creates_a_complaint_and_replies_land_in_the_chatter(self):
         self.customer.email = "buyer@lotus.example.com"
         raw = EMAIL.format(
@@ -347,7 +348,10 @@ class TestComplaintMail(ComplaintCase):
             "crm.relationship.complaint", raw
         )
         complaint = self.Complaint.browse(thread_id)
-        self.assertEqual(complaint.partner_id, self.customer)
+        # an address proves nothing: the customer is proposed, not filed on
+        self.assertFalse(complaint.partner_id)
+        self.assertEqual(complaint.sender_partner_id, self.customer)
+        self.assertRegex(complaint.name, r"^CMP/\d{4}/\d{5}$")
         self.assertEqual(complaint.channel, "email")
         self.assertEqual(complaint.subject, "Parcel arrived damaged")
         self.assertIn("two cups are broken", complaint.description)
@@ -364,7 +368,7 @@ class TestComplaintMail(ComplaintCase):
         self.assertEqual(self.Complaint.search_count([("id", ">", complaint.id)]), 0)
         self.assertIn("Here are the photos", complaint.message_ids[0].body)
 
-    def test_email_from_a_stranger_creates_the_customer(self):
+    def test_email_from_a_stranger_waits_to_be_identified(self):
         raw = EMAIL.format(
             email_from="New Person <new.person@example.org>",
             subject="Never received my order",
@@ -375,7 +379,13 @@ class TestComplaintMail(ComplaintCase):
         complaint = self.Complaint.browse(
             self.env["mail.thread"].message_process("crm.relationship.complaint", raw)
         )
-        self.assertEqual(complaint.partner_id.email, "new.person@example.org")
+        # no contact is created for whoever writes; staff identify the customer
+        self.assertFalse(complaint.partner_id)
+        self.assertFalse(complaint.sender_partner_id)
+        self.assertIn("new.person@example.org", complaint.email_from)
+        self.assertFalse(
+            self.env["res.partner"].search([("email", "ilike", "new.person@")])
+        )
 
 
 class TestComplaintAccess(ComplaintCase):

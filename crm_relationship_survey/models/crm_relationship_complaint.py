@@ -6,10 +6,16 @@ class CrmRelationshipComplaint(models.Model):
     _inherit = "crm.relationship.complaint"
 
     satisfaction_input_ids = fields.One2many(
-        "survey.user_input", "complaint_id", string="Satisfaction Surveys"
+        "survey.user_input",
+        "complaint_id",
+        string="Satisfaction Surveys",
+        groups="base.group_user",
     )
     satisfaction_invite_done = fields.Boolean(
-        string="Satisfaction Invitation Processed", copy=False, readonly=True
+        string="Satisfaction Invitation Processed",
+        copy=False,
+        readonly=True,
+        groups="base.group_user",
     )
 
     def write(self, vals):

@@ -8,15 +8,19 @@ class SaleOrder(models.Model):
     _inherit = "sale.order"
 
     satisfaction_input_ids = fields.One2many(
-        "survey.user_input", "sale_order_id", string="Satisfaction Surveys"
+        "survey.user_input",
+        "sale_order_id",
+        string="Satisfaction Surveys",
+        groups="base.group_user",
     )
     satisfaction_input_count = fields.Integer(
-        compute="_compute_satisfaction_input_count"
+        compute="_compute_satisfaction_input_count", groups="base.group_user"
     )
     satisfaction_invite_done = fields.Boolean(
         string="Satisfaction Invitation Processed",
         copy=False,
         readonly=True,
+        groups="base.group_user",
         help="The scheduled invitation after confirmation was handled.",
     )
 
