@@ -110,12 +110,12 @@ class AccessMatrixCase:
     MATRIX = {}
 
     def __init_subclass__(cls, **kwargs):
-        super().__init_subclass__(**kwargs)
         if not issubclass(cls, TransactionCase):
             raise TypeError(
                 f"{cls.__name__}: write class {cls.__name__}(AccessMatrixCase, "
                 "TransactionCase)"
             )
+        return super().__init_subclass__(**kwargs)
 
     @classmethod
     def setUpClass(cls):
