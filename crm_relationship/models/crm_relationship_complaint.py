@@ -684,6 +684,7 @@ class CrmRelationshipComplaint(models.Model):
                         {"user_id": owner.id}
                     )
         self._subscribe_customer()
+        return True
 
     def _apply_stage_dates(self):
         """Dates follow the stage: the first time each state is reached."""

@@ -53,8 +53,9 @@ class ResConfigSettings(models.TransientModel):
         return res
 
     def set_values(self):
-        super().set_values()
+        res = super().set_values()
         alias = self._relationship_complaint_alias()
         contact = self.relationship_complaint_alias_contact
         if alias and contact and alias.sudo().alias_contact != contact:
             alias.sudo().alias_contact = contact
+        return res
