@@ -82,6 +82,8 @@ MANAGED_FIELDS = frozenset(
         "resolve_warned",
         "resolve_escalated",
         "reopen_count",
+        # the customer says it on the portal (_portal_accept_resolution)
+        "customer_acceptance",
     }
 )
 
@@ -235,6 +237,7 @@ class CrmRelationshipComplaint(models.Model):
         required=True,
         default="pending",
         tracking=True,
+        copy=False,
     )
     date_received = fields.Datetime(
         string="Received",
@@ -565,6 +568,8 @@ class CrmRelationshipComplaint(models.Model):
         }
         if create:
             written -= {"name", "date_received"}
+            if vals.get("customer_acceptance") == "pending":
+                written.discard("customer_acceptance")
             received = vals.get("date_received")
             if received and fields.Datetime.to_datetime(received) > (
                 fields.Datetime.now()

@@ -4,6 +4,7 @@ import traceback
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
+from odoo.http import request
 
 _logger = logging.getLogger(__name__)
 
@@ -69,9 +70,14 @@ class CrmRelationshipJobFailure(models.Model):
     # ------------------------------------------------------------------
     @api.model
     def _auto_commit(self):
-        """Commit between batches only inside a real scheduled-action worker."""
-        return bool(self.env.context.get("cron_id")) and not getattr(
-            threading.current_thread(), "testing", False
+        """Commit between batches only inside a real scheduled-action worker:
+        a job started by the cron thread (``cron_id`` in its context), never
+        within an HTTP request (an RPC caller controls the context) nor a
+        test."""
+        return (
+            bool(self.env.context.get("cron_id"))
+            and not request
+            and not getattr(threading.current_thread(), "testing", False)
         )
 
     @api.model
@@ -105,7 +111,7 @@ class CrmRelationshipJobFailure(models.Model):
                 cr.commit()  # pylint: disable=invalid-commit
             return False
         if result is not None:  # None: the job found nothing it could do
-            self._resolve(job)
+            self._resolve(job, company=company)
         return result
 
     @api.model
@@ -182,10 +188,16 @@ class CrmRelationshipJobFailure(models.Model):
         )
 
     @api.model
-    def _resolve(self, job):
-        """A successful run of ``job``: its open failures are resolved."""
+    def _resolve(self, job, company=None):
+        """A successful run of ``job`` (for ``company``, or for all companies
+        when ``None``): its open failures of that scope are resolved; a run
+        for one company leaves the failures of another one open."""
         open_failures = self.sudo().search(
-            [("job", "=", job), ("state", "=", "failed")]
+            [
+                ("job", "=", job),
+                ("state", "=", "failed"),
+                ("company_id", "=", company.id if company else False),
+            ]
         )
         if open_failures:
             open_failures.write(

@@ -20,6 +20,13 @@ STATS_FIELDS = (
 )
 #: the order figures each company reads of its own orders (company-dependent)
 FIGURE_FIELDS = STATS_FIELDS[1:]
+#: relationship data set by people: who owns a customer and its value tier
+#: (which sets the pricelist of new quotations) are decided by relationship
+#: administrators, the stage lock by relationship users (all tracked)
+MANAGER_FIELDS = frozenset(
+    {"relationship_owner_id", "value_tier_id", "value_tier_locked"}
+)
+USER_FIELDS = frozenset({"relationship_stage_locked"})
 USER_GROUP = "crm_relationship.crm_relationship_group_user"
 MANAGER_GROUP = "crm_relationship.crm_relationship_group_manager"
 
@@ -45,6 +52,7 @@ class ResPartner(models.Model):
     relationship_stage_locked = fields.Boolean(
         string="Stage Locked",
         copy=False,
+        tracking=True,
         help="The automatic rules do not move a locked customer.",
         groups="base.group_user",
     )
@@ -59,6 +67,7 @@ class ResPartner(models.Model):
     value_tier_locked = fields.Boolean(
         string="Tier Locked",
         copy=False,
+        tracking=True,
         help="The automatic tier assignment does not change a locked tier.",
         groups="base.group_user",
     )
@@ -279,8 +288,30 @@ class ResPartner(models.Model):
         :meth:`_relationship_system_fields`); post an administrator's
         correction on each customer. A context key never lifts the check: only
         code running as superuser (``sudo()``) writes them silently."""
+        if self.env.su:
+            return
+        user = self.env.user
+        if USER_FIELDS & set(vals) and not user.has_group(USER_GROUP):
+            raise AccessError(_("Only relationship users can lock a customer's stage."))
+        managed = MANAGER_FIELDS & set(vals)
+        if not self:  # creation: empty values are the defaults
+            managed = {name for name in managed if vals[name]}
+        if managed and not user.has_group(MANAGER_GROUP):
+            # the owner of a customer nobody owns yet (a new contact, or the
+            # salesperson set on a contact without owner) is not a change
+            if "relationship_owner_id" in managed and not self.filtered(
+                "relationship_owner_id"
+            ):
+                managed.discard("relationship_owner_id")
+            if managed:
+                raise AccessError(
+                    _(
+                        "Only relationship administrators can change the owner "
+                        "or the value tier of a customer."
+                    )
+                )
         protected = self._relationship_system_fields() & set(vals)
-        if not protected or self.env.su:
+        if not protected:
             return
         labels = ", ".join(
             sorted(

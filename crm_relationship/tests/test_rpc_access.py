@@ -165,6 +165,77 @@ class TestStageChanges(RpcCase):
         )
 
 
+class TestOwnerAndTier(RpcCase):
+    """Who owns a customer opens its complaints to an "own documents"
+    salesperson, and the tier sets the pricelist of new quotations: both are
+    decided by relationship administrators (review of hole 3 and 5)."""
+
+    def test_salesperson_cannot_take_over_a_colleague_customer(self):
+        colleague = new_test_user(
+            self.env, login="rpc_colleague", groups="sales_team.group_sale_salesman"
+        )
+        customer = self._customer("Colleague Teas", user_id=colleague.id)
+        self.assertEqual(customer.relationship_owner_id, colleague)
+        complaint = self.env["crm.relationship.complaint"].create(
+            {"partner_id": customer.id, "subject": "Late parcel"}
+        )
+        as_salesman = customer.with_user(self.salesman_contacts)
+        Complaint = self.env["crm.relationship.complaint"].with_user(
+            self.salesman_contacts
+        )
+        self.assertFalse(Complaint.search([("id", "=", complaint.id)]))
+        with self.assertRaises(AccessError):
+            as_salesman.write({"relationship_owner_id": self.salesman_contacts.id})
+        # the salesperson of the contact is Odoo's field: writing it does not
+        # make the customer theirs (the owner stays)
+        as_salesman.write({"user_id": self.salesman_contacts.id})
+        customer.invalidate_recordset()
+        self.assertEqual(customer.relationship_owner_id, colleague)
+        self.assertFalse(Complaint.search([("id", "=", complaint.id)]))
+
+    def test_only_administrators_set_owner_and_tier(self):
+        gold = self.env.ref("crm_relationship.tier_gold")
+        before = self._snapshot(
+            self.customer,
+            ["value_tier_id", "value_tier_locked", "relationship_owner_id"],
+        )
+        for user in (self.salesman_contacts, self.employee):
+            for vals in (
+                {"value_tier_id": gold.id},
+                {"value_tier_locked": True},
+                {"relationship_owner_id": user.id},
+            ):
+                with self.subTest(user=user.login, vals=vals):
+                    with self.assertRaises(AccessError):
+                        self.customer.with_user(user).write(vals)
+        self.assertEqual(
+            self._snapshot(
+                self.customer,
+                ["value_tier_id", "value_tier_locked", "relationship_owner_id"],
+            ),
+            before,
+        )
+        self.customer.with_user(self.manager).write(
+            {"value_tier_id": gold.id, "value_tier_locked": True}
+        )
+        self.assertEqual(self.customer.value_tier_id, gold)
+
+    def test_new_contact_gets_its_owner(self):
+        """Creating a contact with a salesperson is not a change of owner."""
+        partner = (
+            self.env["res.partner"]
+            .with_user(self.salesman_contacts)
+            .create(
+                {
+                    "name": "Fresh Leaf",
+                    "is_company": True,
+                    "user_id": self.salesman_contacts.id,
+                }
+            )
+        )
+        self.assertEqual(partner.relationship_owner_id, self.salesman_contacts)
+
+
 class TestInternalPartnerFields(RpcCase):
     """Hole 6: a customer does not read how we rate them."""
 
@@ -324,6 +395,27 @@ class TestJobFailures(RpcCase):
         self.assertEqual(failure.state, "resolved")
         self.assertFalse(failure.activity_ids)
         self.assertEqual(self.customer.relationship_rules_date, fields.Date.today())
+
+    def test_a_run_for_one_company_resolves_only_its_failures(self):
+        Failure = self.env["crm.relationship.job.failure"]
+        other = self.env["res.company"].create({"name": "Other Teas"})
+        for company in (self.company, other, None):
+            Failure._record_failure(
+                "crm_relationship.test", "Test job", RuntimeError("x"), company=company
+            )
+        Failure._run_job("crm_relationship.test", "Test job", lambda: True, other)
+        failures = Failure.search([("job", "=", "crm_relationship.test")])
+        self.assertEqual(
+            {(f.company_id, f.state) for f in failures},
+            {
+                (self.company, "failed"),
+                (other, "resolved"),
+                (self.env["res.company"], "failed"),
+            },
+        )
+        # a job that could not run (another run held its lock) resolves nothing
+        Failure._run_job("crm_relationship.test", "Test job", lambda: None)
+        self.assertEqual(len(failures.filtered(lambda f: f.state == "failed")), 2)
 
     def test_failures_are_for_administrators_only(self):
         failure = self.env["crm.relationship.job.failure"]._record_failure(

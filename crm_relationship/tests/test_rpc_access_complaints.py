@@ -267,6 +267,7 @@ class TestComplaintServiceLevelForgery(ComplaintRpcCase):
         "resolve_warned": True,
         "resolve_escalated": False,
         "reopen_count": 0,
+        "customer_acceptance": "yes",
     }
 
     def setUp(self):

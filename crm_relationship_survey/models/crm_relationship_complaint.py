@@ -1,4 +1,4 @@
-from odoo import _, fields, models
+from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
 
 
@@ -17,6 +17,16 @@ class CrmRelationshipComplaint(models.Model):
         readonly=True,
         groups="base.group_user",
     )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self.env.su and any(
+            vals.get("satisfaction_invite_done") for vals in vals_list
+        ):
+            raise AccessError(
+                _("Only the invitation job marks complaints as invited to a survey.")
+            )
+        return super().create(vals_list)
 
     def write(self, vals):
         if "satisfaction_invite_done" in vals and not self.env.su:

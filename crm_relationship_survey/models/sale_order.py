@@ -41,6 +41,16 @@ class SaleOrder(models.Model):
         for order in self:
             order.satisfaction_input_count = counts.get(order, 0)
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self.env.su and any(
+            vals.get("satisfaction_invite_done") for vals in vals_list
+        ):
+            raise AccessError(
+                _("Only the invitation job marks orders as invited to a survey.")
+            )
+        return super().create(vals_list)
+
     def write(self, vals):
         if "satisfaction_invite_done" in vals and not self.env.su:
             raise AccessError(
@@ -118,19 +128,17 @@ class SaleOrder(models.Model):
         the controller checked that the visitor may open the order:
 
         - a logged-in portal user of the order's customer rates as themselves;
-        - a visitor who is not logged in holds the order's token (checked by
-          the controller): the token was sent to the order's contact, who
-          rates;
-        - anyone else (internal users, other customers, even with the order's
-          token) rates nothing: the answer link is personal and goes only to
-          the person it belongs to.
+        - anyone else rates nothing: internal users, other customers, and a
+          visitor who is not logged in, even with the order's token (staff can
+          read that token: it proves nothing about who holds it). The answer
+          link is personal and goes only to the person it belongs to;
+          customers without a portal account answer the survey e-mailed to
+          them (its link carries their own answer token).
 
         Returns the partner, or an empty recordset."""
         self.ensure_one()
         Partner = self.env["res.partner"]
-        if user._is_public():
-            return self.partner_id
-        if not user.share:
+        if user._is_public() or not user.share:
             return Partner
         user_partner = user.partner_id
         if user_partner.commercial_partner_id == self.partner_id.commercial_partner_id:

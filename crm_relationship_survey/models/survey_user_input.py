@@ -31,6 +31,19 @@ SCORE_FIELDS = (
 )
 #: fields of an answer the system sets (indices, customer snapshot, company,
 #: follow-up): users never write them, not even with write access on answers
+#: what an existing satisfaction answer is about (see
+#: _relationship_check_answer_write)
+ANSWER_FIELDS = frozenset(
+    {
+        "partner_id",
+        "survey_id",
+        "state",
+        "test_entry",
+        "sale_order_id",
+        "complaint_id",
+        "end_datetime",
+    }
+)
 SYSTEM_FIELDS = (
     *SCORE_FIELDS,
     "relationship_kind",
@@ -240,7 +253,34 @@ class SurveyUserInput(models.Model):
 
     def write(self, vals):
         self._relationship_check_system_write([vals])
+        self._relationship_check_answer_write(vals)
         return super().write(vals)
+
+    def _relationship_check_answer_write(self, vals):
+        """A satisfaction answer belongs to its customer: once it exists, who
+        answered, about what and whether it counts (``ANSWER_FIELDS``) are
+        not rewritten by users (survey officers have write access on answers:
+        moving a detractor to another customer or marking it a test would
+        rewrite the NPS). The survey's own flow writes them as superuser;
+        survey administrators, who may delete answers anyway, may correct
+        them."""
+        if self.env.su or not ANSWER_FIELDS & set(vals):
+            return
+        if self.env.user.has_group("survey.group_survey_manager"):
+            return
+        if self.filtered("relationship_kind"):
+            raise AccessError(
+                _(
+                    "A satisfaction answer keeps its customer, its subject and "
+                    "its state: %(fields)s cannot be changed by hand.",
+                    fields=", ".join(
+                        sorted(
+                            self._fields[name].get_description(self.env)["string"]
+                            for name in ANSWER_FIELDS & set(vals)
+                        )
+                    ),
+                )
+            )
 
     @api.model
     def _relationship_check_system_write(self, vals_list):

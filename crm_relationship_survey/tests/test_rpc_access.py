@@ -334,6 +334,47 @@ class TestSystemFieldsRpc(RpcCase):
             with self.subTest(model=record._name), self.assertRaises(AccessError):
                 record.with_user(user).write({"satisfaction_invite_done": True})
             self.assertFalse(record.satisfaction_invite_done)
+        # nor at creation, nor by copying
+        with self.assertRaises(AccessError):
+            self.env["sale.order"].with_user(self.salesman).create(
+                {"partner_id": self.contact.id, "satisfaction_invite_done": True}
+            )
+        with self.assertRaises(AccessError):
+            self.order.with_user(self.salesman).copy({"satisfaction_invite_done": True})
+        with self.assertRaises(AccessError):
+            self.env["crm.relationship.complaint"].with_user(self.salesman).create(
+                {
+                    "partner_id": self.customer.id,
+                    "subject": "Muted",
+                    "satisfaction_invite_done": True,
+                }
+            )
+        self.assertFalse(
+            self.env["sale.order"]
+            .search(
+                [("satisfaction_invite_done", "=", True), ("id", "!=", self.order.id)]
+            )
+            .filtered(lambda o: o.create_uid == self.salesman)
+        )
+
+    def test_survey_officer_cannot_move_or_void_an_answer(self):
+        """The answer's customer, subject and state are what the NPS counts:
+        a survey officer rewrites none of them (review of hole 4)."""
+        answer = self.answer({self.q_nps: 2})
+        self.assertEqual(self.customer.last_nps_category, "detractor")
+        names = ["partner_id", "state", "test_entry", "sale_order_id", "survey_id"]
+        before = answer.read(names)[0]
+        for vals in (
+            {"partner_id": self.other_customer.id},
+            {"state": "in_progress"},
+            {"test_entry": True},
+            {"sale_order_id": self.order.id},
+        ):
+            with self.subTest(vals=vals), self.assertRaises(AccessError):
+                answer.with_user(self.officer).write(vals)
+        self.env.invalidate_all()
+        self.assertEqual(answer.read(names)[0], before)
+        self.assertEqual(self.customer.last_nps_category, "detractor")
 
 
 class TestRollupPerCompany(RpcCase):
@@ -663,10 +704,10 @@ class TestRateRouteRpc(HttpCase, RpcCase):
             with self.subTest(token=bool(token)):
                 self.assertRefused(self.rate(token), before)
 
-    def test_customer_and_token_holder_rate(self):
-        """The control cases: the customer's contact logged in, and a visitor
-        holding the order's token (the link the customer received), rate as
-        the customer's contact."""
+    def test_customer_rates_token_holder_does_not(self):
+        """The control case: the customer's contact logged in rates as
+        themselves. A visitor holding only the order's token (which any
+        salesperson can read) gets no answer link, not even the pending one."""
         self.authenticate(self.portal.login, self.portal.login)
         response = self.rate()
         answer = self.order.satisfaction_input_ids
@@ -675,7 +716,8 @@ class TestRateRouteRpc(HttpCase, RpcCase):
         self.logout()
         response = self.rate(self.token)
         self.assertEqual(self.order.satisfaction_input_ids, answer)
-        self.assertTrue(response.headers["Location"].endswith(answer.get_start_url()))
+        self.assertNotIn(answer.access_token, response.headers.get("Location", ""))
+        self.assertNotIn("/survey/", response.headers.get("Location", ""))
 
     def test_model_method_refuses_internal_users(self):
         order = self.order.sudo()
