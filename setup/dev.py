@@ -65,6 +65,7 @@ RUN_LANGUAGES = ("zh_CN",)
 # installed without demo data by `make test`: no demo record may exist there
 NODEMO_DB = f"{TEST_DB}_nodemo"
 NODEMO_CHECK = "tests/without_demo/check_no_demo_data.py"
+UNINSTALL_CHECK = "tests/without_demo/uninstall_keeps_answers.py"
 HTTP_PORT = int(os.environ.get("HTTP_PORT", "8069"))
 PG_SUPERUSER = "odoo"
 PG_SYSTEM_USER = os.environ.get("CRM_PG_SYSTEM_USER", "postgres")
@@ -902,6 +903,19 @@ def ensure_chromium() -> None:
     )
 
 
+def uninstall_check(src: Path, conf: Path) -> int:
+    """Uninstall and reinstall the survey addon for real on the scratch
+    database installed without demo (after its checks): the customers' answers
+    must survive (``UNINSTALL_CHECK`` says what is checked)."""
+    cmd = odoo_bin(src) + ["shell", "-c", conf, "-d", NODEMO_DB, "--no-http"]
+    cmd += ["--log-level=warn"]
+    script = (REPO / UNINSTALL_CHECK).read_text()
+    res = subprocess.run(
+        [str(c) for c in cmd], input=script, text=True, check=False, cwd=REPO
+    )
+    return res.returncode
+
+
 def cmd_test(args) -> int:
     ensure_venv()
     py = str(venv_python())
@@ -939,6 +953,7 @@ def cmd_test(args) -> int:
     install_addons(src, conf, TEST_DB, update=False)
     odoo_pytest = [py, "-m", "pytest", *plugins, "--odoo-config", conf]
     checked = None
+    uninstalled = 0
     if nodemo:
         finish_install(conf, NODEMO_DB, nodemo)
         say(f"no demo data in '{NODEMO_DB}' (installed without demo)")
@@ -950,6 +965,8 @@ def cmd_test(args) -> int:
             cwd=REPO,
             env=env,
         )
+        say(f"uninstall and reinstall of crm_relationship_survey in '{NODEMO_DB}'")
+        uninstalled = uninstall_check(src, conf)
     say(
         "3/3 Odoo tests (pytest-odoo: at_install + post_install, browser tours) "
         "and lint"
@@ -979,6 +996,9 @@ def cmd_test(args) -> int:
     if checked is not None and checked.returncode != 0:
         say(f"demo data found in '{NODEMO_DB}', installed without demo (see above)")
         return checked.returncode
+    if checked is not None and uninstalled != 0:
+        say("uninstalling crm_relationship_survey lost customer data (see above)")
+        return uninstalled
     return res.returncode
 
 

@@ -14,7 +14,8 @@ class SaleOrder(models.Model):
         groups="base.group_user",
     )
     satisfaction_input_count = fields.Integer(
-        compute="_compute_satisfaction_input_count", groups="base.group_user"
+        compute="_compute_satisfaction_input_count",
+        groups="base.group_user,survey.group_survey_user",
     )
     satisfaction_invite_done = fields.Boolean(
         string="Satisfaction Invitation Processed",
