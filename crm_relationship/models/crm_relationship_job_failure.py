@@ -1,16 +1,28 @@
 import logging
 import threading
+import time
 import traceback
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
 from odoo.http import request
+from odoo.tools import config
 
 _logger = logging.getLogger(__name__)
 
 #: lines of the traceback kept on the failure record (the whole one is logged)
 TRACEBACK_TAIL = 30
 MANAGER_GROUP = "crm_relationship.crm_relationship_group_manager"
+#: share of Odoo's time limit of a scheduled action (``limit_time_real_cron``,
+#: else ``limit_time_real``) that a job uses per pass of the cron worker
+TIME_SHARE = 0.5
+#: system parameter overriding that budget, in seconds
+BUDGET_PARAM = "crm_relationship.job_time_budget"
+#: calls of a job closer than this belong to the same pass of the cron worker
+#: (Odoo calls a job again at once while it reports remaining work)
+PASS_GAP = 5.0
+#: {(database, job): [start of the pass, end of the last call]}
+_passes = {}
 
 
 class CrmRelationshipJobFailure(models.Model):
@@ -79,6 +91,62 @@ class CrmRelationshipJobFailure(models.Model):
             and not request
             and not getattr(threading.current_thread(), "testing", False)
         )
+
+    # ------------------------------------------------------------------
+    # Time-boxed passes
+    # ------------------------------------------------------------------
+    @api.model
+    def _job_time_budget(self):
+        """Seconds a job may work per pass of the cron worker: half of
+        Odoo's time limit of scheduled actions (120 s by default), or the
+        ``crm_relationship.job_time_budget`` system parameter."""
+        param = self.env["ir.config_parameter"].sudo().get_param(BUDGET_PARAM)
+        try:
+            budget = float(param) if param else 0.0
+        except ValueError:
+            _logger.warning(
+                "Ignoring %s=%r: not a number of seconds", BUDGET_PARAM, param
+            )
+            budget = 0.0
+        if budget > 0:
+            return budget
+        limit = config.get("limit_time_real_cron") or 0
+        if limit <= 0:
+            limit = config.get("limit_time_real") or 120
+        return max(limit * TIME_SHARE, 1.0)
+
+    @api.model
+    def _job_deadline(self, job):
+        """``time.monotonic()`` deadline of this pass of ``job``.
+
+        Odoo calls a scheduled action again at once while it reports remaining
+        work (up to ten times), all within one time limit: the budget counts
+        from the first call of the pass, not from each call.
+        """
+        now = time.monotonic()
+        key = (self.env.cr.dbname, job)
+        start, last = _passes.get(key, (now, None))
+        if last is None or now - last > PASS_GAP:
+            start = now
+        _passes[key] = [start, now]
+        return start + self._job_time_budget()
+
+    @api.model
+    def _job_call_ended(self, job):
+        key = (self.env.cr.dbname, job)
+        if key in _passes:
+            _passes[key][1] = time.monotonic()
+
+    @api.model
+    def _job_continue_later(self, cron_xmlid, done, remaining):
+        """The pass is over with ``remaining`` work: report it and make sure
+        the scheduled action runs again soon (a trigger), whatever its
+        interval. Reporting no work done ends Odoo's loop of calls when the
+        pass already used its budget."""
+        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+        cron = self.env.ref(cron_xmlid, raise_if_not_found=False)
+        if cron:
+            cron.sudo()._trigger()
 
     @api.model
     def _run_job(self, job, label, func, company=None):

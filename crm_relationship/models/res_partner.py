@@ -1,5 +1,6 @@
 import json
 import logging
+import time
 from datetime import timedelta
 
 from odoo import _, api, fields, models
@@ -27,6 +28,7 @@ MANAGER_FIELDS = frozenset(
     {"relationship_owner_id", "value_tier_id", "value_tier_locked"}
 )
 USER_FIELDS = frozenset({"relationship_stage_locked"})
+RULES_JOB = "crm_relationship.rules"
 USER_GROUP = "crm_relationship.crm_relationship_group_user"
 MANAGER_GROUP = "crm_relationship.crm_relationship_group_manager"
 
@@ -707,23 +709,37 @@ class ResPartner(models.Model):
     def _cron_relationship_rules(self, batch_size=500):
         """Daily job: stage rules and tiers for every commercial partner.
 
-        A failure is recorded for the administrators
+        Time-boxed: each pass of the cron worker works until its budget
+        (``crm.relationship.job.failure._job_time_budget``, half of Odoo's
+        time limit of scheduled actions) and asks to be called again for the
+        rest. A failure is recorded for the administrators
         (``crm.relationship.job.failure``) and retried by the next run.
         """
-        return self.env["crm.relationship.job.failure"]._run_job(
-            "crm_relationship.rules",
-            _("Stage rules and value tiers"),
-            lambda: self._relationship_run_rules(batch_size=batch_size),
-        )
+        Jobs = self.env["crm.relationship.job.failure"]
+        deadline = Jobs._job_deadline(RULES_JOB)
+        try:
+            return Jobs._run_job(
+                RULES_JOB,
+                _("Stage rules and value tiers"),
+                lambda: self._relationship_run_rules(
+                    batch_size=batch_size, deadline=deadline
+                ),
+            )
+        finally:
+            Jobs._job_call_ended(RULES_JOB)
 
     @api.model
-    def _relationship_run_rules(self, batch_size=500):
+    def _relationship_run_rules(self, batch_size=500, deadline=None):
         """Stage rules and tiers for every commercial partner, in batches.
 
         Processes the partners not yet evaluated today by increasing id in
         batches, committing each batch (in a scheduled-action worker) and
         reporting progress. A crash loses at most the batch in flight: the next
-        run resumes with the partners still to do.
+        run resumes with the partners still to do. With a ``deadline``
+        (``time.monotonic()``), the call stops after the batch that passes it
+        (at least one batch per call), reports the remaining partners and
+        triggers the scheduled action again; the tiers are assigned by the
+        call that finishes the partners. Returns the partners evaluated.
         """
         today = fields.Date.context_today(self)
         partners = self.search(
@@ -738,6 +754,13 @@ class ResPartner(models.Model):
         cron = self.env["ir.cron"]
         done = 0
         for start in range(0, len(partners), batch_size):
+            if start and deadline is not None and time.monotonic() > deadline:
+                self.env["crm.relationship.job.failure"]._job_continue_later(
+                    "crm_relationship.ir_cron_relationship_rules",
+                    done,
+                    len(partners) - done,
+                )
+                return done
             batch = partners[start : start + batch_size]
             batch._relationship_apply_rules(today)
             done += len(batch)

@@ -1,8 +1,10 @@
+import time
 from datetime import timedelta
 from unittest.mock import patch
 
 from odoo import fields
 from odoo.exceptions import UserError
+from odoo.tools import config
 
 from .common import RelationshipCase
 
@@ -324,6 +326,74 @@ class TestDaysPerStage(RelationshipCase):
 
 
 class TestRulesJob(RelationshipCase):
+    def test_time_boxed_passes(self):
+        """Past its deadline a call stops after a whole batch and triggers the
+        scheduled action again; the calls together give the result of one
+        uninterrupted run (issue 13, item 9)."""
+        partners = self.env["res.partner"].create(
+            [{"name": f"Sliced customer {i}", "is_company": True} for i in range(5)]
+        )
+        self._order(partners[0], days_ago=200)
+        self._order(partners[0], days_ago=20)
+        self._order(partners[3], days_ago=5, price=400.0)
+        self.env.cr.execute(
+            "UPDATE res_partner SET relationship_rules_date = NULL WHERE id = ANY(%s)",
+            [partners.ids],
+        )
+        partners.invalidate_recordset()
+        Partner = type(partners)
+        domain = [("id", "in", partners.ids)]
+        cron = self.env.ref("crm_relationship.ir_cron_relationship_rules")
+        Trigger = self.env["ir.cron.trigger"]
+        triggers = Trigger.search_count([("cron_id", "=", cron.id)])
+        past = time.monotonic() - 1
+        names = ["relationship_stage_id", "relationship_order_count"]
+        names += ["relationship_revenue_12m", "relationship_rules_date"]
+        with patch.object(Partner, "_relationship_rule_domain", lambda self: domain):
+            done = [
+                self.env["res.partner"]._relationship_run_rules(
+                    batch_size=2, deadline=past
+                )
+                for _call in range(3)
+            ]
+            self.assertEqual(done, [2, 2, 1])
+            self.assertEqual(
+                Trigger.search_count([("cron_id", "=", cron.id)]), triggers + 2
+            )
+            partners.invalidate_recordset()
+            sliced = partners.read(names)
+            # one uninterrupted run over the same customers changes nothing
+            self.env.cr.execute(
+                "UPDATE res_partner SET relationship_rules_date = NULL "
+                "WHERE id = ANY(%s)",
+                [partners.ids],
+            )
+            partners.invalidate_recordset()
+            self.assertEqual(self.env["res.partner"]._relationship_run_rules(), 5)
+        partners.invalidate_recordset()
+        self.assertEqual(partners.read(names), sliced)
+        self.assertEqual(partners[0].relationship_stage_id, self.stage["stability"])
+        self.assertEqual(partners[3].relationship_order_count, 1)
+
+    def test_time_budget_follows_odoo_limits(self):
+        Jobs = self.env["crm.relationship.job.failure"]
+        with patch.dict(
+            config.options, {"limit_time_real_cron": -1, "limit_time_real": 120}
+        ):
+            self.assertEqual(Jobs._job_time_budget(), 60.0)
+        with patch.dict(
+            config.options, {"limit_time_real_cron": 300, "limit_time_real": 120}
+        ):
+            self.assertEqual(Jobs._job_time_budget(), 150.0)
+            self.env["ir.config_parameter"].set_param(
+                "crm_relationship.job_time_budget", "20"
+            )
+            self.assertEqual(Jobs._job_time_budget(), 20.0)
+            self.env["ir.config_parameter"].set_param(
+                "crm_relationship.job_time_budget", "soon"
+            )
+            self.assertEqual(Jobs._job_time_budget(), 150.0)
+
     def test_job_resumes_after_a_crash(self):
         partners = self.env["res.partner"].create(
             [{"name": f"Batch customer {i}", "is_company": True} for i in range(5)]

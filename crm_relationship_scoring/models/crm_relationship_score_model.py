@@ -152,6 +152,9 @@ class CrmRelationshipScoreModel(models.Model):
         """
         companies = self.env["res.company"].search([])
         requested = companies.filtered("relationship_score_requested")
+        Jobs = self.env["crm.relationship.job.failure"]
+        deadline = Jobs._job_deadline(SCORE_JOB)
+        progress = {"done": 0, "remaining": 0, "unfinished": set()}
 
         def work(today, errors):
             runs = self._compute_scores(
@@ -159,24 +162,41 @@ class CrmRelationshipScoreModel(models.Model):
                 batch_size=batch_size,
                 today=today,
                 errors=errors,
+                deadline=deadline,
+                progress=progress,
             )
-            if requested and runs is not None:
+            if requested and runs is not None and not progress["unfinished"]:
                 forced = self._compute_scores(
                     requested,
                     force=True,
                     batch_size=batch_size,
                     today=today,
                     errors=errors,
+                    deadline=deadline,
+                    progress=progress,
                 )
                 if forced is not None:
-                    # a failed forced run stays requested: the next call redoes it
-                    done = requested.filtered(lambda c: c not in errors)
+                    # a failed or unfinished forced run stays requested: the
+                    # next call resumes it (an unfinished run is not redone)
+                    done = requested.filtered(
+                        lambda c: c not in errors and c not in progress["unfinished"]
+                    )
                     done.write({"relationship_score_requested": False})
                     self._score_commit()
                     runs |= forced
             return runs
 
-        return self._score_run_job(work)[0]
+        try:
+            runs = self._score_run_job(work)[0]
+        finally:
+            Jobs._job_call_ended(SCORE_JOB)
+        if progress["unfinished"]:
+            Jobs._job_continue_later(
+                "crm_relationship_scoring.ir_cron_relationship_scores",
+                progress["done"],
+                max(progress["remaining"], 1),
+            )
+        return runs
 
     @api.model
     def _score_run_job(self, work, company=None):
@@ -357,7 +377,14 @@ class CrmRelationshipScoreModel(models.Model):
 
     @api.model
     def _compute_scores(
-        self, companies, force=False, batch_size=2000, today=None, errors=None
+        self,
+        companies,
+        force=False,
+        batch_size=2000,
+        today=None,
+        errors=None,
+        deadline=None,
+        progress=None,
     ):
         """Score the customers of ``companies``; return the runs.
 
@@ -367,6 +394,13 @@ class CrmRelationshipScoreModel(models.Model):
         exception propagates; with a dict, the work of a failing company is
         rolled back, its error is stored in ``errors[company]`` and the next
         company is scored.
+
+        With a ``deadline`` (``time.monotonic()``), a run stops after the
+        batch that passes it (at least one batch per call), stays
+        ``running`` and is resumed by the next call, which skips the
+        customers it already wrote: ``progress["unfinished"]`` then holds its
+        company and ``progress["remaining"]`` the customers left, and no
+        further company is started.
         """
         today = today or fields.Date.context_today(self)
         with self._score_lock() as locked:
@@ -377,8 +411,15 @@ class CrmRelationshipScoreModel(models.Model):
                 )
                 return None
             runs = self.browse()
-            progress = {"done": 0}
+            if progress is None:
+                progress = {"done": 0, "remaining": 0, "unfinished": set()}
+            progress.setdefault("done", 0)
+            progress.setdefault("remaining", 0)
+            progress.setdefault("unfinished", set())
+            progress["deadline"] = deadline
             for company in companies:
+                if progress["unfinished"]:
+                    break
                 if errors is None:
                     runs |= self._score_company(
                         company, today, force, batch_size, progress
@@ -387,7 +428,9 @@ class CrmRelationshipScoreModel(models.Model):
                     runs |= self._score_company_isolated(
                         company, today, force, batch_size, progress, errors
                     )
-            self.env["ir.cron"]._notify_progress(done=progress["done"], remaining=0)
+            self.env["ir.cron"]._notify_progress(
+                done=progress["done"], remaining=progress["remaining"]
+            )
             return runs
 
     @contextmanager
@@ -472,6 +515,10 @@ class CrmRelationshipScoreModel(models.Model):
                     "state": "running",
                     "error_message": False,
                     "date_start": fields.Datetime.now(),
+                    "time_extract": 0.0,
+                    "time_engine": 0.0,
+                    "time_write": 0.0,
+                    "time_rules": 0.0,
                 }
             )
         return run, True
@@ -510,7 +557,23 @@ class CrmRelationshipScoreModel(models.Model):
             .with_company(company)
             .with_context(prefetch_fields=False)
         )
+        deadline = progress.get("deadline")
         for start_index in range(0, len(todo), batch_size):
+            if start_index and deadline is not None and time.monotonic() > deadline:
+                # out of time: the run stays "running"; the next call resumes
+                # it with the customers not written yet (whole batches only)
+                progress["remaining"] += len(todo) - start_index
+                progress["unfinished"].add(company)
+                run.write(
+                    {
+                        "time_extract": run.time_extract + timing["extract"],
+                        "time_engine": run.time_engine + timing["engine"],
+                        "time_write": run.time_write + timing["write"],
+                        "time_rules": run.time_rules + timing["rules"],
+                    }
+                )
+                self._score_commit()
+                return run
             rows = todo[start_index : start_index + batch_size]
             partners = Partner.browse([data["ids"][i] for i in rows])
             start = time.perf_counter()
@@ -545,16 +608,20 @@ class CrmRelationshipScoreModel(models.Model):
         activities = self._score_at_risk_activities(company, data, result, today)
         self.env.flush_all()
         timing["rules"] += time.perf_counter() - start
+        # a run done over several calls adds the times of each
+        times = {
+            "time_extract": run.time_extract + timing["extract"],
+            "time_engine": run.time_engine + timing["engine"],
+            "time_write": run.time_write + timing["write"],
+            "time_rules": run.time_rules + timing["rules"],
+        }
         run.write(
             {
                 "state": "done",
                 "date_end": fields.Datetime.now(),
                 "activity_count": len(activities),
-                "time_extract": timing["extract"],
-                "time_engine": timing["engine"],
-                "time_write": timing["write"],
-                "time_rules": timing["rules"],
-                "run_time": sum(timing.values()),
+                **times,
+                "run_time": sum(times.values()),
             }
         )
         self._score_retention(company)

@@ -1,3 +1,4 @@
+import time
 from datetime import timedelta
 from unittest.mock import patch
 
@@ -245,6 +246,71 @@ class TestScoringRun(ScoringCase):
         for i, customer in enumerate(self.customers):
             self.assertAlmostEqual(customer.clv_value, ref["scores"].clv[i], delta=0.01)
             self.assertEqual(customer.rfm_segment, ref["segment"][i])
+
+    def test_time_boxed_slices_equal_one_uninterrupted_run(self):
+        """Past its deadline a call stops after a whole batch; the next calls
+        resume the run; the result is exactly that of one uninterrupted run
+        (issue 13, item 9)."""
+        Run = type(self.Run)
+        original = Run._score_write_batch
+        calls = []
+
+        def count_batches(run_self, *args, **kwargs):
+            calls.append(len(args[4]))
+            return original(run_self, *args, **kwargs)
+
+        past = time.monotonic() - 1  # every call stops after its first batch
+        with patch.object(Run, "_score_write_batch", count_batches):
+            for left in (18, 6):
+                progress = {}
+                run = self._score(batch_size=12, deadline=past, progress=progress)
+                self.assertEqual(run.state, "running")
+                self.assertEqual(progress["unfinished"], {self.company})
+                self.assertEqual(progress["remaining"], left)
+                # a slice never splits a customer: scores and snapshot together
+                self.env.invalidate_all()
+                scored = self.customers.filtered("score_date")
+                self.assertEqual(len(scored), 30 - left)
+                self.assertEqual(run.snapshot_ids.partner_id, scored)
+            progress = {}
+            self.assertEqual(
+                self._score(batch_size=12, deadline=past, progress=progress), run
+            )
+        self.assertEqual(calls, [12, 12, 6])
+        self.assertFalse(progress["unfinished"])
+        self.assertEqual(run.state, "done")
+        self.assertEqual(run.snapshot_count, 30)
+        fields_ = ["clv_value", "p_alive", "churn_risk", "health_score", "rfm_code"]
+        fields_ += ["rfm_segment", "expected_purchases", "score_explanation"]
+        self.env.invalidate_all()
+        sliced = self.customers.read(fields_)
+        self._score(force=True)  # one uninterrupted call
+        self.env.invalidate_all()
+        self.assertEqual(self.customers.read(fields_), sliced)
+
+    def test_scheduled_action_asks_to_run_again(self):
+        """Out of budget, the scheduled action reports the work left and
+        triggers itself, whatever its interval."""
+        self.env["ir.config_parameter"].set_param(
+            "crm_relationship.job_time_budget", "0.000001"
+        )
+        cron = self.env.ref("crm_relationship_scoring.ir_cron_relationship_scores")
+        Trigger = self.env["ir.cron.trigger"]
+        before = Trigger.search_count([("cron_id", "=", cron.id)])
+        self.Run._cron_compute_scores(batch_size=12)
+        self.assertGreater(Trigger.search_count([("cron_id", "=", cron.id)]), before)
+        run = self.Run.search(
+            [("company_id", "=", self.company.id), ("date", "=", self.today)]
+        )
+        self.assertIn(run.state, ("running", "done"))
+        for _call in range(10):
+            if run.state == "done" and not self.Run.search_count(
+                [("state", "=", "running")]
+            ):
+                break
+            self.Run._cron_compute_scores(batch_size=12)
+        self.assertEqual(run.state, "done")
+        self.assertEqual(run.snapshot_count, 30)
 
     def test_explanation_contains_the_numbers(self):
         self._score()
