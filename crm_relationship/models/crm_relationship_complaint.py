@@ -1,3 +1,4 @@
+import time
 from collections import defaultdict
 
 from odoo import _, api, fields, models
@@ -45,6 +46,7 @@ SLA_STATUSES = [
 ]
 AT_RISK_SHARE = 0.8
 COMPLAINT_MODEL = "crm.relationship.complaint"
+SLA_JOB = "crm_relationship.sla"
 USER_GROUP = "crm_relationship.crm_relationship_group_user"
 MANAGER_GROUP = "crm_relationship.crm_relationship_group_manager"
 #: files a customer (portal or public user) attaches to one message, and the
@@ -865,24 +867,36 @@ class CrmRelationshipComplaint(models.Model):
         failed (the failure is recorded for the relationship administrators,
         see ``crm.relationship.job.failure``; the next run retries).
         """
-        return self.env["crm.relationship.job.failure"]._run_job(
-            "crm_relationship.sla",
-            _("Complaint service levels"),
-            lambda: self._sla_check(batch_size=batch_size),
-        )
+        Jobs = self.env["crm.relationship.job.failure"]
+        deadline = Jobs._job_deadline(SLA_JOB)
+        try:
+            return Jobs._run_job(
+                SLA_JOB,
+                _("Complaint service levels"),
+                lambda: self._sla_check(batch_size=batch_size, deadline=deadline),
+            )
+        finally:
+            Jobs._job_call_ended(SLA_JOB)
 
     @api.model
-    def _sla_check(self, batch_size=200):
+    def _sla_check(self, batch_size=200, deadline=None):
         """Mark at-risk/breached complaints and escalate each breach once.
 
         Open complaints whose next warning or escalation is due are processed in
-        batches; the flags make every warning and escalation happen once.
+        batches; the flags make every warning and escalation happen once. Past
+        ``deadline`` (``time.monotonic()``), the call stops after a whole batch
+        and triggers the scheduled action again for the rest.
         """
         now = fields.Datetime.now()
         due = self.search(self._sla_due_domain(now), order="id")
         cron = self.env["ir.cron"]
         done = 0
         for start in range(0, len(due), batch_size):
+            if start and deadline is not None and time.monotonic() > deadline:
+                self.env["crm.relationship.job.failure"]._job_continue_later(
+                    "crm_relationship.ir_cron_complaint_sla", done, len(due) - done
+                )
+                return done
             batch = due[start : start + batch_size]
             batch._sla_notify(now)
             done += len(batch)

@@ -17,6 +17,7 @@ Users (company of the test, ``ComplaintCase``)::
     portal_b          portal user, a person of ``other_customer``
 """
 
+import time
 from unittest.mock import patch
 from urllib.parse import urlencode
 
@@ -659,6 +660,41 @@ class TestComplaintSlaJobFailure(ComplaintRpcCase):
         self.assertTrue(complaint.acknowledge_escalated)
         self.assertEqual(failure.state, "resolved")
         self.assertFalse(failure.activity_ids)
+
+
+class TestComplaintSlaJobPasses(ComplaintRpcCase):
+    """Issue 13, item 9: the service-level job works in time-boxed passes."""
+
+    def test_out_of_time_stops_after_a_batch_and_triggers_again(self):
+        complaints = self.Complaint.browse(
+            [self._complaint(received="2026-11-20 17:00:00").id for _i in range(3)]
+        )
+        cron = self.env.ref("crm_relationship.ir_cron_complaint_sla")
+        Trigger = self.env["ir.cron.trigger"]
+        before = Trigger.search_count([("cron_id", "=", cron.id)])
+        past = time.monotonic() - 1
+        with freeze_time("2026-11-24 10:00:00"):
+            done = [
+                self.Complaint._sla_check(batch_size=1, deadline=past)
+                for _call in range(3)
+            ]
+        # one complaint per call, each call but the last asks to run again
+        self.assertEqual(done, [1, 1, 1])
+        self.assertEqual(Trigger.search_count([("cron_id", "=", cron.id)]), before + 2)
+        self.assertTrue(all(complaints.mapped("acknowledge_escalated")))
+
+    def test_triggers_itself_when_work_is_left(self):
+        for _i in range(2):
+            self._complaint(received="2026-11-20 17:00:00")
+        cron = self.env.ref("crm_relationship.ir_cron_complaint_sla")
+        Trigger = self.env["ir.cron.trigger"]
+        before = Trigger.search_count([("cron_id", "=", cron.id)])
+        with freeze_time("2026-11-24 10:00:00"):
+            self.assertEqual(
+                self.Complaint._sla_check(batch_size=1, deadline=time.monotonic() - 1),
+                1,
+            )
+        self.assertEqual(Trigger.search_count([("cron_id", "=", cron.id)]), before + 1)
 
 
 @tagged("post_install", "-at_install")

@@ -1,5 +1,6 @@
 import json
 import logging
+import time
 from datetime import timedelta
 
 from odoo import _, api, fields, models
@@ -23,6 +24,7 @@ ROLLUP_FIELDS = (
 # invitations for orders / complaints older than this are never sent (install,
 # configuration changes)
 INVITE_WINDOW_DAYS = 30
+INVITATION_JOB = "crm_relationship_survey.invitations"
 #: satisfaction figures are internal: portal users never read them, not even
 #: their own
 ROLLUP_GROUP = "base.group_user"
@@ -472,20 +474,29 @@ class ResPartner(models.Model):
         crm.relationship.job.failure._run_job, which rolls back the batch in
         flight, records the failure and tells the relationship administrators;
         the next successful run resolves it."""
-        return self.env["crm.relationship.job.failure"]._run_job(
-            "crm_relationship_survey.invitations",
-            _("Satisfaction survey invitations"),
-            lambda: self._survey_run_invitations(batch_size=batch_size),
-        )
+        Jobs = self.env["crm.relationship.job.failure"]
+        deadline = Jobs._job_deadline(INVITATION_JOB)
+        try:
+            return Jobs._run_job(
+                INVITATION_JOB,
+                _("Satisfaction survey invitations"),
+                lambda: self._survey_run_invitations(
+                    batch_size=batch_size, deadline=deadline
+                ),
+            )
+        finally:
+            Jobs._job_call_ended(INVITATION_JOB)
 
     @api.model
-    def _survey_run_invitations(self, batch_size=200):
+    def _survey_run_invitations(self, batch_size=200, deadline=None):
         """The work of the invitation job.
 
         The due records are processed in batches; each batch is committed (in
         a scheduled-action worker) with the orders, complaints and customers
         it marked as handled, so a crash loses at most the batch in flight and
-        the next run resumes with what is still due."""
+        the next run resumes with what is still due. Past ``deadline``
+        (``time.monotonic()``), the call stops after a whole batch and
+        triggers the scheduled action again for the rest."""
         cron = self.env["ir.cron"]
         sent = self.env["survey.user_input"]
         done = 0
@@ -503,6 +514,13 @@ class ResPartner(models.Model):
             ):
                 ids = find(company)
                 for start in range(0, len(ids), batch_size):
+                    if done and deadline is not None and time.monotonic() > deadline:
+                        self.env["crm.relationship.job.failure"]._job_continue_later(
+                            "crm_relationship_survey.ir_cron_satisfaction_invitations",
+                            done,
+                            len(ids) - start,
+                        )
+                        return sent
                     batch = ids[start : start + batch_size]
                     sent |= invite(company, batch)
                     done += len(batch)

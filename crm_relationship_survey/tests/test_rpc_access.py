@@ -6,6 +6,7 @@ user (``with_user``, or an HTTP request for routes), asserts the refusal, then
 re-reads as administrator that nothing changed.
 """
 
+import time
 from datetime import timedelta
 from unittest.mock import patch
 
@@ -650,6 +651,26 @@ class TestInvitationJobFailure(RpcCase):
         self.assertFalse(failure.activity_ids)
         self.assertIn(self.order, sent.sale_order_id)
         self.assertTrue(self.order.satisfaction_invite_done)
+
+
+class TestInvitationJobPasses(RpcCase):
+    """Issue 13, item 9: the invitation job works in time-boxed passes."""
+
+    def test_out_of_time_stops_after_a_batch_and_triggers_again(self):
+        second = self._order()
+        second.action_confirm()
+        orders = self.order | second
+        orders.write({"date_order": fields.Datetime.now() - timedelta(days=10)})
+        cron = self.env.ref("crm_relationship_survey.ir_cron_satisfaction_invitations")
+        Trigger = self.env["ir.cron.trigger"]
+        before = Trigger.search_count([("cron_id", "=", cron.id)])
+        Partner = self.env["res.partner"]
+        past = time.monotonic() - 1
+        Partner._survey_run_invitations(batch_size=1, deadline=past)
+        self.assertEqual(orders.mapped("satisfaction_invite_done"), [True, False])
+        self.assertEqual(Trigger.search_count([("cron_id", "=", cron.id)]), before + 1)
+        Partner._survey_run_invitations(batch_size=1, deadline=past)
+        self.assertEqual(orders.mapped("satisfaction_invite_done"), [True, True])
 
 
 @tagged("post_install", "-at_install")
