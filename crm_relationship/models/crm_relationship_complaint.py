@@ -867,16 +867,11 @@ class CrmRelationshipComplaint(models.Model):
         failed (the failure is recorded for the relationship administrators,
         see ``crm.relationship.job.failure``; the next run retries).
         """
-        Jobs = self.env["crm.relationship.job.failure"]
-        deadline = Jobs._job_deadline(SLA_JOB)
-        try:
-            return Jobs._run_job(
-                SLA_JOB,
-                _("Complaint service levels"),
-                lambda: self._sla_check(batch_size=batch_size, deadline=deadline),
-            )
-        finally:
-            Jobs._job_call_ended(SLA_JOB)
+        return self.env["crm.relationship.job.failure"]._run_cron_job(
+            SLA_JOB,
+            _("Complaint service levels"),
+            lambda deadline: self._sla_check(batch_size=batch_size, deadline=deadline),
+        )
 
     @api.model
     def _sla_check(self, batch_size=200, deadline=None):

@@ -149,6 +149,18 @@ class CrmRelationshipJobFailure(models.Model):
             cron.sudo()._trigger()
 
     @api.model
+    def _run_cron_job(self, job, label, func, company=None):
+        """:meth:`_run_job` for the work of a scheduled action, time-boxed:
+        ``func(deadline)`` gets the ``time.monotonic()`` deadline of this pass
+        of the cron worker (:meth:`_job_deadline`); past it, the work stops
+        after a whole batch and calls :meth:`_job_continue_later`."""
+        deadline = self._job_deadline(job)
+        try:
+            return self._run_job(job, label, lambda: func(deadline), company=company)
+        finally:
+            self._job_call_ended(job)
+
+    @api.model
     def _run_job(self, job, label, func, company=None):
         """Run ``func()`` as the job ``job`` (``label`` is shown to people).
 

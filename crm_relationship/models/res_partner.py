@@ -715,18 +715,13 @@ class ResPartner(models.Model):
         rest. A failure is recorded for the administrators
         (``crm.relationship.job.failure``) and retried by the next run.
         """
-        Jobs = self.env["crm.relationship.job.failure"]
-        deadline = Jobs._job_deadline(RULES_JOB)
-        try:
-            return Jobs._run_job(
-                RULES_JOB,
-                _("Stage rules and value tiers"),
-                lambda: self._relationship_run_rules(
-                    batch_size=batch_size, deadline=deadline
-                ),
-            )
-        finally:
-            Jobs._job_call_ended(RULES_JOB)
+        return self.env["crm.relationship.job.failure"]._run_cron_job(
+            RULES_JOB,
+            _("Stage rules and value tiers"),
+            lambda deadline: self._relationship_run_rules(
+                batch_size=batch_size, deadline=deadline
+            ),
+        )
 
     @api.model
     def _relationship_run_rules(self, batch_size=500, deadline=None):

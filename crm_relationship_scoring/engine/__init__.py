@@ -8,11 +8,13 @@ relatively:
 * :mod:`.rfm`: RFM scores (mid-rank quantile bins) and segments;
 * :mod:`.clv`: BG/NBD + Gamma-Gamma customer lifetime value with a heuristic
   fallback (:func:`.clv.score_customers` is the entry point);
-* :mod:`.churn`: churn risk, risk levels and the "save first" priority.
+* :mod:`.churn`: churn risk, risk levels and the "save first" priority;
+* :mod:`.health`: health score, 1-5 rescaling of the RFM scores and the
+  valuable customers at risk.
 """
 
-from . import churn, clv, rfm
+from . import churn, clv, health, rfm
 
 ENGINE_VERSION = "1"
 
-__all__ = ["ENGINE_VERSION", "churn", "clv", "rfm"]
+__all__ = ["ENGINE_VERSION", "churn", "clv", "health", "rfm"]

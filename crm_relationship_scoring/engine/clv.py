@@ -199,32 +199,118 @@ def _bgnbd_terms(params, x, t_x, T):
 
 def _bgnbd_loglik_grad(params, x, t_x, T, weights):
     """Total log-likelihood and its gradient w.r.t. ``(r, alpha, a, b)``."""
-    r, alpha, a, b = params
-    ll, w = _bgnbd_terms(params, x, t_x, T)
-    x_safe = np.where(x > 0, x, 1.0)
-    dig_ab = special.digamma(a + b) - special.digamma(a + b + x)
-    grads = (
-        special.digamma(r + x)
-        - special.digamma(r)
-        + np.log(alpha)
-        - (1 - w) * np.log(alpha + T)
-        - w * np.log(alpha + t_x),
-        r / alpha - (r + x) * ((1 - w) / (alpha + T) + w / (alpha + t_x)),
-        dig_ab + w / a,
-        dig_ab + special.digamma(b + x) - special.digamma(b) - w / (b + x_safe - 1),
-    )
-    return weights @ ll, np.array([weights @ g for g in grads])
+    return _bgnbd_stats_loglik_grad(params, _BGNBDStats(x, t_x, T, weights))
 
 
 def _bgnbd_objective(log_params, x, t_x, T, weights):
     """Mean negative log-likelihood and gradient w.r.t. the log-parameters."""
+    return _bgnbd_fit_objective(log_params, _BGNBDStats(x, t_x, T, weights))
+
+
+class _BGNBDStats:
+    """Sufficient statistics of a BG/NBD fit.
+
+    Identical ``(x, t_x, T)`` rows are grouped with their summed weight; the
+    terms that depend on x alone (gamma, beta and digamma functions) are
+    summed over the distinct values of x; repeat customers come first so
+    that their rows are a view (``[:n_rep]``) of the per-customer arrays.
+    One evaluation then costs a few vector operations per distinct customer:
+    two logarithms, a softplus and a logistic.
+    """
+
+    def __init__(self, x, t_x, T, weights):
+        (x, t_x, T), w = _group([x, t_x, T], weights)
+        order = np.argsort(x <= 0, kind="stable")  # repeat customers first
+        x, t_x, T, w = x[order], t_x[order], T[order], w[order]
+        self.n_rep = int(np.count_nonzero(x > 0))
+        self.n = float(w.sum())
+        self.ux, inverse = np.unique(x, return_inverse=True)
+        self.cx = np.bincount(inverse, weights=w, minlength=self.ux.size)
+        self.x, self.T, self.w, self.wx = x, T, w, w * x
+        rep = slice(0, self.n_rep)
+        self.x_rep, self.t_x_rep, self.w_rep = x[rep], t_x[rep], w[rep]
+
+
+def _bgnbd_stats_loglik_grad(params, s):
+    """Total log-likelihood and gradient w.r.t. ``(r, alpha, a, b)``.
+
+    With ``d = A4 - A3`` (repeat customers only) the log-likelihood of a
+    customer is ``A1 + A2 + A3 + softplus(d)`` and ``expit(d)`` is the weight
+    of the A4 branch in every derivative.
+    """
+    r, alpha, a, b = params
+    ux, cx, n, rep = s.ux, s.cx, s.n, slice(0, s.n_rep)
+    log_t = np.log(alpha + s.T)
+    log_tx = np.log(alpha + s.t_x_rep)
+    gap = log_t[rep] - log_tx
+    d = np.log(a) - np.log(b - 1 + s.x_rep) + (r + s.x_rep) * gap
+    # softplus(d) = max(d, 0) + log1p(e) and expit(d), from e = exp(-|d|)
+    e = np.exp(-np.abs(d))
+    inv_1pe = 1.0 / (1.0 + e)
+    ww = s.w_rep * np.where(d >= 0, inv_1pe, e * inv_1pe)
+    inv_t = 1.0 / (alpha + s.T)
+    w_log_t, wx_log_t = _dot(s.w, log_t), _dot(s.wx, log_t)
+    ll = (
+        cx
+        @ (
+            special.gammaln(r + ux)
+            - special.gammaln(r)
+            + special.betaln(a, b + ux)
+            - special.betaln(a, b)
+        )
+        + n * r * np.log(alpha)
+        - r * w_log_t
+        - wx_log_t
+        + _dot(s.w_rep, np.maximum(d, 0.0) + np.log1p(e))
+    )
+    dig_ab = special.digamma(a + b) - special.digamma(a + b + ux)
+    grad = np.array(
+        [
+            cx @ (special.digamma(r + ux) - special.digamma(r))
+            + n * np.log(alpha)
+            - w_log_t
+            + _dot(ww, gap),
+            n * r / alpha
+            - r * _dot(s.w, inv_t)
+            - _dot(s.wx, inv_t)
+            + _dot(ww * (r + s.x_rep), inv_t[rep] - 1.0 / (alpha + s.t_x_rep)),
+            cx @ dig_ab + ww.sum() / a,
+            cx @ (dig_ab + special.digamma(b + ux) - special.digamma(b))
+            - _dot(ww, 1.0 / (b - 1 + s.x_rep)),
+        ]
+    )
+    return ll, grad
+
+
+def _bgnbd_fit_objective(log_params, stats):
+    """Mean negative log-likelihood and gradient w.r.t. the log-parameters."""
     params = np.exp(log_params)
     with np.errstate(all="ignore"):
-        ll, grad = _bgnbd_loglik_grad(params, x, t_x, T, weights)
-    total = weights.sum()
+        ll, grad = _bgnbd_stats_loglik_grad(params, stats)
     if not (np.isfinite(ll) and np.all(np.isfinite(grad))):
         return np.inf, np.zeros_like(log_params)
-    return -ll / total, -grad * params / total
+    return -ll / stats.n, -grad * params / stats.n
+
+
+def _bgnbd_moments(s):
+    """Starting point ``(r, alpha, a, b)`` by the method of moments.
+
+    While alive, ``x | lambda ~ Poisson(lambda T)`` and ``lambda ~ Gamma(r,
+    alpha)``: ``E[x / T] = r / alpha`` and ``Var(x / T) = r / alpha**2 +
+    E[1 / T] r / alpha``, solved for r and alpha (dropouts are ignored, which
+    is good enough for a start).  ``a = 1, b = 3`` (mean dropout
+    probability 1/4) unless the moments are unusable.
+    """
+    aged = s.T > 0
+    w, rate = s.w[aged], s.x[aged] / s.T[aged]
+    total = w.sum()
+    if total <= 0:
+        return np.array([1.0, 1.0, 1.0, 3.0])
+    mean = (w @ rate) / total
+    spread = (w @ (rate - mean) ** 2) / total - mean * (w @ (1 / s.T[aged])) / total
+    if mean > 0 and spread > 0:
+        return np.array([mean**2 / spread, mean / spread, 1.0, 3.0])
+    return np.array([1.0, 1.0 / max(mean, 1e-3), 1.0, 3.0])
 
 
 def bgnbd_log_likelihood(params, frequency, recency, T):
@@ -238,43 +324,60 @@ def bgnbd_log_likelihood(params, frequency, recency, T):
     return float(ll.sum())
 
 
-def fit_bgnbd(frequency, recency, T):
+def fit_bgnbd(frequency, recency, T, weights=None, start=None):
     """Maximum likelihood BG/NBD fit (Fader, Hardie & Lee 2005).
 
     :param frequency: repeat purchases per customer (whole numbers >= 0).
     :param recency: age at the last purchase (0 if no repeat purchase).
     :param T: age of the customer; same time unit as ``recency``.
+    :param weights: optional number of customers sharing each row (whole
+        numbers >= 0, default 1 each): a base summarised as its distinct
+        ``(frequency, recency, T)`` rows with their counts gives the same fit
+        as the full base.
+    :param start: optional starting point, e.g. the :class:`BGNBDParams` of
+        the previous run (or ``(r, alpha, a, b)`` in the time unit of the
+        data); the optimum does not depend on it, only the number of
+        iterations.  Default: method of moments.
     :return: :class:`BGNBDParams`; ``alpha`` is in that time unit (r, a, b
         are dimensionless).  ``converged`` is True only for a well-determined
         interior maximum: False when the optimiser failed, ended on the
         bounds of the parameters or on a flat ridge of the likelihood (e.g.
         all customers are one-time buyers, or no dropout is visible);
-        ``message`` then says why.
-    :raises ValueError: on invalid input (see the module docstring).
+        ``message`` then says why.  ``log_likelihood`` and ``n_customers``
+        count each row ``weight`` times.
+    :raises ValueError: on invalid input (see the module docstring), or a
+        ``start`` that is not four finite positive numbers within
+        ``exp(+-LOG_BOUND)``.
 
     Times are rescaled so that ``max(T) = 10`` during the optimisation (alpha
-    is a rate parameter: it is scaled back), and identical customers are
-    grouped, which keeps the fit fast on large bases.
+    is a rate parameter: it is scaled back), the likelihood and its analytic
+    gradient are evaluated on sufficient statistics (:class:`_BGNBDStats`)
+    and L-BFGS-B solves once from the start.
     """
     x, t_x, age = _checks.customers(frequency, recency, T)
+    w = _weights(weights, x.size)
+    theta0 = _start("BG/NBD", start, ("r", "alpha", "a", "b"))
+    keep = w > 0
+    if not keep.all():
+        x, t_x, age, w = x[keep], t_x[keep], age[keep], w[keep]
     scale = age.max() / 10.0 if age.max() > 0 else 1.0
-    rows, weights = np.unique(
-        np.column_stack([x, t_x / scale, age / scale]), axis=0, return_counts=True
-    )
-    res, problem = _maximise(
-        _bgnbd_objective,
-        4,
-        (rows[:, 0], rows[:, 1], rows[:, 2], weights.astype(np.float64)),
-    )
+    stats = _BGNBDStats(x, t_x / scale, age / scale, w)
+    moments = np.log(_bgnbd_moments(stats))
+    if theta0 is not None:
+        theta0 = np.log(theta0) - np.log([1.0, scale, 1.0, 1.0])
+    res, problem, ll_scaled = _maximise(_bgnbd_fit_objective, (stats,), theta0, moments)
     r, alpha_scaled, a, b = (float(v) for v in np.exp(res.x))
-    theta = (r, float(alpha_scaled * scale), a, b)
-    with np.errstate(all="ignore"):
-        ll = float(_bgnbd_terms(theta, x, t_x, age)[0].sum())
+    # the likelihood is a density in t_x: scaling times by 1/s multiplies it
+    # by s**x
+    ll = float(ll_scaled - np.log(scale) * (stats.wx.sum()))
     return BGNBDParams(
-        *theta,
+        r,
+        float(alpha_scaled * scale),
+        a,
+        b,
         log_likelihood=ll,
         converged=bool(not problem and np.isfinite(ll)),
-        n_customers=int(x.size),
+        n_customers=int(round(stats.n)),
         message=problem or str(res.message),
     )
 
@@ -340,42 +443,90 @@ def _purchases_if_alive(theta, t, x, age):
 # --------------------------------------------------------------------------
 
 
-def _gg_terms(params, x, m):
-    """Per-customer Gamma-Gamma log-likelihood (x > 0, m > 0 only)."""
-    p, q, v = params
-    px = p * x
-    xm = x * m
-    return (
-        special.gammaln(px + q)
-        - special.gammaln(px)
-        - special.gammaln(q)
-        - px * np.log1p(v / xm)
-        - q * np.log1p(xm / v)
-        - np.log(m)
-    )
-
-
 def _gg_objective(log_params, x, m, weights):
     """Mean negative log-likelihood and gradient w.r.t. the log-parameters."""
-    params = np.exp(log_params)
+    return _gg_fit_objective(log_params, _GGStats(x, m, weights))
+
+
+class _GGStats:
+    """Sufficient statistics of a Gamma-Gamma fit (x > 0, m > 0 only).
+
+    Written as ``ln f = ln Gamma(px + q) - ln Gamma(px) - ln Gamma(q)
+    + p x ln(xm) + q ln(gamma) - (px + q) ln(gamma + xm) - ln m``, the
+    likelihood needs one logarithm per distinct ``(x, m)`` row and
+    evaluation; the gamma functions are summed over the distinct x.
+    """
+
+    def __init__(self, x, m, weights):
+        (x, m), w = _group([x, m], weights)
+        self.n = float(w.sum())
+        self.ux, inverse = np.unique(x, return_inverse=True)
+        self.cx = np.bincount(inverse, weights=w, minlength=self.ux.size)
+        self.x, self.m, self.w, self.wx, self.xm = x, m, w, w * x, x * m
+        self.x_log_xm = self.wx @ np.log(self.xm)
+        self.log_m = w @ np.log(m)
+
+
+def _gg_stats_loglik_grad(params, s):
+    """Total log-likelihood and gradient w.r.t. ``(p, q, v)``."""
     p, q, v = params
+    ux, cx, n = s.ux, s.cx, s.n
+    pux = p * ux
+    log_vxm = np.log(v + s.xm)
+    w_log, wx_log = _dot(s.w, log_vxm), _dot(s.wx, log_vxm)
+    dig = special.digamma(pux + q)
+    ll = (
+        cx @ (special.gammaln(pux + q) - special.gammaln(pux) - special.gammaln(q))
+        + p * (s.x_log_xm - wx_log)
+        + q * (n * np.log(v) - w_log)
+        - s.log_m
+    )
+    grad = np.array(
+        [
+            cx @ (ux * (dig - special.digamma(pux))) + s.x_log_xm - wx_log,
+            cx @ (dig - special.digamma(q)) + n * np.log(v) - w_log,
+            n * q / v - _dot(p * s.wx + q * s.w, 1.0 / (v + s.xm)),
+        ]
+    )
+    return ll, grad
+
+
+def _gg_fit_objective(log_params, stats):
+    """Mean negative log-likelihood and gradient w.r.t. the log-parameters."""
+    params = np.exp(log_params)
     with np.errstate(all="ignore"):
-        ll = weights @ _gg_terms(params, x, m)
-        px = p * x
-        dig = special.digamma(px + q)
-        grads = (
-            x * (dig - special.digamma(px) - np.log1p(v / (x * m))),
-            dig - special.digamma(q) - np.log1p(x * m / v),
-            q / v - (px + q) / (v + x * m),
-        )
-        grad = np.array([weights @ g for g in grads])
-    total = weights.sum()
+        ll, grad = _gg_stats_loglik_grad(params, stats)
     if not (np.isfinite(ll) and np.all(np.isfinite(grad))):
         return np.inf, np.zeros_like(log_params)
-    return -ll / total, -grad * params / total
+    return -ll / stats.n, -grad * params / stats.n
 
 
-def fit_gamma_gamma(frequency, monetary):
+def _gg_moments(s):
+    """Starting point ``(p, q, v)`` by the method of moments.
+
+    Given nu, the mean of x transactions has mean ``p / nu`` and variance
+    ``p / (x nu**2)``; with ``nu ~ Gamma(q, v)``, ``E[m] = p v / (q - 1)``
+    and ``E[m**2 | x] = (p**2 + p / x) K``, ``K = v**2 / ((q - 1)(q - 2))``:
+    a weighted regression of ``m**2`` on ``1 / x`` gives ``p**2 K`` and
+    ``p K``, hence p, then q and v.  ``(1, 1, 1)`` if the moments are
+    unusable (e.g. q <= 2, where the second moment is infinite).
+    """
+    w, m, inv_x = s.w, s.m, 1.0 / s.x
+    design = np.column_stack([np.ones_like(inv_x), inv_x]) * np.sqrt(w)[:, None]
+    try:
+        (c0, c1), *_rest = np.linalg.lstsq(design, m**2 * np.sqrt(w), rcond=None)
+    except np.linalg.LinAlgError:  # pragma: no cover - degenerate design
+        return np.ones(3)
+    mean = (w @ m) / s.n
+    ratio = c0 / mean**2 if mean > 0 else 0.0
+    if not (c0 > 0 and c1 > 0 and ratio > 1 and np.isfinite(ratio)):
+        return np.ones(3)
+    p = c0 / c1
+    q = (2 * ratio - 1) / (ratio - 1)
+    return np.array([p, q, mean * (q - 1) / p])
+
+
+def fit_gamma_gamma(frequency, monetary, weights=None, start=None):
     """Maximum likelihood Gamma-Gamma fit (Fader & Hardie 2013).
 
     Only customers with ``frequency > 0`` and ``monetary > 0`` enter the fit
@@ -383,35 +534,43 @@ def fit_gamma_gamma(frequency, monetary):
 
     :param frequency: repeat purchases per customer (whole numbers >= 0).
     :param monetary: mean value of the repeat transactions (currency, >= 0).
+    :param weights: optional number of customers sharing each row, as in
+        :func:`fit_bgnbd`.
+    :param start: optional starting point, e.g. the previous run's
+        :class:`GammaGammaParams` (or ``(p, q, v)``, v in currency units);
+        default: method of moments (:func:`_gg_moments`).
     :return: :class:`GammaGammaParams` (``v`` in currency units);
         ``converged`` as in :func:`fit_bgnbd`.
-    :raises ValueError: on invalid input or if no customer qualifies.
+    :raises ValueError: on invalid input, a bad ``start`` (as in
+        :func:`fit_bgnbd`) or if no customer qualifies.
     """
     x = _checks.counts("frequency", frequency)
     m = _checks.non_negative("monetary", monetary)
     _checks.same_length(frequency=x, monetary=m)
-    keep = (x > 0) & (m > 0)
+    w = _weights(weights, x.size)
+    theta0 = _start("Gamma-Gamma", start, ("p", "q", "v"))
+    keep = (x > 0) & (m > 0) & (w > 0)
     if not keep.any():
         raise ValueError(
             "fit_gamma_gamma needs customers with frequency > 0 and monetary > 0"
         )
-    x, m = x[keep], m[keep]
-    scale = float(m.mean())
-    rows, weights = np.unique(
-        np.column_stack([x, m / scale]), axis=0, return_counts=True
-    )
-    res, problem = _maximise(
-        _gg_objective, 3, (rows[:, 0], rows[:, 1], weights.astype(np.float64))
-    )
+    x, m, w = x[keep], m[keep], w[keep]
+    scale = float((w @ m) / w.sum())
+    stats = _GGStats(x, m / scale, w)
+    moments = np.log(_gg_moments(stats))
+    if theta0 is not None:
+        theta0 = np.log(theta0) - np.log([1.0, 1.0, scale])
+    res, problem, ll_scaled = _maximise(_gg_fit_objective, (stats,), theta0, moments)
     p, q, v_scaled = (float(v) for v in np.exp(res.x))
-    theta = (p, q, float(v_scaled * scale))
-    with np.errstate(all="ignore"):
-        ll = float(_gg_terms(theta, x, m).sum())
+    # a density in m: scaling m by 1/s multiplies it by s
+    ll = float(ll_scaled - np.log(scale) * stats.n)
     return GammaGammaParams(
-        *theta,
+        p,
+        q,
+        float(v_scaled * scale),
         log_likelihood=ll,
         converged=bool(not problem and np.isfinite(ll)),
-        n_customers=int(x.size),
+        n_customers=int(round(stats.n)),
         message=problem or str(res.message),
     )
 
@@ -466,7 +625,19 @@ def customer_lifetime_value(
     theta = _bgnbd_tuple(bgnbd)
     x, t_x, age = _checks.customers(frequency, recency, T)
     spend = gamma_gamma_expected_spend(gamma_gamma, x, monetary)
-    ends, factors = _steps(horizon, discount_rate, time_step)
+    steps = _steps(horizon, discount_rate, time_step)
+    clv, _p, _y = _predict(theta, x, t_x, age, spend, steps)
+    return _finite_or_raise("customer lifetime value", clv)
+
+
+def _predict(theta, x, t_x, age, spend, steps):
+    """CLV, P(alive) and expected purchases over the horizon, in one pass.
+
+    Vectorised over the customers; the loop runs over the k discounting
+    steps, and the last step (ending at the horizon) gives the expected
+    purchases, so hyp2f1 is evaluated k times per customer in all.
+    """
+    ends, factors = steps
     with np.errstate(all="ignore"):
         total = np.zeros_like(x)
         previous = np.zeros_like(x)
@@ -474,8 +645,8 @@ def customer_lifetime_value(
             current = _purchases_if_alive(theta, end, x, age)
             total += (current - previous) * factor
             previous = current
-        out = _p_alive(theta, x, t_x, age) * total * spend
-    return _finite_or_raise("customer lifetime value", out)
+        p_alive = _p_alive(theta, x, t_x, age)
+        return p_alive * total * spend, p_alive, p_alive * previous
 
 
 def heuristic_clv(
@@ -550,6 +721,7 @@ def score_customers(
     method="auto",
     min_customers=MIN_CUSTOMERS,
     min_repeaters=MIN_REPEATERS,
+    start=None,
 ):
     """Score a customer base: CLV, P(alive) and expected purchases.
 
@@ -564,6 +736,9 @@ def score_customers(
     (those of lifetimes); all times share the unit of ``T``.
 
     :param method: ``"auto"`` (above) or ``"heuristic"`` (skip the models).
+    :param start: optional warm start of the fits, a pair ``(bgnbd,
+        gamma_gamma)`` such as the previous run's ``(scores.bgnbd,
+        scores.gamma_gamma)`` (either may be None); see :func:`fit_bgnbd`.
     :return: :class:`CustomerScores`; every array is finite.
     :raises ValueError: on invalid input (NaN, inf, negative values,
         ``recency > T``, mismatched lengths, empty input, bad settings).
@@ -574,13 +749,15 @@ def score_customers(
     _steps(horizon, discount_rate, time_step)
     if method not in ("auto", METHOD_HEURISTIC):
         raise ValueError(f"method must be 'auto' or 'heuristic', got {method!r}")
+    if start is not None and (isinstance(start, str) or len(start) != 2):
+        raise ValueError("start must be a pair (bgnbd, gamma_gamma) of parameters")
     settings = (horizon, discount_rate, time_step)
     reason = "heuristic method requested"
     if method == "auto":
         reason = _model_blocker(x, m, age, min_customers, min_repeaters)
     if not reason:
         try:
-            return _model_scores(x, t_x, age, m, settings)
+            return _model_scores(x, t_x, age, m, settings, start)
         except _ModelUnusable as exc:
             reason = str(exc)
     return heuristic_clv(x, t_x, age, m, *settings, reason=reason)
@@ -601,27 +778,35 @@ def _model_blocker(x, m, age, min_customers, min_repeaters):
     return ""
 
 
-def _model_scores(x, t_x, age, m, settings):
-    bgnbd = fit_bgnbd(x, t_x, age)
+def _model_scores(x, t_x, age, m, settings, start=None):
+    bgnbd_start, gamma_gamma_start = start if start is not None else (None, None)
+    bgnbd = fit_bgnbd(x, t_x, age, start=bgnbd_start)
     if not bgnbd.converged:
         raise _ModelUnusable(f"BG/NBD fit did not converge ({bgnbd.message})")
-    gamma_gamma = fit_gamma_gamma(x, m)
+    gamma_gamma = fit_gamma_gamma(x, m, start=gamma_gamma_start)
     if not gamma_gamma.converged:
         raise _ModelUnusable(
             f"Gamma-Gamma fit did not converge ({gamma_gamma.message})"
         )
     if gamma_gamma.q <= 1:
         raise _ModelUnusable(f"Gamma-Gamma q = {gamma_gamma.q:.3g} <= 1")
-    try:
-        clv = customer_lifetime_value(bgnbd, gamma_gamma, x, t_x, age, m, *settings)
-        purchases = bgnbd_expected_purchases(bgnbd, settings[0], x, t_x, age)
-    except ValueError as exc:
-        raise _ModelUnusable(str(exc)) from None
+    spend = gamma_gamma_expected_spend(gamma_gamma, x, m)
+    theta = (bgnbd.r, bgnbd.alpha, bgnbd.a, bgnbd.b)
+    clv, p_alive, purchases = _predict(theta, x, t_x, age, spend, _steps(*settings))
+    for what, values in (
+        ("customer lifetime value", clv),
+        ("expected purchases", purchases),
+    ):
+        if not np.all(np.isfinite(values)):
+            raise _ModelUnusable(
+                f"{what}: the parameters give non-finite values (numerically "
+                "unstable region of the model)"
+            )
     return CustomerScores(
         clv=clv,
-        p_alive=bgnbd_p_alive(bgnbd, x, t_x, age),
+        p_alive=p_alive,
         expected_purchases=purchases,
-        expected_spend=gamma_gamma_expected_spend(gamma_gamma, x, m),
+        expected_spend=spend,
         method=METHOD_MODEL,
         bgnbd=bgnbd,
         gamma_gamma=gamma_gamma,
@@ -633,16 +818,83 @@ def _model_scores(x, t_x, age, m, settings):
 # --------------------------------------------------------------------------
 
 
-def _maximise(objective, n_params, args):
-    """Minimise ``objective`` (mean negative log-likelihood and gradient in
-    the log-parameters) from ``ln theta = 0``; return the scipy result and
-    "" if it is a well-determined interior maximum, else the reason why not.
+def _dot(a, b):
+    """``a @ b`` for two vectors, without BLAS.
+
+    OpenBLAS' ``ddot`` hands long vectors to worker threads that take
+    milliseconds to wake up on a busy machine, ten times the product itself:
+    in the likelihood evaluations the single-threaded loop of ``einsum`` is
+    faster and its timing steadier.
     """
-    start = np.zeros(n_params)
-    for _attempt in range(3):  # restarts drop a stale quasi-Newton memory
+    return np.einsum("i,i->", a, b)
+
+
+def _group(columns, weights):
+    """Distinct rows of ``columns`` (equal-length arrays) and summed weights.
+
+    Rows are compared exactly.  When the last column holds no repeated value
+    no two rows can be equal, and the sort of the rows is skipped (continuous
+    ages: nothing to group).
+    """
+    last = np.sort(columns[-1])
+    if np.all(last[1:] != last[:-1]):
+        return columns, weights
+    order = np.lexsort(columns[::-1])
+    columns = [c[order] for c in columns]
+    new = np.zeros(columns[0].size, dtype=bool)
+    new[0] = True
+    for c in columns:
+        new[1:] |= c[1:] != c[:-1]
+    starts = np.flatnonzero(new)
+    return [c[starts] for c in columns], np.add.reduceat(weights[order], starts)
+
+
+def _weights(weights, n):
+    """Validated weights of the rows (default 1 each), not all zero."""
+    if weights is None:
+        return np.ones(n)
+    w = _checks.counts("weights", weights)
+    _checks.same_length(customers=np.empty(n), weights=w)
+    if not w.any():
+        raise ValueError("weights are all 0: no customer to fit")
+    return w
+
+
+def _start(model, start, names):
+    """A warm start as an array of parameters, or None (method of moments)."""
+    if start is None:
+        return None
+    try:
+        theta = np.array(_positive_params(model, start, names))
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"invalid start: {exc}") from None
+    if np.any(np.abs(np.log(theta)) >= LOG_BOUND):
+        raise ValueError(
+            f"invalid start: {model} parameters {tuple(theta)} outside "
+            f"exp(+-{LOG_BOUND:g})"
+        )
+    return theta
+
+
+def _maximise(objective, args, start, moments):
+    """Minimise ``objective`` (mean negative log-likelihood and gradient in
+    the log-parameters) from ``start`` (log-parameters; None or a point where
+    the likelihood is not finite: from ``moments``, else from ``ln theta =
+    0``).  Returns the scipy result, "" if it is a well-determined interior
+    maximum (else the reason why not) and the total log-likelihood.
+    """
+    n_params = moments.size
+    bound = LOG_BOUND - 1e-2
+    candidates = [c for c in (start, moments) if c is not None]
+    candidates.append(np.zeros(n_params))
+    for candidate in candidates:
+        point = np.clip(candidate, -bound, bound)
+        if np.isfinite(objective(point, *args)[0]):
+            break
+    for _attempt in range(3):  # a restart drops a stale quasi-Newton memory
         res = optimize.minimize(
             objective,
-            start,
+            point,
             args=args,
             jac=True,
             method="L-BFGS-B",
@@ -651,35 +903,35 @@ def _maximise(objective, n_params, args):
         )
         if np.max(np.abs(res.jac)) < MAX_GRADIENT / 100:
             break
-        start = res.x
+        point = res.x
+    n_obs = args[0].n
+    ll = -float(res.fun) * n_obs
     if np.any(np.abs(res.x) >= LOG_BOUND - 1e-3):
-        return res, "a parameter ran to its bound: no interior maximum"
+        return res, "a parameter ran to its bound: no interior maximum", ll
     # judged by the gradient, not by res.success: L-BFGS-B may report a line
     # search failure right at the optimum (rounding leaves no descent) or a
     # success after stalling on a narrow ridge
     gradient = float(np.max(np.abs(res.jac)))
     if not gradient < MAX_GRADIENT:
-        return res, f"optimiser stopped at gradient {gradient:.3g} ({res.message})"
-    return res, _flatness(objective, res.x, args)
+        return res, f"optimiser stopped at gradient {gradient:.3g} ({res.message})", ll
+    return res, _flatness(objective, res.x, res.jac, args, n_obs), ll
 
 
-def _flatness(objective, log_params, args):
+def _flatness(objective, log_params, gradient, args, n_obs):
     """Check the curvature of the likelihood at the optimum.
 
     The observed information (Hessian of the total negative log-likelihood,
-    central differences of the analytic gradient) must be positive definite
+    forward differences of the analytic gradient) must be positive definite
     and give every log-parameter a standard error below
     :data:`MAX_LOG_STD_ERROR`; otherwise the maximum lies at infinity along a
     flat ridge (e.g. a, b -> infinity in the BG/NBD) and the fit is not
     trusted.  Returns "" or the reason.
     """
-    n_obs = float(args[-1].sum())
-    h = 1e-4
+    h = 1e-5
     rows = []
     for step in np.eye(log_params.size) * h:
         forward = objective(log_params + step, *args)[1]
-        backward = objective(log_params - step, *args)[1]
-        rows.append((forward - backward) / (2 * h))
+        rows.append((forward - gradient) / h)
     hessian = np.array(rows) * n_obs
     hessian = (hessian + hessian.T) / 2
     try:

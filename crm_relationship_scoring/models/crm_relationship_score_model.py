@@ -16,7 +16,7 @@ from odoo.addons.crm_relationship.models.crm_relationship_complaint_stage import
 )
 from odoo.addons.crm_relationship.models.res_partner import STATS_FIELDS
 
-from ..engine import churn, clv, rfm
+from ..engine import churn, clv, health, rfm
 from .res_partner import CLV_METHODS, SCORE_FIELDS, SCORE_GROUP
 
 _logger = logging.getLogger(__name__)
@@ -856,54 +856,39 @@ class CrmRelationshipScoreModel(models.Model):
     @api.model
     def _score_on_five(self, scores, bins):
         """Scores of ``1..bins`` read on the 1-5 scale of the segments."""
-        if bins == 5:
-            return scores
-        return np.ceil(scores * 5 / bins).astype(np.int64)
+        return health.on_five(scores, bins)
 
     def _score_health(self, company, data, rfm_scores, p_alive, open_count, recent):
-        """Health 0-100: weighted mean of components in [0, 1].
-
-        RFM (mean score rescaled to [0, 1]), P(alive), complaints (``(1 -
-        complaint rate) / (1 + open complaints)``, the rate being complaints
-        of the last 12 months per confirmed order of the same period, at most
-        1) and the extra inputs of ``res.partner._relationship_health_inputs``.
-        """
-        bins = company.relationship_score_bins
-        r, f, m = rfm_scores
-        rate = np.minimum(
-            np.divide(
-                recent,
-                data["orders_12m"],
-                out=np.where(recent > 0, 1.0, 0.0),
-                where=data["orders_12m"] > 0,
-            ),
-            1.0,
-        )
-        components = [
-            (
-                company.relationship_health_weight_rfm,
-                (r + f + m - 3) / (3 * (bins - 1)),
-            ),
-            (company.relationship_health_weight_alive, p_alive),
-            (
-                company.relationship_health_weight_complaints,
-                (1.0 - rate) / (1.0 + open_count),
-            ),
-        ]
-        weights = np.zeros(data["n"])
-        total = np.zeros(data["n"])
-        for weight, values in components:
-            weights += weight
-            total += weight * values
+        """Health 0-100 (:func:`health.health_score`): weighted mean of RFM,
+        P(alive), complaints and the extra inputs of
+        ``res.partner._relationship_health_inputs``, weighted by the
+        company's settings."""
+        ids = data["ids"]
         Partner = self.env["res.partner"].with_company(company)
-        extra = Partner._relationship_health_inputs(Partner.browse(data["ids"]))
-        for weight, mapping in extra.values():
-            present = np.array([pid in mapping for pid in data["ids"]])
-            values = np.array([mapping.get(pid, 0.0) for pid in data["ids"]], float)
-            weights += np.where(present, weight, 0.0)
-            total += np.where(present, weight * np.clip(values, 0.0, 1.0), 0.0)
-        health = np.divide(total, weights, out=np.zeros_like(total), where=weights > 0)
-        return np.round(100.0 * np.clip(health, 0.0, 1.0), 1)
+        extra = [
+            (
+                weight,
+                np.array([mapping.get(pid, 0.0) for pid in ids], float),
+                np.array([pid in mapping for pid in ids], dtype=bool),
+            )
+            for weight, mapping in Partner._relationship_health_inputs(
+                Partner.browse(ids)
+            ).values()
+        ]
+        return health.health_score(
+            *rfm_scores,
+            p_alive,
+            open_count,
+            recent,
+            data["orders_12m"],
+            bins=company.relationship_score_bins,
+            weights=health.HealthWeights(
+                rfm=company.relationship_health_weight_rfm,
+                alive=company.relationship_health_weight_alive,
+                complaints=company.relationship_health_weight_complaints,
+            ),
+            extra=extra,
+        )
 
     def _score_run_values(self, data, result):
         values = {
@@ -1206,14 +1191,11 @@ class CrmRelationshipScoreModel(models.Model):
         """
         if not result:
             return []
-        value = data["net"]
-        ordered = np.sort(value)[::-1]
-        # share of customers with a strictly higher value (ties share a rank)
-        above = np.searchsorted(-ordered, -value, side="left") / data["n"] * 100.0
-        selected = (
-            (value > 0)
-            & (above < company.relationship_score_high_value_percentile - 1e-9)
-            & (result["risk"] >= company.relationship_score_risk_high / 100.0 - 1e-12)
+        selected = health.at_risk(
+            data["net"],
+            result["risk"],
+            top_percent=company.relationship_score_high_value_percentile,
+            risk_threshold=company.relationship_score_risk_high / 100.0,
         )
         return [data["ids"][i] for i in np.flatnonzero(selected)]
 

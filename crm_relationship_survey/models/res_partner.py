@@ -474,18 +474,13 @@ class ResPartner(models.Model):
         crm.relationship.job.failure._run_job, which rolls back the batch in
         flight, records the failure and tells the relationship administrators;
         the next successful run resolves it."""
-        Jobs = self.env["crm.relationship.job.failure"]
-        deadline = Jobs._job_deadline(INVITATION_JOB)
-        try:
-            return Jobs._run_job(
-                INVITATION_JOB,
-                _("Satisfaction survey invitations"),
-                lambda: self._survey_run_invitations(
-                    batch_size=batch_size, deadline=deadline
-                ),
-            )
-        finally:
-            Jobs._job_call_ended(INVITATION_JOB)
+        return self.env["crm.relationship.job.failure"]._run_cron_job(
+            INVITATION_JOB,
+            _("Satisfaction survey invitations"),
+            lambda deadline: self._survey_run_invitations(
+                batch_size=batch_size, deadline=deadline
+            ),
+        )
 
     @api.model
     def _survey_run_invitations(self, batch_size=200, deadline=None):

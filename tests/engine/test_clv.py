@@ -525,3 +525,104 @@ def test_bad_input_is_rejected(engine, args, message):
 def test_bad_method(engine):
     with pytest.raises(ValueError, match="method"):
         engine.clv.score_customers([1], [1.0], [2.0], [3.0], method="magic")
+
+
+# -- fast fit: sufficient statistics, gradients, warm start ------------------------
+
+
+def test_weighted_gradients_match_finite_differences(engine, cdnow_monetary):
+    d = cdnow_monetary
+    x, t_x, T = d["frequency"], d["recency"] / 4, d["T"] / 4
+    weights = np.arange(x.size) % 3 + 1.0
+    for point in ([-1.0, 0.5, -0.3, 0.8], [0.4, 1.2, 0.9, -0.2]):
+        err = optimize.check_grad(
+            lambda p: engine.clv._bgnbd_objective(p, x, t_x, T, weights)[0],
+            lambda p: engine.clv._bgnbd_objective(p, x, t_x, T, weights)[1],
+            np.array(point),
+        )
+        assert err < 1e-6
+    keep = (x > 0) & (d["monetary"] > 0)
+    args = (x[keep], d["monetary"][keep] / 30.0, weights[keep])
+    for point in ([1.5, 0.8, -0.4], [0.2, 1.9, 0.7]):
+        err = optimize.check_grad(
+            lambda p: engine.clv._gg_objective(p, *args)[0],
+            lambda p: engine.clv._gg_objective(p, *args)[1],
+            np.array(point),
+        )
+        assert err < 1e-6
+
+
+def test_warm_start_reaches_the_same_optimum(
+    engine, cdnow_monetary, cdnow_bgnbd, cdnow_gamma_gamma
+):
+    d = cdnow_monetary
+    for start in (cdnow_bgnbd, (0.1, 20.0, 3.0, 1.0)):
+        fit = engine.clv.fit_bgnbd(d["frequency"], d["recency"], d["T"], start=start)
+        assert fit.converged
+        assert (fit.r, fit.alpha, fit.a, fit.b) == pytest.approx(
+            (cdnow_bgnbd.r, cdnow_bgnbd.alpha, cdnow_bgnbd.a, cdnow_bgnbd.b),
+            rel=1e-4,
+        )
+        assert fit.log_likelihood == pytest.approx(cdnow_bgnbd.log_likelihood)
+    for start in (cdnow_gamma_gamma, (1.0, 10.0, 200.0)):
+        fit = engine.clv.fit_gamma_gamma(d["frequency"], d["monetary"], start=start)
+        assert fit.converged
+        assert (fit.p, fit.q, fit.v) == pytest.approx(
+            (cdnow_gamma_gamma.p, cdnow_gamma_gamma.q, cdnow_gamma_gamma.v),
+            rel=1e-4,
+        )
+    res = engine.clv.score_customers(
+        d["frequency"],
+        d["recency"],
+        d["T"],
+        d["monetary"],
+        start=(cdnow_bgnbd, cdnow_gamma_gamma),
+    )
+    assert res.bgnbd.r == pytest.approx(cdnow_bgnbd.r, rel=1e-4)
+
+
+def test_weighted_fit_equals_the_unweighted_fit(engine, cdnow_monetary):
+    d = cdnow_monetary
+    x, t_x, T, m = d["frequency"], d["recency"], d["T"], d["monetary"]
+    rows, counts = np.unique(np.column_stack([x, t_x, T]), axis=0, return_counts=True)
+    full = engine.clv.fit_bgnbd(x, t_x, T)
+    grouped = engine.clv.fit_bgnbd(*rows.T, weights=counts)
+    assert grouped.n_customers == full.n_customers == x.size
+    assert (grouped.r, grouped.alpha, grouped.a, grouped.b) == pytest.approx(
+        (full.r, full.alpha, full.a, full.b), rel=1e-5
+    )
+    assert grouped.log_likelihood == pytest.approx(full.log_likelihood, rel=1e-9)
+    pairs, counts = np.unique(np.column_stack([x, m]), axis=0, return_counts=True)
+    full = engine.clv.fit_gamma_gamma(x, m)
+    grouped = engine.clv.fit_gamma_gamma(*pairs.T, weights=counts)
+    assert grouped.n_customers == full.n_customers
+    assert (grouped.p, grouped.q, grouped.v) == pytest.approx(
+        (full.p, full.q, full.v), rel=1e-5
+    )
+    assert grouped.log_likelihood == pytest.approx(full.log_likelihood, rel=1e-9)
+
+
+@pytest.mark.parametrize(
+    "start",
+    [
+        (0.2, 4.0, 0.8),
+        (0.2, -4.0, 0.8, 2.0),
+        (np.nan, 4.0, 0.8, 2.0),
+        (0.2, 1e9, 0.8, 2.0),
+        "r",
+    ],
+)
+def test_bad_start_is_refused(engine, cdnow, start):
+    with pytest.raises(ValueError, match="invalid start"):
+        engine.clv.fit_bgnbd(
+            cdnow["frequency"], cdnow["recency"], cdnow["T"], start=start
+        )
+
+
+def test_bad_gamma_gamma_start_and_weights_are_refused(engine):
+    with pytest.raises(ValueError, match="invalid start"):
+        engine.clv.fit_gamma_gamma([1, 2], [3.0, 4.0], start=(1.0, 0.0, 2.0))
+    with pytest.raises(ValueError, match="weights"):
+        engine.clv.fit_gamma_gamma([1, 2], [3.0, 4.0], weights=[1.5, 1])
+    with pytest.raises(ValueError, match="start must be a pair"):
+        engine.clv.score_customers([1], [1.0], [2.0], [3.0], start="previous")
