@@ -975,7 +975,6 @@ class CrmRelationshipScoreModel(models.Model):
                        value_at_risk = v.at_risk,
                        health_score = v.health,
                        score_date = %(date)s,
-                       score_explanation = v.explanation,
                        score_model_id = %(run)s,
                        score_currency_id = %(currency)s,
                        relationship_first_order_date = v.first_date,
@@ -991,12 +990,12 @@ class CrmRelationshipScoreModel(models.Model):
                         %(gap)s::float8[], %(clv)s::float8[], %(p_alive)s::float8[],
                         %(purchases)s::float8[], %(risk)s::float8[],
                         %(level)s::varchar[], %(at_risk)s::float8[],
-                        %(health)s::float8[], %(explanation)s::text[],
+                        %(health)s::float8[],
                         %(first_date)s::jsonb[], %(last_date)s::jsonb[],
                         %(order_count)s::jsonb[], %(revenue)s::jsonb[]
                        ) AS v(id, recency_days, frequency, monetary, r, f, m, code,
                               segment, gap, clv, p_alive, purchases, risk, level,
-                              at_risk, health, explanation, first_date, last_date,
+                              at_risk, health, first_date, last_date,
                               order_count, revenue)
                  WHERE p.id = v.id
                 """,
@@ -1021,7 +1020,6 @@ class CrmRelationshipScoreModel(models.Model):
                 level=col(result["level"], str),
                 at_risk=[v * k for v, k in zip(clv_value, risk, strict=True)],
                 health=health,
-                explanation=self._score_explanations(company, data, result, rows),
                 first_date=figures["relationship_first_order_date"],
                 last_date=figures["relationship_last_order_date"],
                 order_count=figures["relationship_order_count"],
@@ -1093,43 +1091,46 @@ class CrmRelationshipScoreModel(models.Model):
 
         return format_amount
 
-    def _score_explanations(self, company, data, result, rows):
-        """Plain-language explanation of each score, in the company language."""
-        lang_code = company.partner_id.lang or self.env.lang or "en_US"
-        env = self.with_context(lang=lang_code).env
-        amount = self._score_amount_format(lang_code, company.currency_id)
-        bins = company.relationship_score_bins
-        last_gap = env._(
-            "Last order %(days)s days ago (R %(r)s/%(bins)s, usual gap %(gap)s days)"
-        )
-        last_once = env._("Last order %(days)s days ago (R %(r)s/%(bins)s, one order)")
-        orders_many = env._("%(count)s orders (F %(f)s/%(bins)s)")
-        orders_one = env._("%(count)s order (F %(f)s/%(bins)s)")
-        money = env._("%(amount)s (M %(m)s/%(bins)s)")
-        alive = env._("%(percent)s %% likely still active")
-        out = []
-        for i in rows:
-            days = int(data["purchase_days"][i])
-            recency = {
-                "days": int(data["recency_days"][i]),
-                "r": int(result["r"][i]),
-                "bins": bins,
-                "gap": round(float(data["gap"][i])),
-            }
-            parts = (
-                (last_gap if days > 1 else last_once) % recency,
-                (orders_many if days != 1 else orders_one)
-                % {"count": days, "f": int(result["f"][i]), "bins": bins},
-                money
-                % {
-                    "amount": amount(float(data["net"][i])),
-                    "m": int(result["m"][i]),
-                    "bins": bins,
-                },
-                alive % {"percent": round(100 * float(result["p_alive"][i]))},
+    @api.model
+    def _score_explanation_text(self, values, amount):
+        """One customer's scores in words, in the language of the environment.
+
+        ``values``: recency_days, gap, purchase_days, net, r, f, m, p_alive
+        and bins (the customer's stored figures); ``amount`` formats a sum of
+        money (:meth:`_score_amount_format`).
+        """
+        env = self.env
+        days = int(values["purchase_days"])
+        bins = values["bins"]
+        if days > 1:
+            last = env._(
+                "Last order %(days)s days ago (R %(r)s/%(bins)s, usual gap %(gap)s days)"  # noqa: E501
             )
-            out.append(" · ".join(parts))
-        return out
+        else:
+            last = env._("Last order %(days)s days ago (R %(r)s/%(bins)s, one order)")
+        if days != 1:
+            orders = env._("%(count)s orders (F %(f)s/%(bins)s)")
+        else:
+            orders = env._("%(count)s order (F %(f)s/%(bins)s)")
+        parts = (
+            last
+            % {
+                "days": int(values["recency_days"]),
+                "r": int(values["r"]),
+                "bins": bins,
+                "gap": round(float(values["gap"] or 0.0)),
+            },
+            orders % {"count": days, "f": int(values["f"]), "bins": bins},
+            env._("%(amount)s (M %(m)s/%(bins)s)")
+            % {
+                "amount": amount(float(values["net"] or 0.0)),
+                "m": int(values["m"]),
+                "bins": bins,
+            },
+            env._("%(percent)s %% likely still active")
+            % {"percent": round(100 * float(values["p_alive"] or 0.0))},
+        )
+        return " · ".join(parts)
 
     # ------------------------------------------------------------------
     # After the batches

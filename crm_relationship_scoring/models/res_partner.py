@@ -32,7 +32,6 @@ SCORE_FIELDS = (
     "value_at_risk",
     "health_score",
     "score_date",
-    "score_explanation",
     "score_model_id",
     "score_currency_id",
 )
@@ -152,7 +151,12 @@ class ResPartner(models.Model):
     score_date = fields.Date(
         string="Scored On", readonly=True, copy=False, groups=SCORE_GROUP
     )
-    score_explanation = fields.Text(readonly=True, copy=False, groups=SCORE_GROUP)
+    score_explanation = fields.Text(
+        compute="_compute_score_explanation",
+        groups=SCORE_GROUP,
+        help="The scores in words, in the reader's language (rendered when read "
+        "from the figures of the last run, never stored).",
+    )
     score_model_id = fields.Many2one(
         "crm.relationship.score.model",
         string="Scoring Run",
@@ -188,7 +192,7 @@ class ResPartner(models.Model):
         return (
             super()._relationship_system_fields()
             | set(SCORE_FIELDS)
-            | {"score_snapshot_ids"}
+            | {"score_snapshot_ids", "score_explanation"}
         )
 
     @api.model
@@ -201,6 +205,53 @@ class ResPartner(models.Model):
         that input (its weight is not counted).
         """
         return {}
+
+    @api.depends_context("lang")
+    @api.depends(
+        "score_date",
+        "rfm_recency_days",
+        "purchase_gap_days",
+        "rfm_frequency",
+        "rfm_monetary",
+        "rfm_r_score",
+        "rfm_f_score",
+        "rfm_m_score",
+        "p_alive",
+        "score_currency_id",
+    )
+    def _compute_score_explanation(self):
+        """The scores in words, rendered for the reader: in the language of
+        the environment (a salesperson working in 简体中文 reads Chinese), amounts
+        in the run's currency with that language's digit grouping. Rendered
+        when read: nothing is stored, nothing is rewritten nightly."""
+        scored = self.filtered("score_date")
+        (self - scored).score_explanation = False
+        if not scored:
+            return
+        Run = self.env["crm.relationship.score.model"]
+        lang_code = self.env.lang or "en_US"
+        formats = {}
+        for partner in scored:
+            currency = partner.score_currency_id or self.env.company.currency_id
+            if currency not in formats:
+                formats[currency] = Run._score_amount_format(lang_code, currency)
+            bins = (
+                partner.score_model_id.company_id or self.env.company
+            ).relationship_score_bins
+            partner.score_explanation = Run._score_explanation_text(
+                {
+                    "recency_days": partner.rfm_recency_days,
+                    "gap": partner.purchase_gap_days,
+                    "purchase_days": partner.rfm_frequency,
+                    "net": partner.rfm_monetary,
+                    "r": partner.rfm_r_score,
+                    "f": partner.rfm_f_score,
+                    "m": partner.rfm_m_score,
+                    "p_alive": partner.p_alive,
+                    "bins": bins,
+                },
+                formats[currency],
+            )
 
     # ------------------------------------------------------------------
     # Lifecycle rules and tiers of crm_relationship, refined by the scores

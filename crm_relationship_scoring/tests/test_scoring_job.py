@@ -329,30 +329,48 @@ class TestScoringRun(ScoringCase):
         once = next(k for k, (d, _a) in enumerate(self.plan) if len(d) == 1)
         self.assertIn("1 order (F", self.customers[once].score_explanation)
 
-    def test_explanation_follows_the_company_language(self):
+    def test_explanation_follows_the_reader_language(self):
         self.env["res.lang"]._activate_lang("fr_FR")
-        self.company.partner_id.lang = "fr_FR"
         self._score()
         # no French translation is shipped: the template stays English but
         # the numbers follow the French format (no comma grouping)
         i = max(range(30), key=lambda k: sum(self.plan[k][1]))
         total = sum(self.plan[i][1])
         self.assertGreaterEqual(total, 1000)
-        self.assertNotIn(f"{total:,}", self.customers[i].score_explanation)
-
-    def test_explanation_is_translated(self):
-        self.env["res.lang"]._activate_lang("zh_CN")
-        self.env["ir.module.module"]._load_module_terms(
-            ["crm_relationship_scoring"], ["zh_CN"], overwrite=True
+        customer = self.customers[i]
+        self.assertIn(
+            f"{total:,}", customer.with_context(lang="en_US").score_explanation
         )
-        self.company.partner_id.lang = "zh_CN"
+        self.assertNotIn(
+            f"{total:,}", customer.with_context(lang="fr_FR").score_explanation
+        )
+
+    def test_explanation_is_translated_for_the_reader(self):
+        """A salesperson working in 简体中文 reads the explanation in Chinese,
+        an English-speaking colleague in English: rendered when read, from
+        the same run (issue 13, item 3)."""
+        self.env["res.lang"]._activate_lang("zh_CN")
         self._score()
         i = next(k for k, (d, _a) in enumerate(self.plan) if len(d) > 2)
         days = self.plan[i][0]
-        text = self.customers[i].score_explanation
+        chinese = new_test_user(
+            self.env,
+            login="score_reader_zh",
+            groups="sales_team.group_sale_salesman",
+            lang="zh_CN",
+            company_id=self.company.id,
+            company_ids=[(6, 0, self.company.ids)],
+        )
+        # the web client's context carries the user's language
+        customer = self.customers[i].with_user(chinese).with_context(lang=chinese.lang)
+        text = customer.score_explanation
         self.assertIn(f"上次下单在 {days[-1]} 天前", text)
         self.assertIn(f"{len(days)} 个订单", text)
         self.assertIn("的可能仍然活跃", text)
+        english = self.customers[i].with_context(lang="en_US").score_explanation
+        self.assertIn(f"Last order {days[-1]} days ago", english)
+        # nothing of it is stored on the customer
+        self.assertFalse(self.env["res.partner"]._fields["score_explanation"].store)
 
     def test_complaints_and_extra_inputs_lower_the_health(self):
         self._score()
