@@ -13,11 +13,21 @@ It runs inside ``odoo-bin shell`` on the test database:
    write-back with snapshots, stage rules, tiers, activities) twice: the
    first run, which also places every customer in a stage and a tier, and
    the next night's run;
-3. times a naive per-partner ORM computation (orders read and scores written
+3. measures the physical floor of the nightly work on the same data: one
+   aggregate of the orders per customer and order day, a COPY of one row per
+   customer (id and 15 numeric columns, like the score write-back) into a
+   temporary table and one UPDATE of a narrow pre-filled table of that size
+   from it;
+4. times a naive per-partner ORM computation (orders read and scores written
    one partner at a time) on a 5,000-partner sample for comparison;
-4. prints ONE JSON line with the figures and rolls everything back.
+5. prints ONE JSON line with the figures and rolls everything back.
+
+The rows of ``res_partner`` updated and of the history tables inserted by
+each run are read from ``pg_stat_xact_user_tables``, which counts the work of
+the current transaction (the benchmark keeps it open until its rollback).
 """
 
+import io
 import json
 import os
 import resource
@@ -34,6 +44,8 @@ NAIVE_SAMPLE = min(5000, N_PARTNERS)
 BATCH = int(os.environ.get("BENCH_BATCH", "2000"))
 WINDOW = 1095
 SEED = 20261122
+FLOOR_COLUMNS = 15  # numeric columns of the floor's write-back row
+HISTORY_TABLES = ("crm_relationship_score_snapshot", "crm_relationship_stage_history")
 
 
 def _simulate(rng, n):
@@ -167,24 +179,147 @@ def _naive(env, company, ids, today):
     return time.perf_counter() - start
 
 
+def _xact_stats(cr):
+    """Rows updated / inserted so far in this transaction, per table."""
+    cr.execute(
+        SQL(
+            "SELECT relname, n_tup_upd, n_tup_ins FROM pg_stat_xact_user_tables "
+            "WHERE relname = ANY(%s)",
+            ["res_partner", *HISTORY_TABLES],
+        )
+    )
+    return {name: (upd, ins) for name, upd, ins in cr.fetchall()}
+
+
+def _stats_delta(before, after):
+    def delta(table, kind):
+        return after.get(table, (0, 0))[kind] - before.get(table, (0, 0))[kind]
+
+    return {
+        "res_partner_updated": delta("res_partner", 0),
+        "snapshot_inserted": delta(HISTORY_TABLES[0], 1),
+        "stage_history_inserted": delta(HISTORY_TABLES[1], 1),
+    }
+
+
+def _floor(env, company, ids, today):
+    """Seconds of the physical floor of a nightly run on the benchmark's data.
+
+    (a) one aggregate of the company's confirmed orders per commercial
+    customer and order day, rolled up to one fetched row per customer (what
+    the extraction must deliver); (b) a COPY from an in-memory buffer of one
+    row per customer (id and ``FLOOR_COLUMNS`` float columns) into a
+    temporary table; (c) one UPDATE from it of a narrow temporary table with
+    the same columns and a primary key, pre-filled with one row per customer.
+    The temporary tables are dropped afterwards.
+    """
+    cr = env.cr
+    env.flush_all()
+    start = time.perf_counter()
+    cr.execute(
+        SQL(
+            """
+            SELECT customer, COUNT(*), MIN(day), MAX(day), SUM(amount),
+                   SUM(orders)
+              FROM (
+                    SELECT p.commercial_partner_id AS customer,
+                           so.date_order::date AS day,
+                           SUM(so.amount_untaxed
+                               / COALESCE(NULLIF(so.currency_rate, 0), 1.0))
+                               AS amount,
+                           COUNT(*) AS orders
+                      FROM sale_order so
+                      JOIN res_partner p ON p.id = so.partner_id
+                     WHERE so.state = 'sale'
+                       AND so.company_id = %(company)s
+                       AND so.date_order >= %(since)s
+                       AND so.date_order < %(until)s
+                     GROUP BY 1, 2
+                   ) AS days
+             GROUP BY customer
+            """,
+            company=company.id,
+            since=fields.Datetime.to_datetime(today - timedelta(days=WINDOW)),
+            until=fields.Datetime.to_datetime(today + timedelta(days=1)),
+        )
+    )
+    customers = len(cr.fetchall())
+    aggregate = time.perf_counter() - start
+
+    columns = [f"c{i}" for i in range(1, FLOOR_COLUMNS + 1)]
+    typed = ", ".join(f"{c} float8" for c in columns)
+    cr.execute(f"CREATE TEMP TABLE bench_floor_in (id int4, {typed})")
+    cr.execute(f"CREATE TEMP TABLE bench_floor_out (id int4 PRIMARY KEY, {typed})")
+    cr.execute(
+        SQL(
+            "INSERT INTO bench_floor_out (id) SELECT unnest(%s::int4[])",
+            ids,
+        )
+    )
+    cr.execute("ANALYZE bench_floor_out")
+    rng = np.random.default_rng(SEED + 1)
+    start = time.perf_counter()
+    values = np.round(rng.gamma(2.0, 50.0, (len(ids), FLOOR_COLUMNS)), 6)
+    buffer = io.StringIO()
+    np.savetxt(
+        buffer,
+        np.column_stack([np.asarray(ids, dtype=np.float64), values]),
+        fmt=["%d"] + ["%.6f"] * FLOOR_COLUMNS,
+        delimiter="\t",
+    )
+    buffer.seek(0)
+    build = time.perf_counter() - start
+
+    start = time.perf_counter()
+    cr.copy_expert(f"COPY bench_floor_in (id, {', '.join(columns)}) FROM STDIN", buffer)
+    copy = time.perf_counter() - start
+    cr.execute("ANALYZE bench_floor_in")
+
+    start = time.perf_counter()
+    cr.execute(
+        f"UPDATE bench_floor_out o SET {', '.join(f'{c} = i.{c}' for c in columns)} "
+        "FROM bench_floor_in i WHERE o.id = i.id"
+    )
+    updated = cr.rowcount
+    update = time.perf_counter() - start
+    cr.execute("DROP TABLE bench_floor_in, bench_floor_out")
+    return {
+        "seconds": aggregate + copy + update,
+        "parts": {
+            "aggregate": round(aggregate, 3),
+            "copy": round(copy, 3),
+            "update": round(update, 3),
+        },
+        "customers": customers,
+        "rows_updated": updated,
+        "copy_buffer_seconds": round(build, 3),
+    }
+
+
 def _timed_run(env, company, today):
     Run = env["crm.relationship.score.model"]
     env.flush_all()
     queries = env.cr.sql_log_count
+    stats = _xact_stats(env.cr)
     start = time.perf_counter()
     run = Run._compute_scores(company, force=True, batch_size=BATCH, today=today)
     env.flush_all()
     total = time.perf_counter() - start
-    return run, {
-        "seconds": {
-            "extract": round(run.time_extract, 2),
-            "engine": round(run.time_engine, 2),
-            "write_back": round(run.time_write, 2),
-            "tiers_stages": round(run.time_rules, 2),
-            "total": round(total, 2),
+    rows = _stats_delta(stats, _xact_stats(env.cr))
+    return (
+        run,
+        rows,
+        {
+            "seconds": {
+                "extract": round(run.time_extract, 2),
+                "engine": round(run.time_engine, 2),
+                "write_back": round(run.time_write, 2),
+                "tiers_stages": round(run.time_rules, 2),
+                "total": round(total, 2),
+            },
+            "queries": env.cr.sql_log_count - queries,
         },
-        "queries": env.cr.sql_log_count - queries,
-    }
+    )
 
 
 def run(env):
@@ -193,13 +328,18 @@ def run(env):
     fixture_seconds = time.perf_counter() - started
     rss_fixture_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     # first run: every customer is also placed in a stage and a tier
-    run, first = _timed_run(env, company, today)
+    run, first_rows, first = _timed_run(env, company, today)
     peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     # the next night's run: every customer's recency and scores change, the
     # stages and tiers of a few (the steady state of the scheduled action)
-    _run, rerun = _timed_run(env, company, today + timedelta(days=1))
+    next_night = today + timedelta(days=1)
+    _run, rerun_rows, rerun = _timed_run(env, company, next_night)
+    floor = _floor(env, company, ids, next_night)
     sample = ids[:: max(len(ids) // NAIVE_SAMPLE, 1)][:NAIVE_SAMPLE]
     naive = _naive(env, company, sample, today)
+    naive_extrapolated = naive * len(ids) / len(sample)
+    first_total = first["seconds"]["total"]
+    rerun_total = rerun["seconds"]["total"]
     figures = {
         "benchmark": "crm_relationship_scoring",
         "partners": len(ids),
@@ -218,8 +358,22 @@ def run(env):
             "partners": len(sample),
             "seconds": round(naive, 2),
             "per_partner_ms": round(1000 * naive / len(sample), 3),
-            "extrapolated_seconds": round(naive * len(ids) / len(sample), 1),
+            "extrapolated_seconds": round(naive_extrapolated, 1),
         },
+        "engine_seconds": rerun["seconds"]["engine"],
+        "floor": round(floor["seconds"], 3),
+        "floor_parts": floor["parts"],
+        "floor_customers": floor["customers"],
+        "floor_copy_buffer_seconds": floor["copy_buffer_seconds"],
+        "ratio_next_night_to_floor": round(rerun_total / floor["seconds"], 2),
+        "ratio_first_run_to_floor": round(first_total / floor["seconds"], 2),
+        "ratio_naive_to_next_night": round(naive_extrapolated / rerun_total, 1),
+        "res_partner_rows_updated_first_run": first_rows["res_partner_updated"],
+        "res_partner_rows_updated_next_night": rerun_rows["res_partner_updated"],
+        "history_rows_first_run": first_rows["snapshot_inserted"],
+        "history_rows_next_night": rerun_rows["snapshot_inserted"],
+        "stage_history_rows_first_run": first_rows["stage_history_inserted"],
+        "stage_history_rows_next_night": rerun_rows["stage_history_inserted"],
     }
     env.cr.rollback()
     print(json.dumps(figures))
