@@ -852,8 +852,12 @@ class ResPartner(models.Model):
         """Whether moving ``self`` by hand to ``stage`` needs a reason."""
         if stage.phase not in REASON_PHASES:
             return False
-        companies = self.mapped("company_id") or self.env.company
-        return any(companies.mapped("relationship_require_reason"))
+        # a customer shared by every company needs a reason when any company
+        # of the user asks for one: the current company is the client's choice
+        companies = self.mapped("company_id")
+        if not companies or not all(self.mapped("company_id")):
+            companies |= self.env.user.company_ids
+        return any(companies.sudo().mapped("relationship_require_reason"))
 
     def _relationship_check_user(self):
         """Public actions of the pipeline are for relationship users, on the

@@ -122,6 +122,22 @@ class TestStageChanges(RpcCase):
         self.assertEqual(self.customer.relationship_stage_id, before)
         self.assertEqual(len(self.customer.relationship_history_ids), history)
 
+    def test_current_company_does_not_choose_the_rule(self):
+        """A customer shared by every company needs a reason as soon as one
+        company of the user asks for it, whatever company the client sends."""
+        lax = self.env["res.company"].create(
+            {"name": "Lax Teas", "relationship_require_reason": False}
+        )
+        self.salesman.company_ids |= lax
+        self.assertTrue(self.company.relationship_require_reason)
+        self.assertFalse(self.customer.company_id)
+        before = self.customer.relationship_stage_id
+        partner = self.customer.with_user(self.salesman).with_company(lax)
+        with self.assertRaises(UserError):
+            partner._relationship_set_stage(self.stage["decline"])
+        self.customer.invalidate_recordset()
+        self.assertEqual(self.customer.relationship_stage_id, before)
+
     def test_plain_employee_cannot_move_a_customer(self):
         before = self.customer.relationship_stage_id
         stability = self.stage["stability"]

@@ -1,5 +1,5 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 
 
 class CrmRelationshipComplaint(models.Model):
@@ -40,6 +40,14 @@ class CrmRelationshipComplaint(models.Model):
         contact (relationship users only, within the throttle)."""
         self.ensure_one()
         self.env["res.partner"]._survey_check_user_access(self)
+        if self.state not in ("resolved", "closed"):
+            raise UserError(
+                _(
+                    "%(complaint)s is not resolved yet: the satisfaction survey "
+                    "after a complaint asks about its resolution.",
+                    complaint=self.name,
+                )
+            )
         survey = self.company_id.survey_complaint_survey_id or self.env.ref(
             "crm_relationship_survey.survey_complaint_resolution",
             raise_if_not_found=False,

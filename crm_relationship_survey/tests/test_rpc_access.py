@@ -88,6 +88,8 @@ class RpcCase(SatisfactionCase):
                 "user_id": cls.salesman.id,
             }
         )
+        # the survey after a complaint asks about its resolution
+        cls.complaint.action_resolve()
 
     @classmethod
     def _order(cls, company=None, salesman=None):

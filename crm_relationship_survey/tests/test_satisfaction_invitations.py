@@ -292,6 +292,11 @@ class TestSatisfactionInvitations(SatisfactionCase):
                 "subject": "Wrong colour",
             }
         )
+        # not before the complaint is resolved: the survey asks about that
+        with self.assertRaisesRegex(UserError, "not resolved yet"):
+            complaint.action_send_satisfaction_survey()
+        self.assertFalse(complaint.satisfaction_input_ids)
+        complaint.action_resolve()
         action = complaint.action_send_satisfaction_survey()
         self.assertEqual(action["params"]["type"], "success")
         invite = complaint.satisfaction_input_ids
