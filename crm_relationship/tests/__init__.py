@@ -5,4 +5,3 @@ from . import test_complaints
 from . import test_complaint_portal
 from . import test_demo_data
 from . import test_rpc_access
-from . import test_rpc_access_complaints
