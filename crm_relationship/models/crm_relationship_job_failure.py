@@ -121,9 +121,14 @@ class CrmRelationshipJobFailure(models.Model):
 
         Odoo calls a scheduled action again at once while it reports remaining
         work (up to ten times), all within one time limit: the budget counts
-        from the first call of the pass, not from each call.
+        from the first call of the pass, not from each call. Recognised by
+        the progress record Odoo's cron loop puts in the context; any other
+        call is a pass of its own.
         """
         now = time.monotonic()
+        if not self.env.context.get("ir_cron_progress_id"):
+            # not called by Odoo's cron loop (a button, a test): a pass of its own
+            return now + self._job_time_budget()
         key = (self.env.cr.dbname, job)
         start, last = _passes.get(key, (now, None))
         if last is None or now - last > PASS_GAP:
@@ -155,10 +160,26 @@ class CrmRelationshipJobFailure(models.Model):
         of the cron worker (:meth:`_job_deadline`); past it, the work stops
         after a whole batch and calls :meth:`_job_continue_later`."""
         deadline = self._job_deadline(job)
+        if self._job_pass_over(job, deadline):
+            return None
         try:
             return self._run_job(job, label, lambda: func(deadline), company=company)
         finally:
             self._job_call_ended(job)
+
+    @api.model
+    def _job_pass_over(self, job, deadline):
+        """Whether Odoo called ``job`` again within a pass that already used
+        its budget (the first call of a pass always works): then nothing is
+        done and no work is reported, which ends Odoo's loop of calls; the
+        trigger left by the previous call starts the next pass."""
+        if not self.env.context.get("ir_cron_progress_id"):
+            return False
+        start, last = _passes.get((self.env.cr.dbname, job), (None, None))
+        if start is None or start == last or time.monotonic() <= deadline:
+            return False
+        self.env["ir.cron"]._notify_progress(done=0, remaining=1)
+        return True
 
     @api.model
     def _run_job(self, job, label, func, company=None):

@@ -6,6 +6,7 @@ from odoo import fields
 from odoo.exceptions import UserError
 from odoo.tools import config
 
+from ..models import crm_relationship_job_failure as job_failure
 from .common import RelationshipCase
 
 
@@ -374,6 +375,44 @@ class TestRulesJob(RelationshipCase):
         self.assertEqual(partners.read(names), sliced)
         self.assertEqual(partners[0].relationship_stage_id, self.stage["stability"])
         self.assertEqual(partners[3].relationship_order_count, 1)
+
+    def test_a_pass_over_budget_does_nothing_more(self):
+        """Odoo calls a job again at once while it reports remaining work,
+        all within one time limit: once the pass used its budget, a call does
+        nothing and reports no work, which ends Odoo's loop."""
+        self.env["ir.config_parameter"].set_param(
+            "crm_relationship.job_time_budget", "0.000001"
+        )
+        # as Odoo's cron loop calls it: with a progress record in the context
+        cron = self.env.ref("crm_relationship.ir_cron_relationship_rules")
+        progress = self.env["ir.cron.progress"].create({"cron_id": cron.id})
+        Jobs = self.env["crm.relationship.job.failure"].with_context(
+            ir_cron_progress_id=progress.id
+        )
+        job_failure._passes.clear()
+        calls = []
+
+        def work(deadline):
+            calls.append(deadline)
+            time.sleep(0.001)
+            return len(calls)
+
+        self.assertEqual(Jobs._run_cron_job("crm_relationship.test", "Test", work), 1)
+        self.assertIsNone(Jobs._run_cron_job("crm_relationship.test", "Test", work))
+        self.assertEqual(len(calls), 1)
+        # no work reported: Odoo's loop ends (its trigger starts the next pass)
+        self.assertEqual((progress.done, progress.remaining), (0, 1))
+        # outside Odoo's cron loop, every call is a pass of its own
+        self.assertEqual(
+            self.env["crm.relationship.job.failure"]._run_cron_job(
+                "crm_relationship.test", "Test", work
+            ),
+            2,
+        )
+        # a later pass (calls more than a few seconds apart) works again
+        key = (self.env.cr.dbname, "crm_relationship.test")
+        job_failure._passes[key][1] -= 60
+        self.assertEqual(Jobs._run_cron_job("crm_relationship.test", "Test", work), 3)
 
     def test_time_budget_follows_odoo_limits(self):
         Jobs = self.env["crm.relationship.job.failure"]

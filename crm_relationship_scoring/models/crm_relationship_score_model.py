@@ -154,6 +154,8 @@ class CrmRelationshipScoreModel(models.Model):
         requested = companies.filtered("relationship_score_requested")
         Jobs = self.env["crm.relationship.job.failure"]
         deadline = Jobs._job_deadline(SCORE_JOB)
+        if Jobs._job_pass_over(SCORE_JOB, deadline):
+            return None
         progress = {"done": 0, "remaining": 0, "unfinished": set()}
 
         def work(today, errors):
