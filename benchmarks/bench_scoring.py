@@ -246,10 +246,14 @@ def _floor(env, company, ids, today):
     customers = len(cr.fetchall())
     aggregate = time.perf_counter() - start
 
-    columns = [f"c{i}" for i in range(1, FLOOR_COLUMNS + 1)]
-    typed = ", ".join(f"{c} float8" for c in columns)
-    cr.execute(f"CREATE TEMP TABLE bench_floor_in (id int4, {typed})")
-    cr.execute(f"CREATE TEMP TABLE bench_floor_out (id int4 PRIMARY KEY, {typed})")
+    column_names = [f"c{i}" for i in range(1, FLOOR_COLUMNS + 1)]
+    columns = [SQL.identifier(name) for name in column_names]
+    typed = SQL(", ").join(SQL("%s float8", c) for c in columns)
+    names = SQL(", ").join(columns)
+    cr.execute(SQL("CREATE TEMP TABLE bench_floor_in (id int4, %s)", typed))
+    cr.execute(
+        SQL("CREATE TEMP TABLE bench_floor_out (id int4 PRIMARY KEY, %s)", typed)
+    )
     cr.execute(
         SQL(
             "INSERT INTO bench_floor_out (id) SELECT unnest(%s::int4[])",
@@ -271,14 +275,20 @@ def _floor(env, company, ids, today):
     build = time.perf_counter() - start
 
     start = time.perf_counter()
-    cr.copy_expert(f"COPY bench_floor_in (id, {', '.join(columns)}) FROM STDIN", buffer)
+    copy_sql = SQL("COPY bench_floor_in (id, %s) FROM STDIN", names)
+    cr.copy_expert(copy_sql.code, buffer)
     copy = time.perf_counter() - start
     cr.execute("ANALYZE bench_floor_in")
 
     start = time.perf_counter()
     cr.execute(
-        f"UPDATE bench_floor_out o SET {', '.join(f'{c} = i.{c}' for c in columns)} "
-        "FROM bench_floor_in i WHERE o.id = i.id"
+        SQL(
+            "UPDATE bench_floor_out o SET %s FROM bench_floor_in i WHERE o.id = i.id",
+            SQL(", ").join(
+                SQL("%s = %s", SQL.identifier(name), SQL.identifier("i", name))
+                for name in column_names
+            ),
+        )
     )
     updated = cr.rowcount
     update = time.perf_counter() - start
