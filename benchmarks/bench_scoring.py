@@ -307,7 +307,7 @@ def _floor(env, company, ids, today):
 
 
 def _timed_run(env, company, today):
-    Run = env["crm.relationship.score.model"]
+    Run = env["crm.relationship.score.run"]
     env.flush_all()
     queries = env.cr.sql_log_count
     stats = _xact_stats(env.cr)
@@ -354,8 +354,8 @@ def run(env):
         "benchmark": "crm_relationship_scoring",
         "partners": len(ids),
         "orders": n_orders,
-        "customers_scored": run.customers,
-        "repeaters": run.repeaters,
+        "customers_scored": run.customer_count,
+        "repeaters": run.repeat_customer_count,
         "method": run.method,
         "fallback_reason": run.reason or "",
         "batch_size": BATCH,

@@ -18,6 +18,8 @@ MANAGER_GROUP = "crm_relationship.crm_relationship_group_manager"
 TIME_SHARE = 0.5
 #: system parameter overriding that budget, in seconds
 BUDGET_PARAM = "crm_relationship.job_time_budget"
+#: system parameter holding where a daily job resumes (``day:last id``)
+PROGRESS_PARAM = "crm_relationship.progress.%s"
 #: calls of a job closer than this belong to the same pass of the cron worker
 #: (Odoo calls a job again at once while it reports remaining work)
 PASS_GAP = 5.0
@@ -90,6 +92,38 @@ class CrmRelationshipJobFailure(models.Model):
             bool(self.env.context.get("cron_id"))
             and not request
             and not getattr(threading.current_thread(), "testing", False)
+        )
+
+    # ------------------------------------------------------------------
+    # Where a daily job resumes
+    # ------------------------------------------------------------------
+    @api.model
+    def _job_progress(self, job, today):
+        """Where today's work of ``job`` resumes: the last record id done
+        today (0 when not started today), ``None`` when today's work is
+        finished. Kept in one system parameter per job, so that resuming a
+        job never stamps the records it works on."""
+        value = self.env["ir.config_parameter"].sudo().get_param(
+            PROGRESS_PARAM % job, ""
+        )
+        day, _sep, last = value.partition(":")
+        if day != fields.Date.to_string(today):
+            return 0
+        if last == "done":
+            return None
+        try:
+            return int(last)
+        except ValueError:
+            return 0
+
+    @api.model
+    def _job_save_progress(self, job, today, last_id=None):
+        """Record that ``job`` did today's records up to ``last_id`` (all of
+        them without ``last_id``); committed with the batch it follows."""
+        self.env["ir.config_parameter"].sudo().set_param(
+            PROGRESS_PARAM % job,
+            f"{fields.Date.to_string(today)}:"
+            f"{'done' if last_id is None else int(last_id)}",
         )
 
     # ------------------------------------------------------------------

@@ -13,14 +13,13 @@ from .crm_relationship_stage import REASON_PHASES
 _logger = logging.getLogger(__name__)
 
 STATS_FIELDS = (
-    "relationship_rules_date",
     "relationship_first_order_date",
     "relationship_last_order_date",
     "relationship_order_count",
     "relationship_revenue_12m",
 )
 #: the order figures each company reads of its own orders (company-dependent)
-FIGURE_FIELDS = STATS_FIELDS[1:]
+FIGURE_FIELDS = STATS_FIELDS
 #: relationship data set by people: who owns a customer and its value tier
 #: (which sets the pricelist of new quotations) are decided by relationship
 #: administrators, the stage lock by relationship users (all tracked)
@@ -114,13 +113,6 @@ class ResPartner(models.Model):
         groups="base.group_user",
         help="Confirmed sales of the last 12 months to this company, in its "
         "currency, net of posted refunds.",
-    )
-    relationship_rules_date = fields.Date(
-        string="Rules Applied On",
-        readonly=True,
-        copy=False,
-        help="Last day the automatic stage rules evaluated this customer.",
-        groups="base.group_user",
     )
     relationship_currency_id = fields.Many2one(
         "res.currency",
@@ -285,6 +277,12 @@ class ResPartner(models.Model):
         """
         return set(STATS_FIELDS) | {"relationship_stage_date"}
 
+    def _relationship_fixed_fields(self):
+        """System fields nobody corrects by hand, administrators included
+        (figures read from a table of their own, such as the scores of
+        crm_relationship_scoring); none in the base addon."""
+        return set()
+
     def _relationship_check_system_write(self, vals):
         """Refuse a user's write of system-computed fields (see
         :meth:`_relationship_system_fields`); post an administrator's
@@ -312,6 +310,21 @@ class ResPartner(models.Model):
                         "or the value tier of a customer."
                     )
                 )
+        fixed = self._relationship_fixed_fields() & set(vals)
+        if fixed:
+            raise AccessError(
+                _(
+                    "%(fields)s are computed by the system and cannot be changed "
+                    "by hand, not even by an administrator: they are recomputed "
+                    "from the orders every night.",
+                    fields=", ".join(
+                        sorted(
+                            self._fields[name].get_description(self.env)["string"]
+                            for name in fixed
+                        )
+                    ),
+                )
+            )
         protected = self._relationship_system_fields() & set(vals)
         if not protected:
             return
@@ -662,8 +675,9 @@ class ResPartner(models.Model):
         return targets
 
     def _relationship_store_stats(self, stats, today):
-        """Store the order figures of ``stats`` (one UPDATE, only the rows that
-        change) and stamp the partners as evaluated ``today``."""
+        """Store the order figures of ``stats`` in one UPDATE of the partners
+        whose figures changed (none on most nights: a partner row gets a new
+        version only when the customer ordered or was refunded)."""
         ids = list(stats)
         figures = self._relationship_figure_columns(stats, ids)
         self.env.cr.execute(
@@ -673,25 +687,21 @@ class ResPartner(models.Model):
                    SET relationship_first_order_date = v.first_date,
                        relationship_last_order_date = v.last_date,
                        relationship_order_count = v.order_count,
-                       relationship_revenue_12m = v.revenue,
-                       relationship_rules_date = %s
+                       relationship_revenue_12m = v.revenue
                   FROM unnest(%s::int[], %s::jsonb[], %s::jsonb[], %s::jsonb[],
                               %s::jsonb[])
                        AS v(id, first_date, last_date, order_count, revenue)
                  WHERE p.id = v.id
-                   AND (p.relationship_rules_date IS DISTINCT FROM %s
-                        OR p.relationship_first_order_date IS DISTINCT FROM v.first_date
+                   AND (p.relationship_first_order_date IS DISTINCT FROM v.first_date
                         OR p.relationship_last_order_date IS DISTINCT FROM v.last_date
                         OR p.relationship_order_count IS DISTINCT FROM v.order_count
                         OR p.relationship_revenue_12m IS DISTINCT FROM v.revenue)
                 """,
-                today,
                 ids,
                 figures["relationship_first_order_date"],
                 figures["relationship_last_order_date"],
                 figures["relationship_order_count"],
                 figures["relationship_revenue_12m"],
-                today,
             )
         )
         self.browse(ids).invalidate_recordset(list(STATS_FIELDS))
@@ -727,30 +737,30 @@ class ResPartner(models.Model):
     def _relationship_run_rules(self, batch_size=500, deadline=None):
         """Stage rules and tiers for every commercial partner, in batches.
 
-        Processes the partners not yet evaluated today by increasing id in
-        batches, committing each batch (in a scheduled-action worker) and
-        reporting progress. A crash loses at most the batch in flight: the next
-        run resumes with the partners still to do. With a ``deadline``
+        Processes the partners by increasing id in batches, committing each
+        batch with the id it ended on (``crm.relationship.job.failure.
+        _job_progress``, never a stamp on the partners) and reporting
+        progress. A crash loses at most the batch in flight: the next run
+        resumes after the last committed batch; once the day is done, further
+        calls of the same day return without work. With a ``deadline``
         (``time.monotonic()``), the call stops after the batch that passes it
         (at least one batch per call), reports the remaining partners and
         triggers the scheduled action again; the tiers are assigned by the
         call that finishes the partners. Returns the partners evaluated.
         """
         today = fields.Date.context_today(self)
+        Jobs = self.env["crm.relationship.job.failure"]
+        after = Jobs._job_progress(RULES_JOB, today)
+        if after is None:
+            return 0  # today's rules are done
         partners = self.search(
-            self._relationship_rule_domain()
-            + [
-                "|",
-                ("relationship_rules_date", "=", False),
-                ("relationship_rules_date", "<", today),
-            ],
-            order="id",
+            self._relationship_rule_domain() + [("id", ">", after)], order="id"
         )
         cron = self.env["ir.cron"]
         done = 0
         for start in range(0, len(partners), batch_size):
             if start and deadline is not None and time.monotonic() > deadline:
-                self.env["crm.relationship.job.failure"]._job_continue_later(
+                Jobs._job_continue_later(
                     "crm_relationship.ir_cron_relationship_rules",
                     done,
                     len(partners) - done,
@@ -758,12 +768,15 @@ class ResPartner(models.Model):
                 return done
             batch = partners[start : start + batch_size]
             batch._relationship_apply_rules(today)
+            # the progress is committed with the batch: a crash resumes after it
+            Jobs._job_save_progress(RULES_JOB, today, batch.ids[-1])
             done += len(batch)
             cron._notify_progress(done=done, remaining=len(partners) - done)
             if self._relationship_auto_commit():  # pragma: no cover
                 self.env.cr.commit()  # pylint: disable=invalid-commit
         for company in self.env["res.company"].search([]):
             self.with_company(company)._relationship_assign_tiers()
+        Jobs._job_save_progress(RULES_JOB, today)
         return done
 
     # ------------------------------------------------------------------

@@ -12,10 +12,19 @@ class RelationshipCase(TransactionCase):
     """
 
     @classmethod
+    def _reset_job_progress(cls):
+        """Forget where the daily jobs stopped today (a scheduled action of
+        the test server may have run them): the next call starts over."""
+        cls.env["ir.config_parameter"].search(
+            [("key", "=like", "crm_relationship.progress.%")]
+        ).unlink()
+
+    @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.today = fields.Date.today()
         cls.company = cls.env.company
+        cls._reset_job_progress()
         cls.company.write(
             {
                 "relationship_stability_min_orders": 2,

@@ -337,11 +337,7 @@ class TestRulesJob(RelationshipCase):
         self._order(partners[0], days_ago=200)
         self._order(partners[0], days_ago=20)
         self._order(partners[3], days_ago=5, price=400.0)
-        self.env.cr.execute(
-            "UPDATE res_partner SET relationship_rules_date = NULL WHERE id = ANY(%s)",
-            [partners.ids],
-        )
-        partners.invalidate_recordset()
+        self._reset_job_progress()
         Partner = type(partners)
         domain = [("id", "in", partners.ids)]
         cron = self.env.ref("crm_relationship.ir_cron_relationship_rules")
@@ -349,7 +345,7 @@ class TestRulesJob(RelationshipCase):
         triggers = Trigger.search_count([("cron_id", "=", cron.id)])
         past = time.monotonic() - 1
         names = ["relationship_stage_id", "relationship_order_count"]
-        names += ["relationship_revenue_12m", "relationship_rules_date"]
+        names += ["relationship_revenue_12m"]
         with patch.object(Partner, "_relationship_rule_domain", lambda self: domain):
             done = [
                 self.env["res.partner"]._relationship_run_rules(
@@ -363,13 +359,10 @@ class TestRulesJob(RelationshipCase):
             )
             partners.invalidate_recordset()
             sliced = partners.read(names)
+            # the day is done: a further call does nothing
+            self.assertEqual(self.env["res.partner"]._relationship_run_rules(), 0)
             # one uninterrupted run over the same customers changes nothing
-            self.env.cr.execute(
-                "UPDATE res_partner SET relationship_rules_date = NULL "
-                "WHERE id = ANY(%s)",
-                [partners.ids],
-            )
-            partners.invalidate_recordset()
+            self._reset_job_progress()
             self.assertEqual(self.env["res.partner"]._relationship_run_rules(), 5)
         partners.invalidate_recordset()
         self.assertEqual(partners.read(names), sliced)
@@ -438,11 +431,7 @@ class TestRulesJob(RelationshipCase):
             [{"name": f"Batch customer {i}", "is_company": True} for i in range(5)]
         )
         self._order(partners[-1])
-        self.env.cr.execute(
-            "UPDATE res_partner SET relationship_rules_date = NULL WHERE id = ANY(%s)",
-            [partners.ids],
-        )
-        partners.invalidate_recordset(["relationship_rules_date"])
+        self._reset_job_progress()
         original = type(partners)._relationship_apply_rules
         calls = []
 
@@ -468,10 +457,12 @@ class TestRulesJob(RelationshipCase):
                 self.assertEqual(str(crash), "worker killed")
             else:
                 self.fail("the job should have crashed")
+            # the first batch is done: the job knows where to resume, the
+            # partners carry no stamp
+            Jobs = self.env["crm.relationship.job.failure"]
             self.assertEqual(
-                partners.filtered("relationship_rules_date"),
-                partners[:2],
-                "the first batch is done",
+                Jobs._job_progress("crm_relationship.rules", self.today),
+                partners[1].id,
             )
             # the next run only does the customers still to do
             self.assertEqual(
@@ -483,4 +474,8 @@ class TestRulesJob(RelationshipCase):
             )
         self.assertEqual(partners[-1].relationship_stage_id, self.stage["formation"])
         self.assertEqual(partners[-1].relationship_order_count, 1)
-        self.assertEqual(set(partners.mapped("relationship_rules_date")), {self.today})
+        self.assertIsNone(
+            self.env["crm.relationship.job.failure"]._job_progress(
+                "crm_relationship.rules", self.today
+            )
+        )

@@ -81,7 +81,6 @@ class TestSystemFigures(RpcCase):
         "relationship_revenue_12m": 1e9,
         "relationship_order_count": 99,
         "relationship_last_order_date": "2020-01-01",
-        "relationship_rules_date": "2020-01-01",
         "relationship_stage_date": "2020-01-01 00:00:00",
     }
 
@@ -110,10 +109,11 @@ class TestSystemFigures(RpcCase):
 
     def test_administrator_correction_is_posted(self):
         customer = self.customer.with_user(self.manager)
-        customer.write({"relationship_rules_date": "2020-01-01"})
+        customer.write({"relationship_stage_date": "2020-01-01 00:00:00"})
         self.customer.invalidate_recordset()
         self.assertEqual(
-            self.customer.relationship_rules_date, fields.Date.to_date("2020-01-01")
+            self.customer.relationship_stage_date,
+            fields.Datetime.to_datetime("2020-01-01 00:00:00"),
         )
         note = self.customer.message_ids[:1]
         self.assertIn("corrected figures computed by the system", note.body)
@@ -304,16 +304,15 @@ class TestPublicMethods(RpcCase):
     """Hole 8: batch entry points check the caller first."""
 
     def test_apply_rules_is_refused_to_portal_and_employees(self):
-        self.env.cr.execute(
-            "UPDATE res_partner SET relationship_rules_date = NULL WHERE id = %s",
-            [self.customer.id],
-        )
-        self.customer.invalidate_recordset()
+        # an order the rules have not counted yet
+        self._order(self.customer, days_ago=1)
+        before = self._snapshot(self.customer, ["relationship_order_count"])
         for user in (self.portal, self.employee):
             with self.subTest(user=user.login), self.assertRaises(AccessError):
                 self.customer.with_user(user).action_relationship_apply_rules()
-        self.customer.invalidate_recordset()
-        self.assertFalse(self.customer.relationship_rules_date)
+        self.assertEqual(
+            self._snapshot(self.customer, ["relationship_order_count"]), before
+        )
 
     def test_public_methods_of_res_partner_are_known(self):
         """A new public method on res.partner must be reviewed here."""
@@ -421,15 +420,14 @@ class TestJobFailures(RpcCase):
             len(failure.activity_ids.filtered(lambda a: a.user_id == self.manager)), 1
         )
         # the next run retries and resolves the failure
-        self.env.cr.execute(
-            "UPDATE res_partner SET relationship_rules_date = NULL WHERE id = %s",
-            [self.customer.id],
-        )
-        self.customer.invalidate_recordset()
         self.assertTrue(self.env["res.partner"]._cron_relationship_rules())
         self.assertEqual(failure.state, "resolved")
         self.assertFalse(failure.activity_ids)
-        self.assertEqual(self.customer.relationship_rules_date, fields.Date.today())
+        self.assertIsNone(
+            self.env["crm.relationship.job.failure"]._job_progress(
+                "crm_relationship.rules", fields.Date.today()
+            )
+        )
 
     def test_a_run_for_one_company_resolves_only_its_failures(self):
         Failure = self.env["crm.relationship.job.failure"]

@@ -1,5 +1,6 @@
 # Models of crm_relationship_scoring; one file per model.
-from . import crm_relationship_score_model
+from . import crm_relationship_score
+from . import crm_relationship_score_run
 from . import crm_relationship_score_snapshot
 from . import res_company
 from . import res_config_settings

@@ -20,7 +20,7 @@ class CrmRelationshipDemo(models.AbstractModel):
             return False
         demo = self._demo_env()
         company = demo.env.ref("base.main_company")
-        runs = demo.env["crm.relationship.score.model"]._compute_scores(
+        runs = demo.env["crm.relationship.score.run"]._compute_scores(
             company, force=True
         )
         if runs:

@@ -1,13 +1,19 @@
 from odoo import fields, models
 
-from .res_partner import RFM_SEGMENTS
+from .res_partner import RFM_SEGMENTS, RISK_LEVELS
 
 
 class CrmRelationshipScoreSnapshot(models.Model):
-    """Scores of one customer in one scoring run, for trends and transitions.
+    """A customer's scores when they changed, for trends and transitions.
 
-    Rows are inserted in bulk by the scoring job (one INSERT per batch); the
-    previous segment is the customer's segment in the company's previous run.
+    The scoring run inserts a row, in one statement at its end, for each
+    customer whose segment, churn risk level, tier or stage changed since
+    its last row, and a checkpoint row when the last one is older than the
+    company's checkpoint interval (monthly by default): the history grows
+    with the changes, not with customers times days. ``previous_segment``
+    and ``previous_risk_level`` are the values of the customer's previous
+    row. Rows outlive the pruned runs and are kept for the months set in
+    the settings.
     """
 
     _name = "crm.relationship.score.snapshot"
@@ -15,12 +21,11 @@ class CrmRelationshipScoreSnapshot(models.Model):
     _order = "date desc, id desc"
     _rec_name = "partner_id"
 
-    model_id = fields.Many2one(
-        "crm.relationship.score.model",
+    run_id = fields.Many2one(
+        "crm.relationship.score.run",
         string="Scoring Run",
-        required=True,
         index=True,
-        ondelete="cascade",
+        ondelete="set null",
         readonly=True,
     )
     partner_id = fields.Many2one(
@@ -39,7 +44,16 @@ class CrmRelationshipScoreSnapshot(models.Model):
     previous_segment = fields.Selection(
         RFM_SEGMENTS,
         readonly=True,
-        help="Segment of the customer in the previous scoring run of the company.",
+        help="Segment of the customer in its previous history row.",
+    )
+    churn_risk_level = fields.Selection(RISK_LEVELS, readonly=True)
+    previous_risk_level = fields.Selection(
+        RISK_LEVELS,
+        readonly=True,
+        help="Churn risk level of the customer in its previous history row.",
+    )
+    relationship_stage_id = fields.Many2one(
+        "crm.relationship.stage", string="Stage", readonly=True, ondelete="set null"
     )
     rfm_r_score = fields.Integer(string="R Score", readonly=True, aggregator="avg")
     rfm_f_score = fields.Integer(string="F Score", readonly=True, aggregator="avg")
@@ -60,7 +74,7 @@ class CrmRelationshipScoreSnapshot(models.Model):
     _sql_constraints = [
         (
             "partner_run_uniq",
-            "UNIQUE(model_id, partner_id)",
+            "UNIQUE(run_id, partner_id)",
             "A customer has one snapshot per scoring run.",
         ),
     ]

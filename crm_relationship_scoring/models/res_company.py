@@ -68,7 +68,19 @@ class ResCompany(models.Model):
     relationship_score_keep_runs = fields.Integer(
         string="Scoring Runs Kept",
         default=24,
-        help="Older scoring runs and their snapshots are deleted.",
+        help="Older scoring runs are deleted (their history rows are kept).",
+    )
+    relationship_score_checkpoint_days = fields.Integer(
+        string="History Checkpoint (days)",
+        default=30,
+        help="Besides the changes of segment, risk level, tier and stage, a "
+        "history row records the scores of a customer whose last row is this "
+        "old (the trend of the customer form); 0 records changes only.",
+    )
+    relationship_score_history_months = fields.Integer(
+        string="History Kept (months)",
+        default=24,
+        help="Older history rows are deleted; 0 keeps them all.",
     )
     relationship_health_weight_rfm = fields.Float(
         string="Health Weight: RFM", default=40.0
@@ -96,7 +108,9 @@ class ResCompany(models.Model):
             "AND relationship_score_high_value_percentile > 0 "
             "AND relationship_score_high_value_percentile <= 100 "
             "AND relationship_score_decline_p_alive BETWEEN 0 AND 100 "
-            "AND relationship_score_keep_runs >= 2)",
+            "AND relationship_score_keep_runs >= 2 "
+            "AND relationship_score_checkpoint_days >= 0 "
+            "AND relationship_score_history_months >= 0)",
             "Scoring settings: the window, horizon (1 to 120 months), margin (up to "
             "100 %) and high-value share must be positive, the score levels between "
             "2 and 9, the medium churn risk at most the high one (both in 0-100 %) "

@@ -37,6 +37,12 @@ class ResConfigSettings(models.TransientModel):
     relationship_score_keep_runs = fields.Integer(
         related="company_id.relationship_score_keep_runs", readonly=False
     )
+    relationship_score_checkpoint_days = fields.Integer(
+        related="company_id.relationship_score_checkpoint_days", readonly=False
+    )
+    relationship_score_history_months = fields.Integer(
+        related="company_id.relationship_score_history_months", readonly=False
+    )
     relationship_health_weight_rfm = fields.Float(
         related="company_id.relationship_health_weight_rfm", readonly=False
     )
@@ -47,13 +53,13 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.relationship_health_weight_complaints", readonly=False
     )
     relationship_score_last_run_id = fields.Many2one(
-        "crm.relationship.score.model",
+        "crm.relationship.score.run",
         string="Last Scoring Run",
         compute="_compute_relationship_score_last_run_id",
     )
 
     def _compute_relationship_score_last_run_id(self):
-        Run = self.env["crm.relationship.score.model"]
+        Run = self.env["crm.relationship.score.run"]
         for settings in self:
             settings.relationship_score_last_run_id = Run.search(
                 [("company_id", "=", settings.company_id.id)], limit=1
@@ -61,8 +67,8 @@ class ResConfigSettings(models.TransientModel):
 
     def action_relationship_recompute_scores(self):
         """Recompute the scores of the current company now (settings button)."""
-        self.env["crm.relationship.score.model"]._score_check_access(manager=True)
+        self.env["crm.relationship.score.run"]._score_check_access(manager=True)
         self.ensure_one()
-        return self.env["crm.relationship.score.model"].action_recompute(
+        return self.env["crm.relationship.score.run"].action_recompute(
             self.company_id
         )

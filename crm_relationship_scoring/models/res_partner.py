@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
 from ..engine import clv, rfm
@@ -12,7 +13,8 @@ CLV_METHODS = [
 ]
 RISK_LEVELS = [("low", "Low"), ("medium", "Medium"), ("high", "High")]
 
-#: stored score columns written by the scoring job, in the order of its UPDATE
+#: the score fields of the customer, read from its row of
+#: ``crm.relationship.score`` (same names on both models)
 SCORE_FIELDS = (
     "rfm_recency_days",
     "rfm_frequency",
@@ -31,125 +33,120 @@ SCORE_FIELDS = (
     "churn_risk_level",
     "value_at_risk",
     "health_score",
-    "score_date",
-    "score_model_id",
-    "score_currency_id",
 )
+#: partner fields read from the score row or its run, under another name
+SCORE_LINK_FIELDS = ("score_date", "score_run_id", "score_currency_id")
+#: the operators a score field of the partner can be searched with
+SCORE_OPERATORS = ("=", "!=", "<", "<=", ">", ">=", "in", "not in", "like",
+                   "ilike", "not like", "not ilike", "=like", "=ilike")
+
+
+def _score_field(field_type, *args, **kwargs):
+    """A partner field read from the customer's score row and searched in the
+    score table (see :meth:`ResPartner._compute_score_fields`)."""
+    name = kwargs.pop("name")
+    return field_type(
+        *args,
+        compute="_compute_score_fields",
+        search=f"_search_{name}",
+        groups=SCORE_GROUP,
+        **kwargs,
+    )
+
+
+def _score_search(name):
+    def search(self, operator, value):
+        return self._score_search_domain(name, operator, value)
+
+    search.__name__ = f"_search_{name}"
+    return search
 
 
 class ResPartner(models.Model):
     _inherit = "res.partner"
 
-    rfm_recency_days = fields.Integer(
-        string="Days Since Last Order",
-        readonly=True,
-        copy=False,
-        groups=SCORE_GROUP,
+    rfm_recency_days = _score_field(
+        fields.Integer, name="rfm_recency_days", string="Days Since Last Order"
     )
-    rfm_frequency = fields.Integer(
+    rfm_frequency = _score_field(
+        fields.Integer,
+        name="rfm_frequency",
         string="Purchase Days",
-        readonly=True,
-        copy=False,
-        groups=SCORE_GROUP,
         help="Days with at least one confirmed order within the scoring window.",
     )
-    rfm_monetary = fields.Monetary(
+    rfm_monetary = _score_field(
+        fields.Monetary,
+        name="rfm_monetary",
         string="Net Revenue",
         currency_field="score_currency_id",
-        readonly=True,
-        copy=False,
-        groups=SCORE_GROUP,
         help="Confirmed sales of the scoring window net of posted refunds, in "
         "company currency.",
     )
-    rfm_r_score = fields.Integer(
-        string="R Score", readonly=True, copy=False, groups=SCORE_GROUP
+    rfm_r_score = _score_field(fields.Integer, name="rfm_r_score", string="R Score")
+    rfm_f_score = _score_field(fields.Integer, name="rfm_f_score", string="F Score")
+    rfm_m_score = _score_field(fields.Integer, name="rfm_m_score", string="M Score")
+    rfm_code = _score_field(fields.Char, name="rfm_code", string="RFM")
+    rfm_segment = _score_field(
+        fields.Selection, RFM_SEGMENTS, name="rfm_segment", string="Segment"
     )
-    rfm_f_score = fields.Integer(
-        string="F Score", readonly=True, copy=False, groups=SCORE_GROUP
-    )
-    rfm_m_score = fields.Integer(
-        string="M Score", readonly=True, copy=False, groups=SCORE_GROUP
-    )
-    rfm_code = fields.Char(string="RFM", readonly=True, copy=False, groups=SCORE_GROUP)
-    rfm_segment = fields.Selection(
-        RFM_SEGMENTS,
-        string="Segment",
-        readonly=True,
-        copy=False,
-        index=True,
-        groups=SCORE_GROUP,
-    )
-    purchase_gap_days = fields.Float(
+    purchase_gap_days = _score_field(
+        fields.Float,
+        name="purchase_gap_days",
         string="Usual Gap (days)",
         digits=(16, 1),
-        readonly=True,
-        copy=False,
-        groups=SCORE_GROUP,
         help="Average number of days between two purchase days (repeat customers).",
     )
-    clv_value = fields.Monetary(
+    clv_value = _score_field(
+        fields.Monetary,
+        name="clv_value",
         string="Lifetime Value",
         currency_field="score_currency_id",
-        readonly=True,
-        copy=False,
-        groups=SCORE_GROUP,
         help="Discounted expected gross margin of the customer over the horizon "
         "set in the settings.",
     )
-    clv_method = fields.Selection(
+    clv_method = _score_field(
+        fields.Selection,
         CLV_METHODS,
+        name="clv_method",
         string="Lifetime Value Method",
-        readonly=True,
-        copy=False,
-        groups=SCORE_GROUP,
     )
-    p_alive = fields.Float(
+    p_alive = _score_field(
+        fields.Float,
+        name="p_alive",
         string="P(alive)",
         digits=(16, 4),
-        readonly=True,
-        copy=False,
-        groups=SCORE_GROUP,
         help="Probability that the customer is still active.",
     )
-    expected_purchases = fields.Float(
+    expected_purchases = _score_field(
+        fields.Float,
+        name="expected_purchases",
         digits=(16, 2),
-        readonly=True,
-        copy=False,
-        groups=SCORE_GROUP,
         help="Expected purchase days within the horizon.",
     )
-    churn_risk = fields.Float(
-        digits=(16, 4),
-        readonly=True,
-        copy=False,
-        groups=SCORE_GROUP,
-        help="1 - P(alive).",
+    churn_risk = _score_field(
+        fields.Float, name="churn_risk", digits=(16, 4), help="1 - P(alive)."
     )
-    churn_risk_level = fields.Selection(
-        RISK_LEVELS,
-        readonly=True,
-        copy=False,
-        index=True,
-        groups=SCORE_GROUP,
+    churn_risk_level = _score_field(
+        fields.Selection, RISK_LEVELS, name="churn_risk_level"
     )
-    value_at_risk = fields.Monetary(
+    value_at_risk = _score_field(
+        fields.Monetary,
+        name="value_at_risk",
         currency_field="score_currency_id",
-        readonly=True,
-        copy=False,
-        groups=SCORE_GROUP,
         help="Lifetime value times churn risk.",
     )
-    health_score = fields.Float(
+    health_score = _score_field(
+        fields.Float,
+        name="health_score",
         digits=(16, 1),
-        readonly=True,
-        copy=False,
-        groups=SCORE_GROUP,
         help="0-100, from the RFM scores, P(alive) and complaints with the weights "
         "of the settings.",
     )
-    score_date = fields.Date(
-        string="Scored On", readonly=True, copy=False, groups=SCORE_GROUP
+    score_date = _score_field(
+        fields.Date,
+        name="score_date",
+        string="Scored On",
+        help="Day of the last scoring run of the customer's company.",
     )
     score_explanation = fields.Text(
         compute="_compute_score_explanation",
@@ -157,21 +154,15 @@ class ResPartner(models.Model):
         help="The scores in words, in the reader's language (rendered when read "
         "from the figures of the last run, never stored).",
     )
-    score_model_id = fields.Many2one(
-        "crm.relationship.score.model",
+    score_run_id = _score_field(
+        fields.Many2one,
+        "crm.relationship.score.run",
+        name="score_run_id",
         string="Scoring Run",
-        readonly=True,
-        copy=False,
-        index="btree_not_null",
-        ondelete="set null",
-        groups=SCORE_GROUP,
+        help="The last scoring run of the customer's company.",
     )
     score_currency_id = fields.Many2one(
-        "res.currency",
-        readonly=True,
-        copy=False,
-        ondelete="restrict",
-        groups=SCORE_GROUP,
+        "res.currency", compute="_compute_score_fields", groups=SCORE_GROUP
     )
     score_snapshot_ids = fields.One2many(
         "crm.relationship.score.snapshot",
@@ -180,6 +171,174 @@ class ResPartner(models.Model):
         readonly=True,
         groups=SCORE_GROUP,
     )
+
+    for _name in (*SCORE_FIELDS, "score_date", "score_run_id"):
+        locals()[f"_search_{_name}"] = _score_search(_name)
+    del _name
+
+    # ------------------------------------------------------------------
+    # Scores read from crm.relationship.score
+    # ------------------------------------------------------------------
+    def _score_rows(self):
+        """The score row of each partner of ``self``: ``{partner_id: row}``.
+
+        A customer has one row per company that scored it (normally one: the
+        company of the customer, or of its last order for a customer shared
+        by the companies); the row of the current company comes first, then
+        the row of another allowed company. Read with the reader's rights
+        (multi-company rules of the score table).
+        """
+        ids = [pid for pid in self.ids if pid]
+        if not ids:
+            return {}
+        rows = self.env["crm.relationship.score"].search_fetch(
+            [("partner_id", "in", ids)],
+            ["partner_id", "company_id", "currency_id", *SCORE_FIELDS[1:],
+             "last_purchase_date"],
+            order="id",
+        )
+        current = self.env.company.id
+        chosen = {}
+        for row in rows:
+            pid = row.partner_id.id
+            if pid not in chosen or row.company_id.id == current:
+                chosen[pid] = row
+        return chosen
+
+    @api.model
+    def _score_last_runs(self, company_ids=None):
+        """The last scoring run of each company (done, or running when it is
+        the company's first): ``{company_id: run}``."""
+        Run = self.env["crm.relationship.score.run"].sudo()
+        domain = [("state", "in", ("done", "running"))]
+        if company_ids is not None:
+            domain.append(("company_id", "in", list(company_ids)))
+        last = {}
+        for run in Run.search_fetch(
+            domain, ["company_id", "date", "state"], order="date desc, id desc"
+        ):
+            current = last.get(run.company_id.id)
+            # the last finished run; a company's first run while it runs
+            if not current or (current.state != "done" and run.state == "done"):
+                last[run.company_id.id] = run
+        return last
+
+    @api.depends_context("company", "allowed_company_ids", "tz")
+    def _compute_score_fields(self):
+        rows = self._score_rows()
+        runs = self._score_last_runs({row.company_id.id for row in rows.values()})
+        Run = self.env["crm.relationship.score.run"]
+        for partner in self:
+            row = rows.get(partner.id)
+            if not row:
+                for name in SCORE_FIELDS:
+                    partner[name] = False
+                partner.score_date = False
+                partner.score_run_id = False
+                partner.score_currency_id = False
+                continue
+            for name in SCORE_FIELDS:
+                partner[name] = row[name]
+            run = runs.get(row.company_id.id)
+            partner.score_run_id = Run.browse(run.id) if run else Run
+            partner.score_date = run.date if run else False
+            partner.score_currency_id = row.currency_id
+
+    @api.model
+    def _score_search_domain(self, name, operator, value):
+        """Domain on the partners whose score row satisfies ``(name,
+        operator, value)``; a partner without score row matches when an
+        empty value would (``rfm_segment = False``, ``clv_value != 100``)."""
+        if not self.env.su and not self.env.user.has_group(SCORE_GROUP):
+            raise AccessError(
+                self.env._("Only relationship users can see customer scores.")
+            )
+        if operator not in SCORE_OPERATORS:
+            raise UserError(
+                self.env._(
+                    "The scores cannot be searched with the operator %(operator)s.",
+                    operator=operator,
+                )
+            )
+        Score = self.env["crm.relationship.score"]
+        if name in ("score_date", "score_run_id"):
+            # the same for every customer of a company: compared per company
+            runs = self._score_last_runs()
+            matching = [
+                cid
+                for cid, run in runs.items()
+                if self._score_run_matches(name, run, operator, value)
+            ]
+            rows = Score._search([("company_id", "in", matching)])
+            null = self._score_run_matches(name, None, operator, value)
+        else:
+            rows = Score._search([(name, operator, value)])
+            null = self._score_null_matches(name, operator, value)
+        in_rows = rows.subselect(SQL.identifier(rows.table, "partner_id"))
+        if not null:
+            return [("id", "in", in_rows)]
+        scored = Score._search([])
+        return [
+            "|",
+            ("id", "in", in_rows),
+            ("id", "not in", scored.subselect(SQL.identifier(scored.table, "partner_id"))),
+        ]
+
+    @api.model
+    def _score_run_matches(self, name, run, operator, value):
+        """Whether ``score_date`` or ``score_run_id`` of the customers scored
+        by ``run`` (``None``: not scored) satisfies ``operator value``."""
+        if name == "score_date":
+            current = run.date if run else False
+            convert = fields.Date.to_date
+        else:
+            current = run.id if run else False
+            convert = int
+        if operator in ("in", "not in"):
+            values = value if isinstance(value, (list, tuple)) else [value]
+            found = any(
+                (not v and not current) or (v and current == convert(v))
+                for v in values
+            )
+            return found if operator == "in" else not found
+        if value is False or value is None:
+            if operator in ("=", "!="):
+                return (not current) == (operator == "=")
+            return False
+        value = convert(value)
+        if operator == "=":
+            return current == value
+        if operator == "!=":
+            return current != value
+        if not current or operator not in ("<", "<=", ">", ">="):
+            return False
+        return {
+            "<": current < value,
+            "<=": current <= value,
+            ">": current > value,
+            ">=": current >= value,
+        }[operator]
+
+    @api.model
+    def _score_null_matches(self, name, operator, value):
+        """Whether Odoo's SQL for ``(name, operator, value)`` on the score
+        table is true for an empty (NULL) value: evaluated by PostgreSQL on a
+        one-row table, with the same SQL as the search."""
+        Score = self.env["crm.relationship.score"]
+        field = Score._fields[name]
+        if not field.store:
+            return False
+        query = Score._search([])
+        condition = Score._condition_to_sql("t", name, operator, value, query)
+        self.env.cr.execute(
+            SQL(
+                "SELECT EXISTS(SELECT 1 FROM (SELECT NULL::%s AS %s) AS t WHERE %s)",
+                SQL(field.column_type[1]),
+                SQL.identifier(name),
+                condition,
+            )
+        )
+        return self.env.cr.fetchone()[0]
 
     # ------------------------------------------------------------------
     # Extension points
@@ -191,8 +350,19 @@ class ResPartner(models.Model):
         correction is posted on the customer."""
         return (
             super()._relationship_system_fields()
+            | self._relationship_fixed_fields()
+            | {"score_snapshot_ids"}
+        )
+
+    @api.model
+    def _relationship_fixed_fields(self):
+        """The scores live in ``crm.relationship.score``, rewritten by the
+        scoring job: nobody corrects them on the partner."""
+        return (
+            super()._relationship_fixed_fields()
             | set(SCORE_FIELDS)
-            | {"score_snapshot_ids", "score_explanation"}
+            | set(SCORE_LINK_FIELDS)
+            | {"score_explanation"}
         )
 
     @api.model
@@ -228,7 +398,7 @@ class ResPartner(models.Model):
         (self - scored).score_explanation = False
         if not scored:
             return
-        Run = self.env["crm.relationship.score.model"]
+        Run = self.env["crm.relationship.score.run"]
         lang_code = self.env.lang or "en_US"
         formats = {}
         for partner in scored:
@@ -236,7 +406,7 @@ class ResPartner(models.Model):
             if currency not in formats:
                 formats[currency] = Run._score_amount_format(lang_code, currency)
             bins = (
-                partner.score_model_id.company_id or self.env.company
+                partner.score_run_id.company_id or self.env.company
             ).relationship_score_bins
             partner.score_explanation = Run._score_explanation_text(
                 {
@@ -260,11 +430,14 @@ class ResPartner(models.Model):
         """Add the probability of being alive (``p_alive``) of the last scoring
         run to each statistic (``None`` for partners never scored)."""
         stats = super()._relationship_fetch_stats(today)
-        self.flush_model(["p_alive", "score_date"])
+        self.env["crm.relationship.score"].flush_model(["partner_id", "p_alive"])
         self.env.cr.execute(
             SQL(
-                "SELECT id, p_alive FROM res_partner "
-                "WHERE id = ANY(%s) AND score_date IS NOT NULL",
+                "SELECT DISTINCT ON (s.partner_id) s.partner_id, s.p_alive "
+                "FROM crm_relationship_score s "
+                "JOIN res_partner p ON p.id = s.partner_id "
+                "WHERE s.partner_id = ANY(%s) "
+                "ORDER BY s.partner_id, s.company_id = p.company_id DESC, s.id",
                 list(stats),
             )
         )
@@ -299,19 +472,26 @@ class ResPartner(models.Model):
         has a score (before the first scoring run). Read in one query: the
         tiers of a whole company are assigned at once.
         """
-        partners.flush_recordset(
-            ["clv_value", "score_date", "relationship_revenue_12m"]
+        partners.flush_recordset(["relationship_revenue_12m"])
+        self.env["crm.relationship.score"].flush_model(
+            ["partner_id", "company_id", "clv_value"]
         )
         self.env.cr.execute(
             SQL(
                 """
-                SELECT id, clv_value, score_date IS NOT NULL,
-                       (relationship_revenue_12m->>%s)::float8
-                  FROM res_partner
-                 WHERE id = ANY(%s)
+                SELECT p.id, s.clv_value, s.id IS NOT NULL,
+                       (p.relationship_revenue_12m->>%(key)s)::float8
+                  FROM res_partner p
+                  LEFT JOIN LATERAL (
+                        SELECT id, clv_value FROM crm_relationship_score
+                         WHERE partner_id = p.id
+                         ORDER BY company_id = %(company)s DESC, id
+                         LIMIT 1) s ON TRUE
+                 WHERE p.id = ANY(%(ids)s)
                 """,
-                str(self.env.company.id),
-                partners.ids,
+                key=str(self.env.company.id),
+                company=self.env.company.id,
+                ids=partners.ids,
             )
         )
         rows = self.env.cr.fetchall()
@@ -327,7 +507,7 @@ class ResPartner(models.Model):
     # ------------------------------------------------------------------
     def action_view_score_trend(self):
         """Trend of the scores of this customer over the scoring runs."""
-        self.env["crm.relationship.score.model"]._score_check_access()
+        self.env["crm.relationship.score.run"]._score_check_access()
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "crm_relationship_scoring.crm_relationship_score_snapshot_action_trend"

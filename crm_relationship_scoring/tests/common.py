@@ -36,7 +36,7 @@ class ScoringCase(TransactionCase):
         super().setUpClass()
         cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
         cls.today = fields.Date.today()
-        cls.Run = cls.env["crm.relationship.score.model"]
+        cls.Run = cls.env["crm.relationship.score.run"]
         cls.Partner = cls.env["res.partner"]
         cls.main_company = cls.env.company
         cls.company = cls.env["res.company"].create(

@@ -150,7 +150,7 @@ class TestExtraction(ScoringCase):
         self._score(force=True)
         self.assertFalse(customer.score_date)
         self.assertFalse(customer.rfm_segment)
-        self.assertFalse(customer.score_model_id)
+        self.assertFalse(customer.score_run_id)
         self.assertEqual(customer.rfm_frequency, 0)
 
     def test_contacts_roll_up_to_the_commercial_partner(self):
@@ -195,10 +195,10 @@ class TestExtraction(ScoringCase):
         self.assertEqual(row["purchase_days"], 1)
         self.assertAlmostEqual(row["net"], 999.0)
         run = self._score()
-        self.assertEqual(own.score_model_id, run)
+        self.assertEqual(own.score_run_id, run)
         self.assertFalse(shared.score_date)
         self.assertFalse(local.score_date)
-        self.assertEqual(run.customers, 1)
+        self.assertEqual(run.customer_count, 1)
 
     def test_order_dates_use_the_scoring_day(self):
         customer = self._customer("Day Counter")

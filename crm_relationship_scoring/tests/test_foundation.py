@@ -73,7 +73,7 @@ class TestScoringTour(HttpCase, ScoringCase):
     def test_revenue_menu_tour(self):
         self._confirmed_order(self.customer, 1)
         # force: the demo data of the main company was scored today at install
-        run = self.env["crm.relationship.score.model"]._compute_scores(
+        run = self.env["crm.relationship.score.run"]._compute_scores(
             self.env.company, force=True
         )
         self.assertEqual(run.state, "done")

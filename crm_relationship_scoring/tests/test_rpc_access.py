@@ -16,7 +16,7 @@ from odoo.tests import TransactionCase, new_test_user
 
 from odoo.addons.crm_relationship.tests.common import AccessMatrixCase
 
-from ..models import crm_relationship_score_model as score_model
+from ..models import crm_relationship_score_run as score_model
 from ..models.res_partner import SCORE_FIELDS
 from .common import ScoringCase
 
@@ -25,9 +25,9 @@ SCORE_JOB = score_model.SCORE_JOB
 
 #: every public method of the addon and the group its caller needs
 PUBLIC_METHODS = {
-    ("crm.relationship.score.model", "action_recompute"): "manager",
-    ("crm.relationship.score.model", "action_view_snapshots"): "user",
-    ("crm.relationship.score.model", "action_open_segment_transitions"): "user",
+    ("crm.relationship.score.run", "action_recompute"): "manager",
+    ("crm.relationship.score.run", "action_view_snapshots"): "user",
+    ("crm.relationship.score.run", "action_open_segment_transitions"): "user",
     ("res.config.settings", "action_relationship_recompute_scores"): "manager",
     ("res.partner", "action_view_score_trend"): "user",
 }
@@ -142,7 +142,7 @@ class TestForgedScores(RpcScoringCase):
         customer = self.customer.with_user(self.salesman_contacts)
         before = self._as_admin(self.snapshot, ["health_score", "partner_id"])
         forged = {
-            "model_id": self.score_run.id,
+            "run_id": self.score_run.id,
             "company_id": self.company.id,
             "date": "2020-01-01",
             "health_score": 100.0,
@@ -158,9 +158,9 @@ class TestForgedScores(RpcScoringCase):
         self.assertEqual(self.customer.score_snapshot_ids, self.snapshot)
 
     def test_runs_and_snapshots_are_read_only_over_rpc(self):
-        run_before = self._as_admin(self.score_run, ["customers", "total_clv", "state"])
+        run_before = self._as_admin(self.score_run, ["customer_count", "total_clv", "state"])
         snap_before = self._as_admin(self.snapshot, ["clv_value", "health_score"])
-        Run = self.env["crm.relationship.score.model"]
+        Run = self.env["crm.relationship.score.run"]
         Snapshot = self.env["crm.relationship.score.snapshot"]
         for user in (
             self.salesman_own,
@@ -184,14 +184,14 @@ class TestForgedScores(RpcScoringCase):
                 with self.assertRaises(AccessError):
                     Snapshot.with_user(user).create(
                         {
-                            "model_id": self.score_run.id,
+                            "run_id": self.score_run.id,
                             "partner_id": self.salesman_own.partner_id.id,
                             "company_id": self.company.id,
                             "date": "2020-01-01",
                         }
                     )
         self.assertEqual(
-            self._as_admin(self.score_run, ["customers", "total_clv", "state"]),
+            self._as_admin(self.score_run, ["customer_count", "total_clv", "state"]),
             run_before,
         )
         self.assertEqual(
@@ -200,14 +200,15 @@ class TestForgedScores(RpcScoringCase):
         self.assertEqual(Run.search_count([("date", "=", "2020-01-01")]), 0)
         self.assertEqual(len(self.score_run.snapshot_ids), 1)
 
-    def test_administrator_correction_is_posted(self):
-        self.customer.with_user(self.manager).write({"health_score": 12.5})
+    def test_administrators_cannot_correct_scores_either(self):
+        """Scores live in their own table, recomputed every night: a
+        correction on the partner would be silently lost, so it is refused
+        with a clear message, to administrators too."""
+        before = self._as_admin(self.customer, ["health_score", "clv_value"])
+        with self.assertRaisesRegex(AccessError, "cannot be changed by hand"):
+            self.customer.with_user(self.manager).write({"health_score": 12.5})
         self.env.invalidate_all()
-        self.assertEqual(self.customer.health_score, 12.5)
-        note = self.customer.message_ids[:1]
-        self.assertIn("corrected figures computed by the system", note.body)
-        self.assertIn("Health Score", note.body)
-        self.assertEqual(note.author_id, self.manager.partner_id)
+        self.assertEqual(self._as_admin(self.customer, ["health_score", "clv_value"]), before)
 
     def test_the_job_still_writes_the_scores(self):
         """The job writes by SQL and as superuser: the guard never stops it,
@@ -221,7 +222,7 @@ class TestForgedScores(RpcScoringCase):
         self.assertEqual(action["params"]["type"], "success")
         self.env.invalidate_all()
         self.assertEqual(self.customer.rfm_frequency, 3)
-        self.assertEqual(self.customer.score_model_id, self.score_run)
+        self.assertEqual(self.customer.score_run_id, self.score_run)
 
 
 class TestPublicMethods(RpcScoringCase):
@@ -231,14 +232,14 @@ class TestPublicMethods(RpcScoringCase):
         """The attacker's call of each public method (as ``call_kw`` makes it)."""
         settings = self.env["res.config.settings"].with_company(self.company).create({})
         return {
-            ("crm.relationship.score.model", "action_recompute"): lambda u: (
+            ("crm.relationship.score.run", "action_recompute"): lambda u: (
                 self.Run.with_user(u).action_recompute(self.company.id)
             ),
-            ("crm.relationship.score.model", "action_view_snapshots"): lambda u: (
+            ("crm.relationship.score.run", "action_view_snapshots"): lambda u: (
                 self.score_run.with_user(u).action_view_snapshots()
             ),
             (
-                "crm.relationship.score.model",
+                "crm.relationship.score.run",
                 "action_open_segment_transitions",
             ): lambda u: self.Run.with_user(u).action_open_segment_transitions(),
             ("res.config.settings", "action_relationship_recompute_scores"): lambda u: (
@@ -346,7 +347,7 @@ class TestPublicMethods(RpcScoringCase):
         action = server.with_user(self.salesman_own).run()
         # the latest run of each company the user works in (the demo data may
         # have one of the main company too)
-        latest = self.env["crm.relationship.score.model"].search(
+        latest = self.env["crm.relationship.score.run"].search(
             [("company_id", "in", (self.company | self.main_company).ids)],
             order="date desc, id desc",
         )
@@ -378,10 +379,16 @@ class TestScoresHiddenFromCustomers(RpcScoringCase):
                         Partner.search_read([("id", "=", customer.id)], [name])
             with self.assertRaises(AccessError):
                 Partner.search([("clv_value", ">", 0)])
-            with self.assertRaises(AccessError):
+            # refused (the scores are not even a column of the partners)
+            refused = False
+            try:
                 Partner.read_group([], ["clv_value:sum"], ["rfm_segment"])
+            except (AccessError, ValueError):
+                refused = True
+            self.assertTrue(refused)
             for model in (
-                "crm.relationship.score.model",
+                "crm.relationship.score",
+                "crm.relationship.score.run",
                 "crm.relationship.score.snapshot",
             ):
                 with self.assertRaises(AccessError):
@@ -444,7 +451,7 @@ class TestFailingJob(RpcScoringCase):
         self.assertFalse(failure.activity_ids)
         self.env.invalidate_all()
         self.assertEqual(self.customer.rfm_frequency, 3)
-        self.assertEqual(self.customer.score_model_id, run)
+        self.assertEqual(self.customer.score_run_id, run)
 
     def test_a_failing_company_does_not_stop_the_others(self):
         second = self.env["res.company"].create({"name": "Second Tea Co"})
@@ -523,8 +530,9 @@ class TestScoringAccessMatrix(AccessMatrixCase, TransactionCase):
         "manager": (R, R),
     }
     MATRIX = {
-        "crm.relationship.score.model": READ_ONLY,
+        "crm.relationship.score.run": READ_ONLY,
         "crm.relationship.score.snapshot": READ_ONLY,
+        "crm.relationship.score": READ_ONLY,
     }
 
     @classmethod
@@ -535,20 +543,29 @@ class TestScoringAccessMatrix(AccessMatrixCase, TransactionCase):
         company = cls.env.company
         day = fields.Date.to_date("2001-01-01")
         partner = cls.env["res.partner"].create({"name": "Matrix Teas"})
-        cls.sample_run = cls.env["crm.relationship.score.model"].create(
+        cls.sample_run = cls.env["crm.relationship.score.run"].create(
             {"company_id": company.id, "date": day, "state": "done"}
         )
         cls.sample_snapshot = cls.env["crm.relationship.score.snapshot"].create(
             {
-                "model_id": cls.sample_run.id,
+                "run_id": cls.sample_run.id,
                 "partner_id": partner.id,
                 "company_id": company.id,
                 "date": day,
             }
         )
+        cls.sample_score = cls.env["crm.relationship.score"].create(
+            {
+                "run_id": cls.sample_run.id,
+                "partner_id": partner.id,
+                "company_id": company.id,
+                "rfm_segment": "champions",
+            }
+        )
 
     def _matrix_samples(self):
         return {
-            "crm.relationship.score.model": self.sample_run,
+            "crm.relationship.score.run": self.sample_run,
             "crm.relationship.score.snapshot": self.sample_snapshot,
+            "crm.relationship.score": self.sample_score,
         }

@@ -66,12 +66,12 @@ class TestScoringAccess(ScoringCase):
         self.assertTrue(values["score_explanation"])
         snapshots = customer.score_snapshot_ids
         self.assertEqual(len(snapshots), 1)
-        self.assertEqual(snapshots.model_id.with_user(self.user).customers, 1)
+        self.assertEqual(snapshots.run_id.with_user(self.user).customer_count, 1)
         self.assertEqual(run.with_user(self.user).read(["method"])[0]["id"], run.id)
         with self.assertRaises(AccessError):
             snapshots.write({"health_score": 100})
         with self.assertRaises(AccessError):
-            run.with_user(self.user).write({"customers": 0})
+            run.with_user(self.user).write({"customer_count": 0})
         with self.assertRaises(AccessError):
             run.with_user(self.user).unlink()
 
@@ -111,7 +111,7 @@ class TestScoringAccess(ScoringCase):
         action = settings.action_relationship_recompute_scores()
         self.assertEqual(action["tag"], "display_notification")
         run = self.Run.search([("company_id", "=", self.company.id)])
-        self.assertEqual(run.customers, 1)
+        self.assertEqual(run.customer_count, 1)
         self.assertEqual(
             self.env["res.config.settings"]
             .with_company(self.company)
@@ -133,7 +133,7 @@ class TestScoringAccess(ScoringCase):
         self.assertFalse(
             self.env["crm.relationship.score.snapshot"]
             .with_user(outsider)
-            .search([("model_id", "=", run.id)])
+            .search([("run_id", "=", run.id)])
         )
 
     def test_views_load_for_users(self):
@@ -146,7 +146,7 @@ class TestScoringAccess(ScoringCase):
             "res_partner_action_rfm_matrix",
             "res_partner_action_segments",
             "res_partner_action_at_risk",
-            "crm_relationship_score_model_action",
+            "crm_relationship_score_run_action",
             "crm_relationship_score_snapshot_action_trend",
             "crm_relationship_score_snapshot_action_transitions",
         ):
@@ -159,16 +159,17 @@ class TestScoringAccess(ScoringCase):
             with self.subTest(action=xmlid):
                 result = model.get_views(views)
                 self.assertEqual(set(result["views"]), {mode for _id, mode in views})
-        pivot = Partner.with_user(self.user).read_group(
-            [("score_date", "!=", False), ("id", "=", self.customer.id)],
+        Score = self.env["crm.relationship.score"].with_user(self.user)
+        pivot = Score.read_group(
+            [("partner_id", "=", self.customer.id)],
             ["rfm_monetary:sum"],
             ["rfm_r_score", "rfm_f_score"],
             lazy=False,
         )
         self.assertEqual(pivot, [])  # not scored yet (demo customers are)
         self._score()
-        pivot = Partner.with_user(self.user).read_group(
-            [("score_date", "!=", False), ("id", "=", self.customer.id)],
+        pivot = Score.read_group(
+            [("partner_id", "=", self.customer.id)],
             ["rfm_monetary:sum"],
             ["rfm_r_score", "rfm_f_score"],
             lazy=False,
@@ -183,7 +184,7 @@ class TestScoringAccess(ScoringCase):
     def test_menus(self):
         menus = self.env["ir.ui.menu"].with_user(self.user)._visible_menu_ids()
         models_menu = self.env.ref(
-            "crm_relationship_scoring.crm_relationship_score_model_menu"
+            "crm_relationship_scoring.crm_relationship_score_run_menu"
         )
         at_risk = self.env.ref("crm_relationship_scoring.res_partner_menu_at_risk")
         self.assertIn(at_risk.id, menus)

@@ -5,7 +5,9 @@ from unittest.mock import patch
 import numpy as np
 
 from odoo import fields
+from odoo.exceptions import UserError
 from odoo.tests import new_test_user
+from odoo.tools import SQL
 from odoo.tools.safe_eval import safe_eval
 
 from odoo.addons.crm_relationship.models import (
@@ -13,7 +15,7 @@ from odoo.addons.crm_relationship.models import (
 )
 
 from ..engine import churn, clv, rfm
-from ..models import crm_relationship_score_model as score_model
+from ..models import crm_relationship_score_run as score_model
 from .common import ScoringCase, synthetic_plan
 
 
@@ -80,8 +82,8 @@ class TestScoringRun(ScoringCase):
         self.assertEqual(scores.method, clv.METHOD_MODEL, scores.reason)
         self.assertEqual(run.method, clv.METHOD_MODEL)
         self.assertEqual(run.state, "done")
-        self.assertEqual(run.customers, 30)
-        self.assertEqual(run.repeaters, 20)
+        self.assertEqual(run.customer_count, 30)
+        self.assertEqual(run.repeat_customer_count, 20)
         self.assertAlmostEqual(run.param_r, scores.bgnbd.r, places=6)
         self.assertAlmostEqual(run.param_alpha, scores.bgnbd.alpha, places=4)
         self.assertAlmostEqual(run.param_q, scores.gamma_gamma.q, places=6)
@@ -90,7 +92,7 @@ class TestScoringRun(ScoringCase):
         levels = churn.risk_level(ref["risk"], (0.3, 0.6))
         for i, customer in enumerate(self.customers):
             with self.subTest(customer=customer.name):
-                self.assertEqual(customer.score_model_id, run)
+                self.assertEqual(customer.score_run_id, run)
                 self.assertEqual(customer.score_date, self.today)
                 self.assertEqual(customer.clv_method, clv.METHOD_MODEL)
                 self.assertAlmostEqual(customer.clv_value, scores.clv[i], delta=0.01)
@@ -167,7 +169,7 @@ class TestScoringRun(ScoringCase):
             "churn_risk",
             "health_score",
             "score_explanation",
-            "score_model_id",
+            "score_run_id",
             "relationship_stage_id",
             "value_tier_id",
         ]
@@ -229,10 +231,17 @@ class TestScoringRun(ScoringCase):
         self.assertEqual(run.state, "running")
         self.env.invalidate_all()
         scored = self.customers.filtered("score_date")
-        # the first batch is complete and consistent: scores and snapshots
+        # the first batch is complete and consistent: scores and statistics;
+        # the run knows where to resume, the partners carry no stamp, and the
+        # history is written when the run ends
         self.assertEqual(len(scored), 12)
-        self.assertEqual(run.snapshot_ids.partner_id, scored)
+        self.assertEqual(run.last_partner_id, max(scored.ids))
         self.assertTrue(all(scored.mapped("rfm_segment")))
+        self.assertTrue(
+            all(scored.with_company(self.company).mapped("relationship_order_count"))
+        )
+        self.assertFalse(run.snapshot_ids)
+        self.assertNotIn("relationship_rules_date", self.env["res.partner"]._fields)
 
         calls.clear()
 
@@ -271,11 +280,11 @@ class TestScoringRun(ScoringCase):
                 self.assertEqual(run.state, "running")
                 self.assertEqual(progress["unfinished"], {self.company})
                 self.assertEqual(progress["remaining"], left)
-                # a slice never splits a customer: scores and snapshot together
+                # a slice never splits a customer: whole batches are written
                 self.env.invalidate_all()
                 scored = self.customers.filtered("score_date")
                 self.assertEqual(len(scored), 30 - left)
-                self.assertEqual(run.snapshot_ids.partner_id, scored)
+                self.assertEqual(run.last_partner_id, max(scored.ids))
             progress = {}
             self.assertEqual(
                 self._score(batch_size=12, deadline=past, progress=progress), run
@@ -425,7 +434,9 @@ class TestScoringRun(ScoringCase):
             delta=0.11,
         )
 
-    def test_snapshot_retention_and_transitions(self):
+    def test_history_retention_and_transitions(self):
+        """History rows outlive the pruned runs; a row's previous segment is
+        the segment of the customer's previous row."""
         self.company.relationship_score_keep_runs = 2
         runs = [
             self._score(today=self.today - timedelta(days=days)) for days in (60, 30, 0)
@@ -433,36 +444,132 @@ class TestScoringRun(ScoringCase):
         remaining = self.Run.search([("company_id", "=", self.company.id)])
         self.assertEqual(remaining, runs[1] | runs[2])
         self.assertFalse(runs[0].exists())
-        self.assertFalse(
-            self.env["crm.relationship.score.snapshot"].search_count(
-                [("model_id", "=", runs[0].id)]
-            )
+        Snapshot = self.env["crm.relationship.score.snapshot"]
+        history = Snapshot.search(
+            [("partner_id", "in", self.customers.ids)], order="date, id"
         )
-        previous = {s.partner_id: s.rfm_segment for s in runs[1].snapshot_ids}
-        for snapshot in runs[2].snapshot_ids:
+        # the first run recorded every customer, its run is gone
+        first = history.filtered(lambda s: s.date == self.today - timedelta(days=60))
+        self.assertEqual(first.partner_id, self.customers)
+        self.assertFalse(first.run_id)
+        last = {}
+        for snapshot in history:
             self.assertEqual(
-                snapshot.previous_segment, previous.get(snapshot.partner_id)
+                snapshot.previous_segment, last.get(snapshot.partner_id, False)
             )
+            last[snapshot.partner_id] = snapshot.rfm_segment
+        for snapshot in runs[2].snapshot_ids:
             self.assertEqual(snapshot.value_tier_id, snapshot.partner_id.value_tier_id)
         self.assertTrue(any(runs[2].snapshot_ids.mapped("previous_segment")))
-        # the customers who started buying less than 30 days ago are new
         action = self.Run.with_company(self.company).action_open_segment_transitions()
-        self.assertEqual(action["domain"], [("model_id", "in", runs[2].ids)])
+        self.assertEqual(action["domain"], [("run_id", "in", runs[2].ids)])
         trend = self.customers[0].action_view_score_trend()
         self.assertEqual(
-            self.env["crm.relationship.score.snapshot"].search(trend["domain"]),
-            (runs[1] | runs[2]).snapshot_ids.filtered(
-                lambda s: s.partner_id == self.customers[0]
-            ),
+            Snapshot.search(trend["domain"]),
+            history.filtered(lambda s: s.partner_id == self.customers[0]),
         )
+        # the history of the months set in the settings is kept
+        self.company.relationship_score_history_months = 1
+        self._score(today=self.today + timedelta(days=1))
+        self.assertFalse(
+            Snapshot.search_count(
+                [
+                    ("partner_id", "in", self.customers.ids),
+                    ("date", "<", self.today - timedelta(days=31)),
+                ]
+            )
+        )
+
+    def _row_versions(self, model, ids):
+        """Physical versions (ctid) of rows: an UPDATE, even one that leaves
+        every value equal, gives a row a new one."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                "SELECT id, ctid::text FROM %s WHERE id = ANY(%s)",
+                SQL.identifier(self.env[model]._table),
+                list(ids),
+            )
+        )
+        return dict(self.env.cr.fetchall())
+
+    def test_a_quiet_night_writes_no_partner_and_no_history(self):
+        """The next night, without new orders, rewrites the score rows whose
+        figures changed but no partner row and records no history row."""
+        self._score(today=self.today - timedelta(days=1))
+        partners = self._row_versions("res.partner", self.customers.ids)
+        Snapshot = self.env["crm.relationship.score.snapshot"]
+        history = Snapshot.search_count([("partner_id", "in", self.customers.ids)])
+        self.assertEqual(history, 30)
+        stages = self.customers.mapped("relationship_stage_id")
+        run = self._score()
+        self.assertEqual(run.state, "done")
+        self.assertEqual(self.customers.mapped("relationship_stage_id"), stages)
+        self.assertEqual(self._row_versions("res.partner", self.customers.ids), partners)
+        self.assertEqual(run.history_count, 0)
+        self.assertEqual(
+            Snapshot.search_count([("partner_id", "in", self.customers.ids)]), history
+        )
+        # a third night that changes nothing at all leaves the score rows alone
+        scores = self.env["crm.relationship.score"].search(
+            [("partner_id", "in", self.customers.ids)]
+        )
+        versions = self._row_versions("crm.relationship.score", scores.ids)
+        self._score(force=True)
+        self.assertEqual(
+            self._row_versions("crm.relationship.score", scores.ids), versions
+        )
+        # the days since the last order follow the calendar when read
+        customer = self.customers[0].with_context(tz="UTC")
+        self.assertEqual(
+            customer.rfm_recency_days,
+            (fields.Date.context_today(customer) - scores.filtered(
+                lambda s: s.partner_id == self.customers[0]
+            ).last_purchase_date).days,
+        )
+
+    def test_scores_are_searchable_on_the_partner(self):
+        self._score()
+        Partner = self.Partner.with_company(self.company)
+        champions = self.customers.filtered(lambda c: c.rfm_segment == "champions")
+        self.assertTrue(champions)
+        found = Partner.search(
+            [("id", "in", self.customers.ids), ("rfm_segment", "=", "champions")]
+        )
+        self.assertEqual(found, champions)
+        newcomer = self._customer("Not Scored Yet")
+        everyone = (self.customers | newcomer).ids
+        self.assertEqual(
+            Partner.search([("id", "in", everyone), ("rfm_segment", "=", False)]),
+            newcomer,
+        )
+        self.assertEqual(
+            Partner.search([("id", "in", everyone), ("rfm_segment", "!=", "champions")]),
+            (self.customers - champions) | newcomer,
+        )
+        self.assertEqual(
+            Partner.search([("id", "in", everyone), ("score_date", "!=", False)]),
+            self.customers,
+        )
+        rich = self.customers.filtered(lambda c: c.clv_value > 50)
+        self.assertEqual(
+            Partner.search([("id", "in", everyone), ("clv_value", ">", 50)]), rich
+        )
+        recent = self.customers.filtered(lambda c: c.rfm_recency_days <= 30)
+        self.assertEqual(
+            Partner.search([("id", "in", everyone), ("rfm_recency_days", "<=", 30)]),
+            recent,
+        )
+        with self.assertRaises(UserError):
+            Partner.search([("rfm_segment", "child_of", "champions")])
 
 
 class TestScoringLock(ScoringCase):
     def test_second_concurrent_run_returns_without_work(self):
         from odoo.sql_db import db_connect
 
-        from ..models import crm_relationship_score_model as score_model
-        from ..models.crm_relationship_score_model import SCORE_LOCK_KEY
+        from ..models import crm_relationship_score_run as score_model
+        from ..models.crm_relationship_score_run import SCORE_LOCK_KEY
 
         customer = self._customer("Lock Step Teas")
         self._orders([(customer, 3, 10.0)])
@@ -567,7 +674,8 @@ class TestAtRisk(ScoringCase):
         self._score()
         action = self.env.ref("crm_relationship_scoring.res_partner_action_at_risk")
         self.assertIn("('churn_risk_level', '=', 'high')", action.domain)
-        arch = action.view_ids.view_id.arch_db
+        self.assertEqual(action.res_model, "crm.relationship.score")
+        arch = action.view_ids.filtered(lambda v: v.view_mode == "list").view_id.arch_db
         self.assertIn('default_order="value_at_risk desc"', arch)
         at_risk = self.Partner.search(
             safe_eval(action.domain)
@@ -644,7 +752,7 @@ class TestScoringCron(ScoringCase):
         runs = self.Run.search([("date", "=", fields.Date.context_today(self.Run))])
         self.assertEqual(runs.company_id, self.env["res.company"].search([]))
         self.assertEqual(set(runs.mapped("state")), {"done"})
-        self.assertEqual(customer.score_model_id.company_id, self.company)
+        self.assertEqual(customer.score_run_id.company_id, self.company)
         self.assertEqual(customer.rfm_frequency, 2)
         # the next call of the day finds every company done and changes nothing
         snapshots = self.env["crm.relationship.score.snapshot"].search_count([])
@@ -658,7 +766,7 @@ class TestScoringCron(ScoringCase):
         self._orders([(customer, 40, 70.0), (customer, 5, 80.0)])
         cron = self.env.ref("crm_relationship_scoring.ir_cron_relationship_scores")
         cron.method_direct_trigger()  # today's run of every company is done
-        first = customer.score_model_id
+        first = customer.score_run_id
         self.assertEqual(first.state, "done")
         self._orders([(customer, 1, 500.0)])
         manager = new_test_user(
@@ -688,7 +796,7 @@ class TestScoringCron(ScoringCase):
         cron.method_direct_trigger()
         customer.invalidate_recordset()
         self.assertEqual(customer.rfm_frequency, 3)
-        self.assertEqual(customer.score_model_id, first, "today's run, redone")
+        self.assertEqual(customer.score_run_id, first, "today's run, redone")
         self.assertFalse(self.company.relationship_score_requested)
         snapshots = self.env["crm.relationship.score.snapshot"].search_count([])
         cron.method_direct_trigger()  # nothing requested any more: no new work

@@ -387,9 +387,9 @@ class CrmRelationshipDemo(models.AbstractModel):
     @api.model
     def _demo_rescore(self):
         """Score again with satisfaction when the scoring demo ran first."""
-        if "crm.relationship.score.model" not in self.env or not self._demo_done(
+        if "crm.relationship.score.run" not in self.env or not self._demo_done(
             "score_run_0001", module="crm_relationship_scoring"
         ):
             return
         company = self.env.ref("base.main_company")
-        self.env["crm.relationship.score.model"]._compute_scores(company, force=True)
+        self.env["crm.relationship.score.run"]._compute_scores(company, force=True)

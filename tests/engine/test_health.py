@@ -12,7 +12,7 @@ counts = st.integers(0, 6).map(float)
 
 
 # ----------------------------------------------------------------------
-# The code of crm.relationship.score.model before it moved to the engine,
+# The code of crm.relationship.score.run before it moved to the engine,
 # verbatim but for the ORM reads (settings and data passed as arguments):
 # the engine must give bit-for-bit the same numbers.
 # ----------------------------------------------------------------------

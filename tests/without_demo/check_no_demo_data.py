@@ -30,7 +30,7 @@ class TestNoDemoData(TransactionCase):
         # the generators' records, whatever their XML ids
         self.assertFalse(self.env["sale.order"].search_count([]))
         self.assertFalse(self.env["crm.relationship.complaint"].search_count([]))
-        self.assertFalse(self.env["crm.relationship.score.model"].search_count([]))
+        self.assertFalse(self.env["crm.relationship.score.run"].search_count([]))
         self.assertFalse(
             self.env["survey.user_input"].search_count(
                 [("relationship_kind", "!=", False)]

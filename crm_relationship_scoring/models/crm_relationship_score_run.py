@@ -17,7 +17,7 @@ from odoo.addons.crm_relationship.models.crm_relationship_complaint_stage import
 from odoo.addons.crm_relationship.models.res_partner import STATS_FIELDS
 
 from ..engine import churn, clv, health, rfm
-from .res_partner import CLV_METHODS, SCORE_FIELDS, SCORE_GROUP
+from .res_partner import CLV_METHODS, SCORE_FIELDS, SCORE_GROUP, SCORE_LINK_FIELDS
 
 _logger = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ SCORE_JOB = "crm_relationship_scoring.scores"
 SCORE_MANAGER_GROUP = "crm_relationship.crm_relationship_group_manager"
 
 
-class CrmRelationshipScoreModel(models.Model):
+class CrmRelationshipScoreRun(models.Model):
     """One scoring run of one company: the fitted model and its figures.
 
     The scheduled action (:meth:`_cron_compute_scores`) creates one run per
@@ -47,7 +47,7 @@ class CrmRelationshipScoreModel(models.Model):
     "Scoring Runs Kept" setting prunes them).
     """
 
-    _name = "crm.relationship.score.model"
+    _name = "crm.relationship.score.run"
     _description = "Customer Scoring Run"
     _order = "date desc, id desc"
     _check_company_auto = True
@@ -87,8 +87,8 @@ class CrmRelationshipScoreModel(models.Model):
     gamma_gamma_log_likelihood = fields.Float(
         string="Gamma-Gamma Log-Likelihood", digits=(16, 3), readonly=True
     )
-    customers = fields.Integer(readonly=True)
-    repeaters = fields.Integer(
+    customer_count = fields.Integer(readonly=True)
+    repeat_customer_count = fields.Integer(
         string="Repeat Customers",
         readonly=True,
         help="Customers with at least two purchase days in the window.",
@@ -105,13 +105,25 @@ class CrmRelationshipScoreModel(models.Model):
     time_rules = fields.Float(
         string="Tiers, Stages and Activities (s)", digits=(16, 2), readonly=True
     )
+    last_partner_id = fields.Integer(
+        string="Resume After Customer",
+        readonly=True,
+        help="Id of the last customer written by the run: customers are written "
+        "by increasing id, an interrupted run resumes after this one.",
+    )
+    history_count = fields.Integer(
+        string="History Rows",
+        readonly=True,
+        help="Customers whose segment, risk level, tier or stage changed, plus "
+        "the periodic checkpoints.",
+    )
     activity_count = fields.Integer(
         string="Activities Created",
         readonly=True,
         help="At-risk activities created for the owners of valuable customers.",
     )
     snapshot_ids = fields.One2many(
-        "crm.relationship.score.snapshot", "model_id", string="Snapshots"
+        "crm.relationship.score.snapshot", "run_id", string="Snapshots"
     )
     snapshot_count = fields.Integer(compute="_compute_snapshot_count")
 
@@ -131,7 +143,7 @@ class CrmRelationshipScoreModel(models.Model):
     def _compute_snapshot_count(self):
         counts = dict(
             self.env["crm.relationship.score.snapshot"]._read_group(
-                [("model_id", "in", self.ids)], ["model_id"], ["__count"]
+                [("run_id", "in", self.ids)], ["run_id"], ["__count"]
             )
         )
         for run in self:
@@ -322,7 +334,7 @@ class CrmRelationshipScoreModel(models.Model):
                 title,
                 self.env._(
                     "The scores of %(company)s are being recomputed in the "
-                    "background; the Score Models menu shows the run when it is "
+                    "background; the Scoring Runs menu shows the run when it is "
                     "done.",
                     company=company.name,
                 ),
@@ -355,7 +367,7 @@ class CrmRelationshipScoreModel(models.Model):
             title,
             self.env._(
                 "%(customers)s customers scored (%(method)s).",
-                customers=runs.customers,
+                customers=runs.customer_count,
                 method=dict(
                     runs._fields["method"]._description_selection(self.env)
                 ).get(runs.method, "-"),
@@ -504,19 +516,13 @@ class CrmRelationshipScoreModel(models.Model):
             # the next run retries a failed one: resumed like a crashed run
             run.write({"state": "running", "error_message": False})
         elif run.state == "done":
-            self.env.cr.execute(
-                SQL(
-                    "DELETE FROM crm_relationship_score_snapshot WHERE model_id = %s",
-                    run.id,
-                )
-            )
-            self.env["crm.relationship.score.snapshot"].invalidate_model()
-            run.invalidate_recordset(["snapshot_ids", "snapshot_count"])
+            # redone (recompute): its history rows are updated in place
             run.write(
                 {
                     "state": "running",
                     "error_message": False,
                     "date_start": fields.Datetime.now(),
+                    "last_partner_id": 0,
                     "time_extract": 0.0,
                     "time_engine": 0.0,
                     "time_write": 0.0,
@@ -541,16 +547,9 @@ class CrmRelationshipScoreModel(models.Model):
         result = self._score_evaluate(company, data, today) if data["n"] else None
         timing["engine"] = time.perf_counter() - start
         run.write(self._score_run_values(data, result))
-        done = self._score_done_ids(run)
-        todo = [i for i, pid in enumerate(data["ids"]) if pid not in done]
-        previous = self.search(
-            [
-                ("company_id", "=", company.id),
-                ("date", "<", today),
-                ("state", "=", "done"),
-            ],
-            limit=1,
-        )
+        # resume after the last customer written by this run (batches go by
+        # increasing partner id): tracked on the run, nothing on the partners
+        todo = [i for i, pid in enumerate(data["ids"]) if pid > run.last_partner_id]
         cron = self.env["ir.cron"]
         # the rules of the base addon read a few fields of many partners: do not
         # prefetch all the columns of res.partner for them
@@ -579,15 +578,13 @@ class CrmRelationshipScoreModel(models.Model):
             rows = todo[start_index : start_index + batch_size]
             partners = Partner.browse([data["ids"][i] for i in rows])
             start = time.perf_counter()
-            # the statistics of the stage rules are written with the scores: one
-            # new version of each partner row per run, not two
             stats = partners._relationship_fetch_stats(today)
             if result:
                 for i in rows:
                     stats[data["ids"][i]]["p_alive"] = float(result["p_alive"][i])
             timing["rules"] += time.perf_counter() - start
             start = time.perf_counter()
-            self._score_write_batch(run, company, data, result, rows, previous, stats)
+            self._score_write_batch(run, company, data, result, rows, stats)
             timing["write"] += time.perf_counter() - start
             start = time.perf_counter()
             partners._relationship_move_stages(stats, today)
@@ -601,12 +598,9 @@ class CrmRelationshipScoreModel(models.Model):
             # keep the memory bounded: the cache only grows over the batches
             self.env.invalidate_all()
         start = time.perf_counter()
-        # the snapshots just inserted are not in the planner's statistics yet:
-        # without them the joins below are planned for one row per run
-        self.env.cr.execute(SQL("ANALYZE crm_relationship_score_snapshot"))
-        self._score_clear_stale(run, company)
+        self._score_clear_stale(run, company, data["ids"])
         Partner._relationship_assign_tiers()
-        self._score_snapshot_tiers(run)
+        history = self._score_record_history(run, company, today)
         activities = self._score_at_risk_activities(company, data, result, today)
         self.env.flush_all()
         timing["rules"] += time.perf_counter() - start
@@ -622,11 +616,12 @@ class CrmRelationshipScoreModel(models.Model):
                 "state": "done",
                 "date_end": fields.Datetime.now(),
                 "activity_count": len(activities),
+                "history_count": history,
                 **times,
                 "run_time": sum(times.values()),
             }
         )
-        self._score_retention(company)
+        self._score_retention(company, today)
         self._score_commit()
         return run
 
@@ -894,8 +889,8 @@ class CrmRelationshipScoreModel(models.Model):
 
     def _score_run_values(self, data, result):
         values = {
-            "customers": data["n"],
-            "repeaters": int(np.count_nonzero(data["frequency"] > 0)),
+            "customer_count": data["n"],
+            "repeat_customer_count": int(np.count_nonzero(data["frequency"] > 0)),
             "method": False,
             "reason": False,
             "total_clv": float(result["clv"].sum()) if result else 0.0,
@@ -921,157 +916,119 @@ class CrmRelationshipScoreModel(models.Model):
     # ------------------------------------------------------------------
     # Write-back
     # ------------------------------------------------------------------
-    def _score_done_ids(self, run):
-        """Partners already written by ``run`` (they have its snapshot)."""
-        self.env.cr.execute(
-            SQL(
-                "SELECT partner_id FROM crm_relationship_score_snapshot "
-                "WHERE model_id = %s",
-                run.id,
-            )
-        )
-        return {pid for (pid,) in self.env.cr.fetchall()}
-
-    def _score_write_batch(self, run, company, data, result, rows, previous, stats):
+    def _score_write_batch(self, run, company, data, result, rows, stats):
         """Write the scores of the customers at positions ``rows``.
 
-        One ``UPDATE ... FROM unnest(...)`` on the partners, which also stores
-        the order statistics ``stats`` of the stage rules
-        (:meth:`res.partner._relationship_fetch_stats`), and one INSERT of
-        their snapshots, then the cache of the partners is invalidated.
+        One ``INSERT ... ON CONFLICT DO UPDATE`` of their rows of
+        ``crm.relationship.score`` that only rewrites a row whose figures
+        changed; the order statistics ``stats`` of the stage rules
+        (:meth:`res.partner._relationship_fetch_stats`) are stored on the
+        partners whose figures changed (none on most nights); the run then
+        records the last customer written, where a crash resumes.
         """
         ids = [data["ids"][i] for i in rows]
-        Partner = self.env["res.partner"]
-        Partner.flush_model([*SCORE_FIELDS, *STATS_FIELDS, "value_tier_id"])
-
-        def col(array, kind=float):
-            return [kind(v) for v in array[rows]]
-
-        r, f, m = (col(result[k], int) for k in ("r", "f", "m"))
-        clv_value = col(result["clv"])
-        risk = col(result["risk"])
-        p_alive = col(result["p_alive"])
-        health = col(result["health"])
-        segment = col(result["segment"], str)
-        scores = result["scores"]
-        figures = Partner._relationship_figure_columns(stats, ids)
-        self.env.cr.execute(
-            SQL(
-                """
-                UPDATE res_partner p
-                   SET rfm_recency_days = v.recency_days,
-                       rfm_frequency = v.frequency,
-                       rfm_monetary = v.monetary,
-                       rfm_r_score = v.r,
-                       rfm_f_score = v.f,
-                       rfm_m_score = v.m,
-                       rfm_code = v.code,
-                       rfm_segment = v.segment,
-                       purchase_gap_days = v.gap,
-                       clv_value = v.clv,
-                       clv_method = %(method)s,
-                       p_alive = v.p_alive,
-                       expected_purchases = v.purchases,
-                       churn_risk = v.risk,
-                       churn_risk_level = v.level,
-                       value_at_risk = v.at_risk,
-                       health_score = v.health,
-                       score_date = %(date)s,
-                       score_model_id = %(run)s,
-                       score_currency_id = %(currency)s,
-                       relationship_first_order_date = v.first_date,
-                       relationship_last_order_date = v.last_date,
-                       relationship_order_count = v.order_count,
-                       relationship_revenue_12m = v.revenue,
-                       relationship_rules_date = %(date)s
-                  FROM unnest(
-                        %(ids)s::int[], %(recency_days)s::int[],
-                        %(frequency)s::int[], %(monetary)s::float8[],
-                        %(r)s::int[], %(f)s::int[], %(m)s::int[],
-                        %(code)s::varchar[], %(segment)s::varchar[],
-                        %(gap)s::float8[], %(clv)s::float8[], %(p_alive)s::float8[],
-                        %(purchases)s::float8[], %(risk)s::float8[],
-                        %(level)s::varchar[], %(at_risk)s::float8[],
-                        %(health)s::float8[],
-                        %(first_date)s::jsonb[], %(last_date)s::jsonb[],
-                        %(order_count)s::jsonb[], %(revenue)s::jsonb[]
-                       ) AS v(id, recency_days, frequency, monetary, r, f, m, code,
-                              segment, gap, clv, p_alive, purchases, risk, level,
-                              at_risk, health, first_date, last_date,
-                              order_count, revenue)
-                 WHERE p.id = v.id
-                """,
-                method=scores.method,
-                date=run.date,
-                run=run.id,
-                currency=company.currency_id.id,
-                ids=ids,
-                recency_days=col(data["recency_days"], int),
-                frequency=col(data["purchase_days"], int),
-                monetary=col(data["net"]),
-                r=r,
-                f=f,
-                m=m,
-                code=[f"{a}{b}{c}" for a, b, c in zip(r, f, m, strict=True)],
-                segment=segment,
-                gap=col(data["gap"]),
-                clv=clv_value,
-                p_alive=p_alive,
-                purchases=col(scores.expected_purchases),
-                risk=risk,
-                level=col(result["level"], str),
-                at_risk=[v * k for v, k in zip(clv_value, risk, strict=True)],
-                health=health,
-                first_date=figures["relationship_first_order_date"],
-                last_date=figures["relationship_last_order_date"],
-                order_count=figures["relationship_order_count"],
-                revenue=figures["relationship_revenue_12m"],
+        Partner = self.env["res.partner"].with_company(company)
+        Score = self.env["crm.relationship.score"]
+        Score.flush_model()
+        if result:
+            self.env.cr.execute(
+                self._score_upsert_query(run, company, data, result, rows)
             )
-        )
-        self.env.cr.execute(
-            SQL(
-                """
-                INSERT INTO crm_relationship_score_snapshot
-                       (model_id, partner_id, company_id, date, rfm_segment,
-                        previous_segment, rfm_r_score, rfm_f_score, rfm_m_score,
-                        clv_value, p_alive, churn_risk, health_score, currency_id,
-                        value_tier_id, create_uid, create_date, write_uid,
-                        write_date)
-                SELECT %(run)s, v.id, %(company)s, %(date)s, v.segment,
-                       prev.rfm_segment, v.r, v.f, v.m, v.clv, v.p_alive, v.risk,
-                       v.health, %(currency)s, p.value_tier_id, %(uid)s, %(now)s,
-                       %(uid)s, %(now)s
-                  FROM unnest(%(ids)s::int[], %(segment)s::varchar[],
-                              %(r)s::int[], %(f)s::int[], %(m)s::int[],
-                              %(clv)s::float8[], %(p_alive)s::float8[],
-                              %(risk)s::float8[], %(health)s::float8[])
-                       AS v(id, segment, r, f, m, clv, p_alive, risk, health)
-                  JOIN res_partner p ON p.id = v.id
-                  LEFT JOIN crm_relationship_score_snapshot prev
-                         ON prev.model_id = %(previous)s AND prev.partner_id = v.id
-                """,
-                run=run.id,
-                company=company.id,
-                date=run.date,
-                currency=company.currency_id.id,
-                uid=self.env.uid,
-                now=fields.Datetime.now(),
-                previous=previous.id or None,
-                ids=ids,
-                segment=segment,
-                r=r,
-                f=f,
-                m=m,
-                clv=clv_value,
-                p_alive=p_alive,
-                risk=risk,
-                health=health,
-            )
-        )
+            Score.invalidate_model()
+        Partner._relationship_store_stats(stats, run.date)
+        run.last_partner_id = max(ids)
+        run.flush_recordset(["last_partner_id"])
         Partner.browse(ids).invalidate_recordset(
-            [*SCORE_FIELDS, *STATS_FIELDS, "score_snapshot_ids"]
+            [*SCORE_FIELDS, *SCORE_LINK_FIELDS, *STATS_FIELDS]
         )
-        run.invalidate_recordset(["snapshot_ids", "snapshot_count"])
+
+    def _score_upsert_query(self, run, company, data, result, rows):
+        """The upsert of the score rows of the customers at positions
+        ``rows``: values rounded to the digits of their fields, so that a
+        customer whose figures did not change keeps its row untouched."""
+        today = np.datetime64(run.date, "D")
+        picked = np.asarray(rows, dtype=np.int64)
+
+        def col(array, digits=None, kind=float):
+            values = np.asarray(array)[picked]
+            if digits is not None:
+                values = np.round(values.astype(np.float64), digits)
+            return [kind(v) for v in values]
+
+        def dates(days):
+            return [
+                str(d)
+                for d in today - np.asarray(days)[picked].astype("timedelta64[D]")
+            ]
+
+        r, f, m = (col(result[k], kind=int) for k in ("r", "f", "m"))
+        clv_value = col(result["clv"], 2)
+        risk = col(result["risk"], 4)
+        at_risk = col(np.asarray(result["clv"]) * np.asarray(result["risk"]), 2)
+        columns = {
+            "partner_id": ([data["ids"][i] for i in rows], "int4"),
+            "first_purchase_date": (dates(data["T"]), "date"),
+            "last_purchase_date": (dates(data["recency_days"]), "date"),
+            "rfm_frequency": (col(data["purchase_days"], kind=int), "int4"),
+            "rfm_monetary": (col(data["net"], 2), "numeric"),
+            "rfm_r_score": (r, "int4"),
+            "rfm_f_score": (f, "int4"),
+            "rfm_m_score": (m, "int4"),
+            "rfm_code": ([f"{a}{b}{c}" for a, b, c in zip(r, f, m, strict=True)],
+                         "varchar"),
+            "rfm_segment": (col(result["segment"], kind=str), "varchar"),
+            "purchase_gap_days": (col(data["gap"], 3), "float8"),
+            "clv_value": (clv_value, "numeric"),
+            "p_alive": (col(result["p_alive"], 4), "float8"),
+            "expected_purchases": (
+                col(result["scores"].expected_purchases, 2), "float8"
+            ),
+            "churn_risk": (risk, "float8"),
+            "churn_risk_level": (col(result["level"], kind=str), "varchar"),
+            "value_at_risk": (at_risk, "numeric"),
+            "health_score": (col(result["health"], 1), "float8"),
+        }
+        constants = {
+            "company_id": company.id,
+            "run_id": run.id,
+            "currency_id": company.currency_id.id,
+            "clv_method": result["scores"].method,
+        }
+        names = list(columns)
+        changing = [name for name in names if name != "partner_id"] + [
+            "currency_id",
+            "clv_method",
+        ]
+        now = fields.Datetime.now()
+        ident = SQL.identifier
+        return SQL(
+            """
+            INSERT INTO crm_relationship_score AS s
+                   (%(names)s, %(constant_names)s,
+                    create_uid, create_date, write_uid, write_date)
+            SELECT %(v_names)s, %(constant_values)s, %(uid)s, %(now)s, %(uid)s, %(now)s
+              FROM unnest(%(arrays)s) AS v(%(names)s)
+                ON CONFLICT (partner_id, company_id) DO UPDATE
+               SET %(assignments)s, run_id = EXCLUDED.run_id,
+                   write_uid = EXCLUDED.write_uid, write_date = EXCLUDED.write_date
+             WHERE (%(old)s) IS DISTINCT FROM (%(new)s)
+            """,
+            names=SQL(", ").join(ident(n) for n in names),
+            v_names=SQL(", ").join(ident("v", n) for n in names),
+            constant_names=SQL(", ").join(ident(n) for n in constants),
+            constant_values=SQL(", ").join(SQL("%s", v) for v in constants.values()),
+            uid=self.env.uid,
+            now=now,
+            arrays=SQL(", ").join(
+                SQL("%s::%s[]", values, SQL(kind))
+                for values, kind in columns.values()
+            ),
+            assignments=SQL(", ").join(
+                SQL("%s = EXCLUDED.%s", ident(n), ident(n)) for n in changing
+            ),
+            old=SQL(", ").join(ident("s", n) for n in changing),
+            new=SQL(", ").join(ident("excluded", n) for n in changing),
+        )
 
     @api.model
     def _score_amount_format(self, lang_code, currency):
@@ -1137,52 +1094,116 @@ class CrmRelationshipScoreModel(models.Model):
     # ------------------------------------------------------------------
     # After the batches
     # ------------------------------------------------------------------
-    def _score_clear_stale(self, run, company):
-        """Clear the scores of customers of ``company`` that ``run`` did not
+    def _score_clear_stale(self, run, company, ids):
+        """Delete the score rows of ``company`` whose customer ``run`` did not
         score (no purchase in the window any more, or moved to another
-        company)."""
+        company); return their partner ids."""
+        self.env["crm.relationship.score"].flush_model()
         self.env.cr.execute(
             SQL(
                 """
-                UPDATE res_partner p
-                   SET %(assignments)s
-                 WHERE p.score_model_id IN (
-                        SELECT id FROM crm_relationship_score_model
-                         WHERE company_id = %(company)s)
-                   AND NOT EXISTS (
-                        SELECT 1 FROM crm_relationship_score_snapshot s
-                         WHERE s.model_id = %(run)s AND s.partner_id = p.id)
-                RETURNING p.id
+                DELETE FROM crm_relationship_score
+                 WHERE company_id = %s AND NOT (partner_id = ANY(%s))
+                RETURNING partner_id
                 """,
-                assignments=SQL(", ").join(
-                    SQL("%s = NULL", SQL.identifier(name)) for name in SCORE_FIELDS
-                ),
-                company=company.id,
-                run=run.id,
+                company.id,
+                list(ids),
             )
         )
-        ids = [pid for (pid,) in self.env.cr.fetchall()]
-        self.env["res.partner"].browse(ids).invalidate_recordset(list(SCORE_FIELDS))
-        return ids
+        stale = [pid for (pid,) in self.env.cr.fetchall()]
+        self.env["crm.relationship.score"].invalidate_model()
+        self.env["res.partner"].browse(stale).invalidate_recordset(
+            [*SCORE_FIELDS, *SCORE_LINK_FIELDS]
+        )
+        return stale
 
-    def _score_snapshot_tiers(self, run):
-        """Record the tiers assigned after the batches (snapshots are inserted
-        with the tier of the time: only the customers whose tier changed are
-        updated)."""
-        self.env["res.partner"].flush_model(["value_tier_id"])
+    def _score_record_history(self, run, company, today):
+        """History rows of ``run``: one per customer whose segment, risk
+        level, tier or stage changed since its last history row, or whose
+        last history row is older than the checkpoint interval of the
+        company (the trend of the partner form). Each score row remembers
+        what its last history row said, so that this is one join of the
+        company's score rows with their partners, not a scan of the history.
+        Returns the number of rows written.
+        """
+        self.env["res.partner"].flush_model(
+            ["value_tier_id", "relationship_stage_id"]
+        )
+        self.env["crm.relationship.score"].flush_model()
+        days = company.relationship_score_checkpoint_days
+        checkpoint = today - timedelta(days=days) if days > 0 else None
         self.env.cr.execute(
             SQL(
                 """
-                UPDATE crm_relationship_score_snapshot s
-                   SET value_tier_id = p.value_tier_id
-                  FROM res_partner p
-                 WHERE s.model_id = %s AND p.id = s.partner_id
-                   AND s.value_tier_id IS DISTINCT FROM p.value_tier_id
+                WITH due AS (
+                    SELECT s.id, s.partner_id, p.value_tier_id,
+                           p.relationship_stage_id
+                      FROM crm_relationship_score s
+                      JOIN res_partner p ON p.id = s.partner_id
+                     WHERE s.company_id = %(company)s
+                       AND (s.history_date IS NULL
+                            OR s.history_date <= %(checkpoint)s
+                            OR s.history_segment IS DISTINCT FROM s.rfm_segment
+                            OR s.history_risk_level IS DISTINCT FROM
+                               s.churn_risk_level
+                            OR s.history_tier_id IS DISTINCT FROM p.value_tier_id
+                            OR s.history_stage_id IS DISTINCT FROM
+                               p.relationship_stage_id)
+                ), history AS (
+                    INSERT INTO crm_relationship_score_snapshot
+                           (run_id, partner_id, company_id, date, rfm_segment,
+                            previous_segment, churn_risk_level,
+                            previous_risk_level, rfm_r_score, rfm_f_score,
+                            rfm_m_score, clv_value, p_alive, churn_risk,
+                            health_score, currency_id, value_tier_id,
+                            relationship_stage_id, create_uid, create_date,
+                            write_uid, write_date)
+                    SELECT %(run)s, s.partner_id, s.company_id, %(today)s,
+                           s.rfm_segment, s.history_segment, s.churn_risk_level,
+                           s.history_risk_level, s.rfm_r_score, s.rfm_f_score,
+                           s.rfm_m_score, s.clv_value, s.p_alive, s.churn_risk,
+                           s.health_score, s.currency_id, due.value_tier_id,
+                           due.relationship_stage_id, %(uid)s, %(now)s,
+                           %(uid)s, %(now)s
+                      FROM due JOIN crm_relationship_score s ON s.id = due.id
+                    ON CONFLICT (run_id, partner_id) DO UPDATE
+                       SET rfm_segment = EXCLUDED.rfm_segment,
+                           churn_risk_level = EXCLUDED.churn_risk_level,
+                           rfm_r_score = EXCLUDED.rfm_r_score,
+                           rfm_f_score = EXCLUDED.rfm_f_score,
+                           rfm_m_score = EXCLUDED.rfm_m_score,
+                           clv_value = EXCLUDED.clv_value,
+                           p_alive = EXCLUDED.p_alive,
+                           churn_risk = EXCLUDED.churn_risk,
+                           health_score = EXCLUDED.health_score,
+                           value_tier_id = EXCLUDED.value_tier_id,
+                           relationship_stage_id = EXCLUDED.relationship_stage_id,
+                           write_date = EXCLUDED.write_date
+                    RETURNING partner_id
+                )
+                UPDATE crm_relationship_score s
+                   SET history_date = %(today)s,
+                       history_segment = s.rfm_segment,
+                       history_risk_level = s.churn_risk_level,
+                       history_tier_id = due.value_tier_id,
+                       history_stage_id = due.relationship_stage_id
+                  FROM due
+                 WHERE s.id = due.id
+                RETURNING (SELECT COUNT(*) FROM history)
                 """,
-                run.id,
+                company=company.id,
+                checkpoint=checkpoint,
+                today=today,
+                run=run.id,
+                uid=self.env.uid,
+                now=fields.Datetime.now(),
             )
         )
-        self.env["crm.relationship.score.snapshot"].invalidate_model(["value_tier_id"])
+        rows = self.env.cr.fetchall()
+        self.env["crm.relationship.score.snapshot"].invalidate_model()
+        self.env["crm.relationship.score"].invalidate_model()
+        run.invalidate_recordset(["snapshot_ids", "snapshot_count"])
+        return rows[0][0] if rows else 0
 
     def _score_at_risk_ids(self, company, data, result):
         """Valuable customers (top share by net revenue of the window) whose
@@ -1261,24 +1282,26 @@ class CrmRelationshipScoreModel(models.Model):
             .create(vals_list)
         )
 
-    def _score_retention(self, company):
-        """Keep the company's last runs only (and their snapshots)."""
+    def _score_retention(self, company, today):
+        """Keep the company's last runs only (their history rows stay) and the
+        history of the months set in the settings."""
         old = self.search(
             [("company_id", "=", company.id)],
             order="date desc, id desc",
             offset=company.relationship_score_keep_runs,
         )
-        if old:
+        old.unlink()
+        months = company.relationship_score_history_months
+        if months > 0:
             self.env.cr.execute(
                 SQL(
                     "DELETE FROM crm_relationship_score_snapshot "
-                    "WHERE model_id = ANY(%s)",
-                    old.ids,
+                    "WHERE company_id = %s AND date < %s",
+                    company.id,
+                    today - timedelta(days=round(months * DAYS_PER_MONTH)),
                 )
             )
             self.env["crm.relationship.score.snapshot"].invalidate_model()
-            old.unlink()
-            self.env["res.partner"].invalidate_model(["score_model_id"])
         return old
 
     # ------------------------------------------------------------------
@@ -1291,7 +1314,7 @@ class CrmRelationshipScoreModel(models.Model):
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "crm_relationship_scoring.crm_relationship_score_snapshot_action_transitions"
         )
-        action["domain"] = [("model_id", "=", self.id)]
+        action["domain"] = [("run_id", "=", self.id)]
         return action
 
     @api.model
@@ -1306,5 +1329,5 @@ class CrmRelationshipScoreModel(models.Model):
             runs |= self.search(
                 [("company_id", "=", company.id), ("state", "=", "done")], limit=1
             )
-        action["domain"] = [("model_id", "in", runs.ids)]
+        action["domain"] = [("run_id", "in", runs.ids)]
         return action

@@ -1,0 +1,189 @@
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+from .res_partner import CLV_METHODS, RFM_SEGMENTS, RISK_LEVELS
+
+#: free space left in each page of the table, so that the nightly update of a
+#: row fits in its page (a HOT update: no index entry is rewritten)
+SCORE_FILLFACTOR = 70
+
+
+class CrmRelationshipScore(models.Model):
+    """The scores of one customer in one company: one narrow row, rewritten by
+    the nightly job only when a figure changes.
+
+    The scoring job (``crm.relationship.score.run``) is the only writer: it
+    upserts the rows of a batch in one ``INSERT ... ON CONFLICT DO UPDATE ...
+    WHERE ... IS DISTINCT FROM``; everybody with the relationship user group
+    reads them (the partner's score fields are read from here). The table
+    keeps few indexes and free space in its pages so that the nightly update
+    of a row is a HOT update; no column changes just because a day passed
+    (the days since the last purchase are computed when read).
+    """
+
+    _name = "crm.relationship.score"
+    _description = "Customer Scores"
+    _order = "value_at_risk desc, id"
+    _rec_name = "partner_id"
+    _check_company_auto = True
+
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Customer",
+        required=True,
+        readonly=True,
+        ondelete="cascade",
+    )
+    company_id = fields.Many2one(
+        "res.company", required=True, readonly=True, index=True, ondelete="cascade"
+    )
+    run_id = fields.Many2one(
+        "crm.relationship.score.run",
+        string="Changed by Run",
+        readonly=True,
+        ondelete="set null",
+        help="The scoring run that last changed these figures.",
+    )
+    currency_id = fields.Many2one("res.currency", readonly=True, ondelete="restrict")
+    first_purchase_date = fields.Date(readonly=True)
+    last_purchase_date = fields.Date(readonly=True)
+    rfm_recency_days = fields.Integer(
+        string="Days Since Last Order",
+        compute="_compute_rfm_recency_days",
+        search="_search_rfm_recency_days",
+        help="Days between the last purchase day and today (computed when read).",
+    )
+    rfm_frequency = fields.Integer(
+        string="Purchase Days",
+        readonly=True,
+        aggregator="avg",
+        help="Days with at least one confirmed order within the scoring window.",
+    )
+    rfm_monetary = fields.Monetary(
+        string="Net Revenue",
+        currency_field="currency_id",
+        readonly=True,
+        help="Confirmed sales of the scoring window net of posted refunds, in "
+        "company currency.",
+    )
+    rfm_r_score = fields.Integer(string="R Score", readonly=True, aggregator="avg")
+    rfm_f_score = fields.Integer(string="F Score", readonly=True, aggregator="avg")
+    rfm_m_score = fields.Integer(string="M Score", readonly=True, aggregator="avg")
+    rfm_code = fields.Char(string="RFM", readonly=True)
+    rfm_segment = fields.Selection(
+        RFM_SEGMENTS, string="Segment", readonly=True, index=True
+    )
+    purchase_gap_days = fields.Float(
+        string="Usual Gap (days)",
+        digits=(16, 1),
+        readonly=True,
+        aggregator="avg",
+        help="Average number of days between two purchase days (repeat customers).",
+    )
+    clv_value = fields.Monetary(
+        string="Lifetime Value", currency_field="currency_id", readonly=True
+    )
+    clv_method = fields.Selection(
+        CLV_METHODS, string="Lifetime Value Method", readonly=True
+    )
+    p_alive = fields.Float(
+        string="P(alive)", digits=(16, 4), readonly=True, aggregator="avg"
+    )
+    expected_purchases = fields.Float(digits=(16, 2), readonly=True)
+    churn_risk = fields.Float(digits=(16, 4), readonly=True, aggregator="avg")
+    churn_risk_level = fields.Selection(RISK_LEVELS, readonly=True, index=True)
+    value_at_risk = fields.Monetary(currency_field="currency_id", readonly=True)
+    health_score = fields.Float(digits=(16, 1), readonly=True, aggregator="avg")
+    # what the customer's last history row says (the next history row is
+    # written when one of them changes, or at the checkpoint)
+    history_date = fields.Date(readonly=True)
+    history_segment = fields.Selection(RFM_SEGMENTS, readonly=True)
+    history_risk_level = fields.Selection(RISK_LEVELS, readonly=True)
+    history_tier_id = fields.Many2one(
+        "crm.relationship.tier", readonly=True, ondelete="set null"
+    )
+    history_stage_id = fields.Many2one(
+        "crm.relationship.stage", readonly=True, ondelete="set null"
+    )
+    # read from the customer, for the lists of the reports
+    value_tier_id = fields.Many2one(
+        related="partner_id.value_tier_id", string="Value Tier"
+    )
+    relationship_owner_id = fields.Many2one(
+        related="partner_id.relationship_owner_id", string="Owner"
+    )
+    relationship_stage_id = fields.Many2one(
+        related="partner_id.relationship_stage_id", string="Stage"
+    )
+
+    _sql_constraints = [
+        (
+            "partner_company_uniq",
+            "UNIQUE(partner_id, company_id)",
+            "A customer has one score row per company.",
+        ),
+    ]
+
+    def init(self):
+        # nightly updates rewrite most rows: leave room in each page for the
+        # new version (HOT update, the indexes are not touched)
+        self.env.cr.execute(
+            SQL(
+                "ALTER TABLE %s SET (fillfactor = %s)",
+                SQL.identifier(self._table),
+                SQL(str(SCORE_FILLFACTOR)),
+            )
+        )
+
+    @api.depends("partner_id", "company_id")
+    def _compute_display_name(self):
+        for score in self:
+            score.display_name = score.partner_id.display_name or ""
+
+    @api.depends("last_purchase_date")
+    @api.depends_context("tz")
+    def _compute_rfm_recency_days(self):
+        today = fields.Date.context_today(self)
+        for score in self:
+            last = score.last_purchase_date
+            score.rfm_recency_days = (today - last).days if last else 0
+
+    def _search_rfm_recency_days(self, operator, value):
+        """``days since the last purchase`` compared to ``value`` is the last
+        purchase date compared (the other way round) to today - ``value``."""
+        today = fields.Date.context_today(self)
+        flipped = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "=": "=", "!=": "!="}
+        if operator in ("in", "not in") and isinstance(value, (list, tuple)):
+            dates = [
+                fields.Date.subtract(today, days=int(v))
+                for v in value
+                if v is not False and v is not None
+            ]
+            return [("last_purchase_date", operator, dates)]
+        if operator not in flipped or value is False or value is None:
+            raise NotImplementedError(
+                self.env._(
+                    "Days since the last order cannot be searched with %(operator)s.",
+                    operator=operator,
+                )
+            )
+        return [
+            (
+                "last_purchase_date",
+                flipped[operator],
+                fields.Date.subtract(today, days=int(value)),
+            )
+        ]
+
+    def action_open_partner(self):
+        """Open the customer of this score row."""
+        self.ensure_one()
+        self.check_access("read")
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "res.partner",
+            "res_id": self.partner_id.id,
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "current",
+        }
