@@ -4,3 +4,4 @@ from . import test_scoring_job
 from . import test_scoring_access
 from . import test_demo_data
 from . import test_rpc_access
+from . import test_migration

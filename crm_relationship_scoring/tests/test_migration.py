@@ -1,0 +1,155 @@
+"""Upgrade from 18.0.1.x: the scores stored on res_partner move to their own
+table (migrations/18.0.2.0.0/post-migration.py, run on the layout of the
+previous version recreated in the test transaction)."""
+
+import importlib.util
+from pathlib import Path
+
+from odoo.tools import SQL
+
+from .common import ScoringCase
+
+MIGRATION = (
+    Path(__file__).resolve().parent.parent
+    / "migrations"
+    / "18.0.2.0.0"
+    / "post-migration.py"
+)
+#: the score columns of res_partner in 18.0.1.x and their types
+LEGACY = {
+    "rfm_recency_days": "int4",
+    "rfm_frequency": "int4",
+    "rfm_monetary": "numeric",
+    "rfm_r_score": "int4",
+    "rfm_f_score": "int4",
+    "rfm_m_score": "int4",
+    "rfm_code": "varchar",
+    "rfm_segment": "varchar",
+    "purchase_gap_days": "numeric",
+    "clv_value": "numeric",
+    "clv_method": "varchar",
+    "p_alive": "numeric",
+    "expected_purchases": "numeric",
+    "churn_risk": "numeric",
+    "churn_risk_level": "varchar",
+    "value_at_risk": "numeric",
+    "health_score": "numeric",
+    "score_date": "date",
+    "score_model_id": "int4",
+    "score_currency_id": "int4",
+}
+
+
+def _load_migration():
+    spec = importlib.util.spec_from_file_location("post_migration_2_0_0", MIGRATION)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+class TestUpgradeKeepsScores(ScoringCase):
+    def _legacy_layout(self):
+        for name, kind in LEGACY.items():
+            self.env.cr.execute(
+                SQL(
+                    "ALTER TABLE res_partner ADD COLUMN %s %s",
+                    SQL.identifier(name),
+                    SQL(kind),
+                )
+            )
+
+    def test_scores_stored_on_partners_move_to_their_table(self):
+        champion = self._customer("Old Layout Champion")
+        lost = self._customer("Old Layout Lost")
+        never = self._customer("Old Layout Never Scored")
+        run = self.Run.create(
+            {
+                "company_id": self.company.id,
+                "date": self.today,
+                "state": "done",
+                "customer_count": 2,
+            }
+        )
+        self.env["crm.relationship.score.snapshot"].create(
+            {
+                "run_id": run.id,
+                "partner_id": champion.id,
+                "company_id": self.company.id,
+                "date": self.today,
+                "rfm_segment": "champions",
+            }
+        )
+        self.env.flush_all()
+        self._legacy_layout()
+        values = {
+            champion.id: ("champions", "555", 5, 1234.5, 0.9312, "low", 3, 88.5),
+            lost.id: ("lost", "111", 1, 10.0, 0.0412, "high", 400, 12.0),
+        }
+        for pid, (segment, code, score, clv_value, p_alive, level, idle, health) in (
+            values.items()
+        ):
+            self.env.cr.execute(
+                SQL(
+                    """
+                    UPDATE res_partner
+                       SET rfm_segment = %s, rfm_code = %s, rfm_r_score = %s,
+                           rfm_f_score = %s, rfm_m_score = %s, clv_value = %s,
+                           clv_method = 'bgnbd_gamma_gamma', p_alive = %s,
+                           churn_risk = 1 - %s, churn_risk_level = %s,
+                           rfm_recency_days = %s, health_score = %s,
+                           rfm_frequency = 4, rfm_monetary = 500,
+                           purchase_gap_days = 30, expected_purchases = 1.5,
+                           value_at_risk = %s * (1 - %s), score_date = %s,
+                           score_model_id = %s, score_currency_id = %s
+                     WHERE id = %s
+                    """,
+                    segment, code, score, score, score, clv_value, p_alive,
+                    p_alive, level, idle, health, clv_value, p_alive,
+                    self.today, run.id, self.company.currency_id.id, pid,
+                )
+            )
+        migration = _load_migration()
+        migration.migrate(self.env.cr, "18.0.1.1.0")
+        self.env.invalidate_all()
+        # every scored customer keeps its scores, read on the partner as before
+        Partner = self.env["res.partner"].with_company(self.company)
+        for pid, (segment, code, score, clv_value, p_alive, level, idle, health) in (
+            values.items()
+        ):
+            partner = Partner.browse(pid)
+            with self.subTest(customer=partner.name):
+                self.assertEqual(partner.rfm_segment, segment)
+                self.assertEqual(partner.rfm_code, code)
+                self.assertEqual(partner.rfm_r_score, score)
+                self.assertAlmostEqual(partner.clv_value, clv_value, places=2)
+                self.assertAlmostEqual(partner.p_alive, p_alive, places=4)
+                self.assertEqual(partner.churn_risk_level, level)
+                self.assertAlmostEqual(partner.health_score, health, places=1)
+                self.assertEqual(partner.rfm_recency_days, idle)
+                self.assertEqual(partner.score_run_id, run)
+                self.assertEqual(partner.score_date, self.today)
+                self.assertEqual(partner.clv_method, "bgnbd_gamma_gamma")
+        self.assertFalse(Partner.browse(never.id).score_date)
+        row = self.env["crm.relationship.score"].search(
+            [("partner_id", "=", champion.id)]
+        )
+        self.assertEqual(row.company_id, self.company)
+        # the history carries on from the last snapshot: no spurious change
+        self.assertEqual(row.history_segment, "champions")
+        self.assertEqual(row.history_date, self.today)
+        # the partner columns are gone, and a second pass is harmless
+        self.env.cr.execute(
+            SQL(
+                "SELECT column_name FROM information_schema.columns "
+                "WHERE table_name = 'res_partner' AND column_name = ANY(%s)",
+                list(LEGACY),
+            )
+        )
+        self.assertFalse(self.env.cr.fetchall())
+        migration.migrate(self.env.cr, "18.0.1.1.0")
+        self.assertEqual(
+            self.env["crm.relationship.score"].search_count(
+                [("partner_id", "in", [champion.id, lost.id, never.id])]
+            ),
+            2,
+        )
