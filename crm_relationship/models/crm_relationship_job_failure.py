@@ -103,8 +103,8 @@ class CrmRelationshipJobFailure(models.Model):
         today (0 when not started today), ``None`` when today's work is
         finished. Kept in one system parameter per job, so that resuming a
         job never stamps the records it works on."""
-        value = self.env["ir.config_parameter"].sudo().get_param(
-            PROGRESS_PARAM % job, ""
+        value = (
+            self.env["ir.config_parameter"].sudo().get_param(PROGRESS_PARAM % job, "")
         )
         day, _sep, last = value.partition(":")
         if day != fields.Date.to_string(today):

@@ -974,14 +974,17 @@ class CrmRelationshipScoreRun(models.Model):
             "rfm_r_score": (r, "int4"),
             "rfm_f_score": (f, "int4"),
             "rfm_m_score": (m, "int4"),
-            "rfm_code": ([f"{a}{b}{c}" for a, b, c in zip(r, f, m, strict=True)],
-                         "varchar"),
+            "rfm_code": (
+                [f"{a}{b}{c}" for a, b, c in zip(r, f, m, strict=True)],
+                "varchar",
+            ),
             "rfm_segment": (col(result["segment"], kind=str), "varchar"),
             "purchase_gap_days": (col(data["gap"], 3), "float8"),
             "clv_value": (clv_value, "numeric"),
             "p_alive": (col(result["p_alive"], 4), "float8"),
             "expected_purchases": (
-                col(result["scores"].expected_purchases, 2), "float8"
+                col(result["scores"].expected_purchases, 2),
+                "float8",
             ),
             "churn_risk": (risk, "float8"),
             "churn_risk_level": (col(result["level"], kind=str), "varchar"),
@@ -1020,8 +1023,7 @@ class CrmRelationshipScoreRun(models.Model):
             uid=self.env.uid,
             now=now,
             arrays=SQL(", ").join(
-                SQL("%s::%s[]", values, SQL(kind))
-                for values, kind in columns.values()
+                SQL("%s::%s[]", values, SQL(kind)) for values, kind in columns.values()
             ),
             assignments=SQL(", ").join(
                 SQL("%s = EXCLUDED.%s", ident(n), ident(n)) for n in changing
@@ -1126,9 +1128,7 @@ class CrmRelationshipScoreRun(models.Model):
         company's score rows with their partners, not a scan of the history.
         Returns the number of rows written.
         """
-        self.env["res.partner"].flush_model(
-            ["value_tier_id", "relationship_stage_id"]
-        )
+        self.env["res.partner"].flush_model(["value_tier_id", "relationship_stage_id"])
         self.env["crm.relationship.score"].flush_model()
         days = company.relationship_score_checkpoint_days
         checkpoint = today - timedelta(days=days) if days > 0 else None

@@ -69,6 +69,4 @@ class ResConfigSettings(models.TransientModel):
         """Recompute the scores of the current company now (settings button)."""
         self.env["crm.relationship.score.run"]._score_check_access(manager=True)
         self.ensure_one()
-        return self.env["crm.relationship.score.run"].action_recompute(
-            self.company_id
-        )
+        return self.env["crm.relationship.score.run"].action_recompute(self.company_id)

@@ -37,8 +37,22 @@ SCORE_FIELDS = (
 #: partner fields read from the score row or its run, under another name
 SCORE_LINK_FIELDS = ("score_date", "score_run_id", "score_currency_id")
 #: the operators a score field of the partner can be searched with
-SCORE_OPERATORS = ("=", "!=", "<", "<=", ">", ">=", "in", "not in", "like",
-                   "ilike", "not like", "not ilike", "=like", "=ilike")
+SCORE_OPERATORS = (
+    "=",
+    "!=",
+    "<",
+    "<=",
+    ">",
+    ">=",
+    "in",
+    "not in",
+    "like",
+    "ilike",
+    "not like",
+    "not ilike",
+    "=like",
+    "=ilike",
+)
 
 
 def _score_field(field_type, *args, **kwargs):
@@ -193,8 +207,13 @@ class ResPartner(models.Model):
             return {}
         rows = self.env["crm.relationship.score"].search_fetch(
             [("partner_id", "in", ids)],
-            ["partner_id", "company_id", "currency_id", *SCORE_FIELDS[1:],
-             "last_purchase_date"],
+            [
+                "partner_id",
+                "company_id",
+                "currency_id",
+                *SCORE_FIELDS[1:],
+                "last_purchase_date",
+            ],
             order="id",
         )
         current = self.env.company.id
@@ -281,7 +300,11 @@ class ResPartner(models.Model):
         return [
             "|",
             ("id", "in", in_rows),
-            ("id", "not in", scored.subselect(SQL.identifier(scored.table, "partner_id"))),
+            (
+                "id",
+                "not in",
+                scored.subselect(SQL.identifier(scored.table, "partner_id")),
+            ),
         ]
 
     @api.model
@@ -297,8 +320,7 @@ class ResPartner(models.Model):
         if operator in ("in", "not in"):
             values = value if isinstance(value, (list, tuple)) else [value]
             found = any(
-                (not v and not current) or (v and current == convert(v))
-                for v in values
+                (not v and not current) or (v and current == convert(v)) for v in values
             )
             return found if operator == "in" else not found
         if value is False or value is None:

@@ -85,9 +85,16 @@ class TestUpgradeKeepsScores(ScoringCase):
             champion.id: ("champions", "555", 5, 1234.5, 0.9312, "low", 3, 88.5),
             lost.id: ("lost", "111", 1, 10.0, 0.0412, "high", 400, 12.0),
         }
-        for pid, (segment, code, score, clv_value, p_alive, level, idle, health) in (
-            values.items()
-        ):
+        for pid, (
+            segment,
+            code,
+            score,
+            clv_value,
+            p_alive,
+            level,
+            idle,
+            health,
+        ) in values.items():
             self.env.cr.execute(
                 SQL(
                     """
@@ -103,9 +110,23 @@ class TestUpgradeKeepsScores(ScoringCase):
                            score_model_id = %s, score_currency_id = %s
                      WHERE id = %s
                     """,
-                    segment, code, score, score, score, clv_value, p_alive,
-                    p_alive, level, idle, health, clv_value, p_alive,
-                    self.today, run.id, self.company.currency_id.id, pid,
+                    segment,
+                    code,
+                    score,
+                    score,
+                    score,
+                    clv_value,
+                    p_alive,
+                    p_alive,
+                    level,
+                    idle,
+                    health,
+                    clv_value,
+                    p_alive,
+                    self.today,
+                    run.id,
+                    self.company.currency_id.id,
+                    pid,
                 )
             )
         migration = _load_migration()
@@ -113,9 +134,16 @@ class TestUpgradeKeepsScores(ScoringCase):
         self.env.invalidate_all()
         # every scored customer keeps its scores, read on the partner as before
         Partner = self.env["res.partner"].with_company(self.company)
-        for pid, (segment, code, score, clv_value, p_alive, level, idle, health) in (
-            values.items()
-        ):
+        for pid, (
+            segment,
+            code,
+            score,
+            clv_value,
+            p_alive,
+            level,
+            idle,
+            health,
+        ) in values.items():
             partner = Partner.browse(pid)
             with self.subTest(customer=partner.name):
                 self.assertEqual(partner.rfm_segment, segment)

@@ -158,7 +158,9 @@ class TestForgedScores(RpcScoringCase):
         self.assertEqual(self.customer.score_snapshot_ids, self.snapshot)
 
     def test_runs_and_snapshots_are_read_only_over_rpc(self):
-        run_before = self._as_admin(self.score_run, ["customer_count", "total_clv", "state"])
+        run_before = self._as_admin(
+            self.score_run, ["customer_count", "total_clv", "state"]
+        )
         snap_before = self._as_admin(self.snapshot, ["clv_value", "health_score"])
         Run = self.env["crm.relationship.score.run"]
         Snapshot = self.env["crm.relationship.score.snapshot"]
@@ -208,7 +210,9 @@ class TestForgedScores(RpcScoringCase):
         with self.assertRaisesRegex(AccessError, "cannot be changed by hand"):
             self.customer.with_user(self.manager).write({"health_score": 12.5})
         self.env.invalidate_all()
-        self.assertEqual(self._as_admin(self.customer, ["health_score", "clv_value"]), before)
+        self.assertEqual(
+            self._as_admin(self.customer, ["health_score", "clv_value"]), before
+        )
 
     def test_the_job_still_writes_the_scores(self):
         """The job writes by SQL and as superuser: the guard never stops it,

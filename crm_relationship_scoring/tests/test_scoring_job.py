@@ -505,7 +505,9 @@ class TestScoringRun(ScoringCase):
         run = self._score()
         self.assertEqual(run.state, "done")
         self.assertEqual(self.customers.mapped("relationship_stage_id"), stages)
-        self.assertEqual(self._row_versions("res.partner", self.customers.ids), partners)
+        self.assertEqual(
+            self._row_versions("res.partner", self.customers.ids), partners
+        )
         self.assertEqual(run.history_count, 0)
         self.assertEqual(
             Snapshot.search_count([("partner_id", "in", self.customers.ids)]), history
@@ -523,9 +525,12 @@ class TestScoringRun(ScoringCase):
         customer = self.customers[0].with_context(tz="UTC")
         self.assertEqual(
             customer.rfm_recency_days,
-            (fields.Date.context_today(customer) - scores.filtered(
-                lambda s: s.partner_id == self.customers[0]
-            ).last_purchase_date).days,
+            (
+                fields.Date.context_today(customer)
+                - scores.filtered(
+                    lambda s: s.partner_id == self.customers[0]
+                ).last_purchase_date
+            ).days,
         )
 
     def test_scores_are_searchable_on_the_partner(self):
@@ -544,7 +549,9 @@ class TestScoringRun(ScoringCase):
             newcomer,
         )
         self.assertEqual(
-            Partner.search([("id", "in", everyone), ("rfm_segment", "!=", "champions")]),
+            Partner.search(
+                [("id", "in", everyone), ("rfm_segment", "!=", "champions")]
+            ),
             (self.customers - champions) | newcomer,
         )
         self.assertEqual(

@@ -63,8 +63,8 @@ def copy_partner_scores(cr):
                    (partner_id, company_id, run_id, currency_id,
                     last_purchase_date, first_purchase_date, %(columns)s,
                     history_date, history_segment, history_risk_level,
-                    history_tier_id, history_stage_id, create_uid, create_date, write_uid,
-                    write_date)
+                    history_tier_id, history_stage_id, create_uid, create_date,
+                    write_uid, write_date)
             SELECT p.id, c.company_id, run.id,
                    COALESCE(p.score_currency_id, company.currency_id),
                    p.score_date - COALESCE(p.rfm_recency_days, 0),
@@ -102,8 +102,9 @@ def drop_partner_scores(cr):
     """Drop the score columns of ``res_partner`` (copied before)."""
     for name in sorted(_legacy_columns(cr)):
         cr.execute(
-            SQL("ALTER TABLE res_partner DROP COLUMN IF EXISTS %s",
-                SQL.identifier(name))
+            SQL(
+                "ALTER TABLE res_partner DROP COLUMN IF EXISTS %s", SQL.identifier(name)
+            )
         )
 
 

@@ -61,8 +61,13 @@ def rename_model(cr):
     """Rename the run model, its table and its metadata in place."""
     if not _table_exists(cr, OLD_TABLE) or _table_exists(cr, NEW_TABLE):
         return
-    cr.execute(SQL("ALTER TABLE %s RENAME TO %s", SQL.identifier(OLD_TABLE),
-                   SQL.identifier(NEW_TABLE)))
+    cr.execute(
+        SQL(
+            "ALTER TABLE %s RENAME TO %s",
+            SQL.identifier(OLD_TABLE),
+            SQL.identifier(NEW_TABLE),
+        )
+    )
     if _table_exists(cr, f"{OLD_TABLE}_id_seq"):
         cr.execute(
             SQL(
@@ -80,7 +85,7 @@ def rename_model(cr):
         )
     )
     for (name,) in cr.fetchall():
-        new_name = NEW_TABLE + name[len(OLD_TABLE):]
+        new_name = NEW_TABLE + name[len(OLD_TABLE) :]
         cr.execute(
             SQL(
                 "ALTER TABLE %s RENAME CONSTRAINT %s TO %s",
@@ -96,11 +101,15 @@ def rename_model(cr):
                 name,
             )
         )
-    cr.execute(SQL("UPDATE ir_model SET model = %s WHERE model = %s", NEW_MODEL,
-                   OLD_MODEL))
     cr.execute(
-        SQL("UPDATE ir_model_fields SET model = %s WHERE model = %s", NEW_MODEL,
-            OLD_MODEL)
+        SQL("UPDATE ir_model SET model = %s WHERE model = %s", NEW_MODEL, OLD_MODEL)
+    )
+    cr.execute(
+        SQL(
+            "UPDATE ir_model_fields SET model = %s WHERE model = %s",
+            NEW_MODEL,
+            OLD_MODEL,
+        )
     )
     for table, column in MODEL_REFERENCES:
         if _table_exists(cr, table) and _column_exists(cr, table, column):
