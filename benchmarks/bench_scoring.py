@@ -4,33 +4,56 @@ Run with ``make bench`` (``python3 setup/dev.py bench benchmarks/bench_scoring.p
 It runs inside ``odoo-bin shell`` on the test database:
 
 1. creates a company of its own and inserts ``BENCH_PARTNERS`` customers
-   (default 100,000) and about 10 confirmed orders each with SQL, drawn from
-   a repeat-purchase process: every customer buys at a Poisson rate of their
-   own (Gamma distributed across customers) and drops out after each purchase
-   with a probability of their own (Beta distributed), order values are Gamma
-   distributed around a customer mean;
+   (default 100,000; 1,000,000 is supported) and about 10 confirmed orders
+   each with SQL, drawn from a repeat-purchase process: every customer buys
+   at a Poisson rate of their own (Gamma distributed across customers) and
+   drops out after each purchase with a probability of their own (Beta
+   distributed), order values are Gamma distributed around a customer mean.
+   The orders are simulated and inserted 20,000 customers at a time, so the
+   fixture's memory does not grow with ``BENCH_PARTNERS``;
 2. runs the full rescoring of that company (extraction, engine, batched
-   write-back with snapshots, stage rules, tiers, activities) twice: the
-   first run, which also places every customer in a stage and a tier, and
-   the next night's run;
+   upsert of the narrow score rows of ``crm.relationship.score``, stage
+   rules, tiers, history rows on change, activities) twice: the first run,
+   which creates every customer's score row and places every customer in a
+   stage and a tier, and the next night's run;
 3. measures the physical floor of the nightly work on the same data: one
    aggregate of the orders per customer and order day, a COPY of one row per
    customer (id and 15 numeric columns, like the score write-back) into a
    temporary table and one UPDATE of a narrow pre-filled table of that size
    from it;
-4. times a naive per-partner ORM computation (orders read and scores written
-   one partner at a time) on a 5,000-partner sample for comparison;
+4. times a naive per-partner ORM computation on a 5,000-partner sample for
+   comparison: the partner's orders read with the ORM, then its row of
+   ``crm.relationship.score`` for the company searched and written (created
+   when missing) through the ORM, one customer at a time;
 5. prints ONE JSON line with the figures and rolls everything back.
 
-The rows of ``res_partner`` updated and of the history tables inserted by
-each run are read from ``pg_stat_xact_user_tables``, which counts the work of
-the current transaction (the benchmark keeps it open until its rollback).
+The rows of ``res_partner`` and ``crm_relationship_score`` updated or
+inserted and the history rows inserted by each run are read from
+``pg_stat_xact_user_tables``, which counts the work of the current
+transaction (the benchmark keeps it open until its rollback). A score row
+counts as updated when the upsert rewrote its figures or when the history
+step stamped it (``history_date``, ...); ``n_tup_hot_upd`` tells how many of
+those updates were HOT (no index entry written).
+
+Memory: ``peak_rss_mb`` is the high-water mark of the resident memory of
+this process during the scoring runs alone. Before each run the kernel's
+high-water mark is reset to the current RSS (``5`` written to
+``/proc/self/clear_refs``) and ``VmHWM`` of ``/proc/self/status`` read after
+it, so the fixture does not count. Where the reset is not permitted,
+``ru_maxrss`` (the whole process's high-water mark, fixture included) is
+reported instead and ``peak_rss_source`` says so. PostgreSQL's own memory is
+not included.
+
+``BENCH_TRACE=1`` also prints to stderr, per method of the scoring job, the
+time spent and the largest RSS seen while it ran (sampled every 20 ms).
 """
 
 import io
 import json
 import os
 import resource
+import sys
+import threading
 import time
 from datetime import timedelta
 
@@ -46,6 +69,9 @@ WINDOW = 1095
 SEED = 20261122
 FLOOR_COLUMNS = 15  # numeric columns of the floor's write-back row
 HISTORY_TABLES = ("crm_relationship_score_snapshot", "crm_relationship_stage_history")
+SCORE_TABLE = "crm_relationship_score"
+SIM_CHUNK = 20_000  # customers simulated and inserted at a time
+TRACE = os.environ.get("BENCH_TRACE", "") not in ("", "0")
 
 
 def _simulate(rng, n):
@@ -101,15 +127,14 @@ def _insert_fixture(env):
     )
     today = fields.Date.context_today(env.user)
     rng = np.random.default_rng(SEED)
-    parts = []
-    for start in range(0, len(ids), 20_000):  # keeps the fixture's memory low
-        who, days_ago, amounts = _simulate(rng, len(ids[start : start + 20_000]))
-        parts.append((who + start, days_ago, amounts))
-    who, days_ago, amounts = (np.concatenate(p) for p in zip(*parts, strict=True))
-    partner_ids = np.asarray(ids)[who]
-    chunk = 200_000
-    for start in range(0, len(who), chunk):
-        part = slice(start, start + chunk)
+    all_ids = np.asarray(ids, dtype=np.int64)
+    n_orders = 0
+    # simulated and inserted SIM_CHUNK customers at a time (about 220,000
+    # orders): the same random draws, in the same order, as simulating every
+    # customer first, with the memory of one chunk only
+    for start in range(0, len(ids), SIM_CHUNK):
+        chunk_ids = all_ids[start : start + SIM_CHUNK]
+        who, days_ago, amounts = _simulate(rng, len(chunk_ids))
         cr.execute(
             SQL(
                 """
@@ -119,33 +144,39 @@ def _insert_fixture(env):
                                         amount_total, currency_rate, currency_id,
                                         create_date, write_date, create_uid,
                                         write_uid)
-                SELECT 'BENCH/' || v.n, v.partner, v.partner, v.partner,
-                       %(company)s, 'sale',
+                SELECT 'BENCH/' || (%(offset)s + v.n - 1), v.partner, v.partner,
+                       v.partner, %(company)s, 'sale',
                        %(now)s - v.days * INTERVAL '1 day', v.amount, 0, v.amount,
                        1.0, %(currency)s, %(now)s, %(now)s, %(uid)s, %(uid)s
-                  FROM unnest(%(n)s::int[], %(partner)s::int[], %(days)s::int[],
-                              %(amount)s::numeric[]) AS v(n, partner, days, amount)
+                  FROM unnest(%(partner)s::int[], %(days)s::int[],
+                              %(amount)s::numeric[])
+                       WITH ORDINALITY AS v(partner, days, amount, n)
                 """,
                 company=company.id,
                 currency=company.currency_id.id,
                 now=now,
                 uid=env.uid,
-                n=list(range(start, start + len(who[part]))),
-                partner=partner_ids[part].tolist(),
-                days=days_ago[part].tolist(),
-                amount=amounts[part].tolist(),
+                offset=n_orders,
+                partner=chunk_ids[who].tolist(),
+                days=days_ago.tolist(),
+                amount=amounts.tolist(),
             )
         )
-    cr.execute("ANALYZE res_partner")
-    cr.execute("ANALYZE sale_order")
+        n_orders += len(who)
+        del who, days_ago, amounts
+    cr.execute(SQL("ANALYZE res_partner"))
+    cr.execute(SQL("ANALYZE sale_order"))
     env.invalidate_all()
-    return company, ids, len(who), today
+    return company, ids, n_orders, today
 
 
 def _naive(env, company, ids, today):
-    """Per-partner ORM: read the orders, compute the inputs, write the scores."""
+    """Per-partner ORM: read the orders, compute the inputs, then search the
+    customer's score row of the company and write it (create it when
+    missing), one customer at a time, flushed after each."""
     Partner = env["res.partner"].with_company(company)
     SaleOrder = env["sale.order"]
+    Score = env["crm.relationship.score"].sudo()
     start = time.perf_counter()
     since = fields.Datetime.to_datetime(today - timedelta(days=WINDOW))
     for partner in Partner.browse(ids):
@@ -166,40 +197,158 @@ def _naive(env, company, ids, today):
         if not days:
             continue
         first, last = min(days), max(days)
-        partner.write(
-            {
-                "rfm_recency_days": (today - last).days,
-                "rfm_frequency": len(days),
-                "rfm_monetary": sum(days.values()),
-                "purchase_gap_days": (last - first).days / max(len(days) - 1, 1),
-                "score_date": today,
-            }
+        values = {
+            "rfm_frequency": len(days),
+            "rfm_monetary": sum(days.values()),
+            "purchase_gap_days": (last - first).days / max(len(days) - 1, 1),
+            "last_purchase_date": last,
+            "first_purchase_date": first,
+            "currency_id": company.currency_id.id,
+        }
+        row = Score.search(
+            [("partner_id", "=", partner.id), ("company_id", "=", company.id)],
+            limit=1,
         )
+        if row:
+            row.write(values)
+        else:
+            Score.create(dict(values, partner_id=partner.id, company_id=company.id))
         partner.env.flush_all()
     return time.perf_counter() - start
 
 
 def _xact_stats(cr):
-    """Rows updated / inserted so far in this transaction, per table."""
+    """Rows updated / inserted / HOT-updated so far in this transaction, per
+    table."""
     cr.execute(
         SQL(
-            "SELECT relname, n_tup_upd, n_tup_ins FROM pg_stat_xact_user_tables "
-            "WHERE relname = ANY(%s)",
-            ["res_partner", *HISTORY_TABLES],
+            "SELECT relname, n_tup_upd, n_tup_ins, n_tup_hot_upd "
+            "FROM pg_stat_xact_user_tables WHERE relname = ANY(%s)",
+            ["res_partner", SCORE_TABLE, *HISTORY_TABLES],
         )
     )
-    return {name: (upd, ins) for name, upd, ins in cr.fetchall()}
+    return {name: (upd, ins, hot) for name, upd, ins, hot in cr.fetchall()}
 
 
 def _stats_delta(before, after):
     def delta(table, kind):
-        return after.get(table, (0, 0))[kind] - before.get(table, (0, 0))[kind]
+        return after.get(table, (0, 0, 0))[kind] - before.get(table, (0, 0, 0))[kind]
 
     return {
         "res_partner_updated": delta("res_partner", 0),
+        "score_updated": delta(SCORE_TABLE, 0),
+        "score_inserted": delta(SCORE_TABLE, 1),
+        "score_hot_updated": delta(SCORE_TABLE, 2),
         "snapshot_inserted": delta(HISTORY_TABLES[0], 1),
         "stage_history_inserted": delta(HISTORY_TABLES[1], 1),
     }
+
+
+def _proc_status_mb(key):
+    """``key`` (``VmRSS``, ``VmHWM``) of /proc/self/status in MB, or None."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith(key + ":"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+def _maxrss_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _reset_hwm():
+    """Reset the kernel's RSS high-water mark of this process to its current
+    RSS; False when not permitted (or not Linux)."""
+    try:
+        with open("/proc/self/clear_refs", "w", encoding="ascii") as refs:
+            refs.write("5")
+    except OSError:
+        return False
+    return _proc_status_mb("VmHWM") is not None
+
+
+class _Tracer:
+    """``BENCH_TRACE``: time and largest RSS of the scoring job's methods.
+
+    Wraps methods of the registry's classes for the duration of the
+    benchmark (the process ends after it); a thread samples VmRSS every
+    20 ms and charges it to the innermost method running.
+    """
+
+    METHODS = {
+        "crm.relationship.score.run": (
+            "_score_extract",
+            "_score_evaluate",
+            "_score_complaints",
+            "_score_health",
+            "_score_write_batch",
+            "_score_upsert_query",
+            "_score_clear_stale",
+            "_score_record_history",
+            "_score_at_risk_activities",
+            "_score_retention",
+        ),
+        "res.partner": (
+            "_relationship_fetch_stats",
+            "_relationship_store_stats",
+            "_relationship_move_stages",
+            "_relationship_set_stage",
+            "_relationship_assign_tiers",
+            "_relationship_tier_values",
+        ),
+        "crm.relationship.tier": ("_assign",),
+    }
+
+    def __init__(self, env):
+        self.stack = []
+        self.figures = {}
+        self.stop = threading.Event()
+        for model, names in self.METHODS.items():
+            cls = type(env[model])
+            for name in names:
+                if hasattr(cls, name):
+                    setattr(
+                        cls, name, self._wrap(f"{model}.{name}", getattr(cls, name))
+                    )
+        self.thread = threading.Thread(target=self._sample, daemon=True)
+        self.thread.start()
+
+    def _wrap(self, label, method):
+        tracer = self
+
+        def wrapper(*args, **kwargs):
+            tracer.stack.append(label)
+            start = time.perf_counter()
+            try:
+                return method(*args, **kwargs)
+            finally:
+                entry = tracer.figures.setdefault(label, [0, 0.0, 0.0])
+                entry[0] += 1
+                entry[1] += time.perf_counter() - start
+                tracer.stack.pop()
+
+        return wrapper
+
+    def _sample(self):
+        while not self.stop.wait(0.02):
+            rss = _proc_status_mb("VmRSS") or 0.0
+            stack = list(self.stack)
+            for label in stack or ["(outside)"]:
+                entry = self.figures.setdefault(label, [0, 0.0, 0.0])
+                entry[2] = max(entry[2], rss)
+
+    def report(self, title):
+        lines = [f"--- {title}: calls, seconds, max RSS MB"]
+        for label, (calls, seconds, rss) in sorted(
+            self.figures.items(), key=lambda item: -item[1][1]
+        ):
+            lines.append(f"{label:55s} {calls:6d} {seconds:9.2f} {rss:9.1f}")
+        print("\n".join(lines), file=sys.stderr, flush=True)
+        self.figures = {}
 
 
 def _floor(env, company, ids, today):
@@ -306,16 +455,21 @@ def _floor(env, company, ids, today):
     }
 
 
-def _timed_run(env, company, today):
+def _timed_run(env, company, today, tracer=None, title=""):
     Run = env["crm.relationship.score.run"]
     env.flush_all()
     queries = env.cr.sql_log_count
     stats = _xact_stats(env.cr)
+    hwm = _reset_hwm()
+    rss_before = _proc_status_mb("VmRSS")
     start = time.perf_counter()
     run = Run._compute_scores(company, force=True, batch_size=BATCH, today=today)
     env.flush_all()
     total = time.perf_counter() - start
+    peak = _proc_status_mb("VmHWM") if hwm else _maxrss_mb()
     rows = _stats_delta(stats, _xact_stats(env.cr))
+    if tracer:
+        tracer.report(title)
     return (
         run,
         rows,
@@ -329,6 +483,15 @@ def _timed_run(env, company, today):
             },
             "queries": env.cr.sql_log_count - queries,
         },
+        {
+            "peak": peak,
+            "before": rss_before,
+            "source": (
+                "VmHWM after a reset through /proc/self/clear_refs (scoring only)"
+                if hwm
+                else "ru_maxrss (process high-water mark, fixture included)"
+            ),
+        },
     )
 
 
@@ -336,20 +499,32 @@ def run(env):
     started = time.perf_counter()
     company, ids, n_orders, today = _insert_fixture(env)
     fixture_seconds = time.perf_counter() - started
-    rss_fixture_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    # first run: every customer is also placed in a stage and a tier
-    run, first_rows, first = _timed_run(env, company, today)
-    peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rss_fixture_mb = _maxrss_mb()
+    tracer = _Tracer(env) if TRACE else None
+    # first run: every customer gets a score row and is placed in a stage and
+    # a tier
+    run, first_rows, first, first_rss = _timed_run(
+        env, company, today, tracer, "first run"
+    )
     # the next night's run: every customer's recency and scores change, the
     # stages and tiers of a few (the steady state of the scheduled action)
     next_night = today + timedelta(days=1)
-    _run, rerun_rows, rerun = _timed_run(env, company, next_night)
+    rerun_run, rerun_rows, rerun, rerun_rss = _timed_run(
+        env, company, next_night, tracer, "next night"
+    )
+    history_count_next_night = rerun_run.history_count
     floor = _floor(env, company, ids, next_night)
     sample = ids[:: max(len(ids) // NAIVE_SAMPLE, 1)][:NAIVE_SAMPLE]
     naive = _naive(env, company, sample, today)
     naive_extrapolated = naive * len(ids) / len(sample)
     first_total = first["seconds"]["total"]
     rerun_total = rerun["seconds"]["total"]
+    process_peak = max(
+        rss_fixture_mb,
+        _maxrss_mb(),
+        first_rss["peak"] or 0.0,
+        rerun_rss["peak"] or 0.0,
+    )
     figures = {
         "benchmark": "crm_relationship_scoring",
         "partners": len(ids),
@@ -361,8 +536,14 @@ def run(env):
         "batch_size": BATCH,
         **first,
         "rerun": rerun,
-        "peak_rss_mb": round(peak_rss_mb, 1),
+        "peak_rss_mb": round(max(first_rss["peak"], rerun_rss["peak"]), 1),
+        "peak_rss_mb_first_run": round(first_rss["peak"], 1),
+        "peak_rss_mb_next_night": round(rerun_rss["peak"], 1),
+        "rss_mb_before_first_run": round(first_rss["before"] or 0.0, 1),
+        "rss_mb_before_next_night": round(rerun_rss["before"] or 0.0, 1),
+        "peak_rss_source": first_rss["source"],
         "peak_rss_mb_after_fixture": round(rss_fixture_mb, 1),
+        "peak_rss_mb_process": round(process_peak, 1),
         "fixture_seconds": round(fixture_seconds, 2),
         "naive_orm": {
             "partners": len(sample),
@@ -380,11 +561,19 @@ def run(env):
         "ratio_naive_to_next_night": round(naive_extrapolated / rerun_total, 1),
         "res_partner_rows_updated_first_run": first_rows["res_partner_updated"],
         "res_partner_rows_updated_next_night": rerun_rows["res_partner_updated"],
+        "score_rows_inserted_first_run": first_rows["score_inserted"],
+        "score_rows_updated_first_run": first_rows["score_updated"],
+        "score_rows_inserted_next_night": rerun_rows["score_inserted"],
+        "score_rows_updated_next_night": rerun_rows["score_updated"],
+        "score_rows_hot_updated_next_night": rerun_rows["score_hot_updated"],
         "history_rows_first_run": first_rows["snapshot_inserted"],
         "history_rows_next_night": rerun_rows["snapshot_inserted"],
+        "history_count_next_night": history_count_next_night,
         "stage_history_rows_first_run": first_rows["stage_history_inserted"],
         "stage_history_rows_next_night": rerun_rows["stage_history_inserted"],
     }
+    if tracer:
+        tracer.stop.set()
     env.cr.rollback()
     print(json.dumps(figures))
 
