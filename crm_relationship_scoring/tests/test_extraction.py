@@ -25,7 +25,7 @@ class TestExtraction(ScoringCase):
         }
 
     def _extract(self, company=None):
-        return self.Run._score_extract(company or self.company, self.today)
+        return self.Run._score_job().extract(company or self.company, self.today)
 
     def test_foreign_currency_orders_are_converted(self):
         company_currency = self.company.currency_id
@@ -203,7 +203,7 @@ class TestExtraction(ScoringCase):
     def test_order_dates_use_the_scoring_day(self):
         customer = self._customer("Day Counter")
         self._orders([(customer, 12, 10.0)])
-        data = self.Run._score_extract(self.company, self.today + timedelta(days=3))
+        data = self.Run._score_job().extract(self.company, self.today + timedelta(days=3))
         row = self._row(data, customer)
         self.assertEqual(row["recency_days"], 15)
         self.assertEqual(row["T"], 15)

@@ -17,11 +17,13 @@ from odoo.tests import TransactionCase, new_test_user
 from odoo.addons.crm_relationship.tests.common import AccessMatrixCase
 
 from ..models import crm_relationship_score_run as score_model
+from ..models import score_job
 from ..models.res_partner import SCORE_FIELDS
 from .common import ScoringCase
 
 R, NONE = "r---", "----"
 SCORE_JOB = score_model.SCORE_JOB
+ScoreJob = score_job.ScoreJob
 
 #: every public method of the addon and the group its caller needs
 PUBLIC_METHODS = {
@@ -405,8 +407,8 @@ class TestFailingJob(RpcScoringCase):
 
     def _boom(self):
         return patch.object(
-            type(self.Run),
-            "_score_evaluate",
+            ScoreJob,
+            "evaluate",
             side_effect=RuntimeError("the engine ran out of memory"),
         )
 
@@ -461,16 +463,15 @@ class TestFailingJob(RpcScoringCase):
         second = self.env["res.company"].create({"name": "Second Tea Co"})
         buyer = self._customer("Second buyer", company_id=second.id)
         self._orders([(buyer, 5, 80.0)], company=second)
-        Run = type(self.Run)
-        original = Run._score_evaluate
+        original = ScoreJob.evaluate
 
-        def fail_for_scoring_tea_co(run_self, company, *args):
+        def fail_for_scoring_tea_co(job, company, *args):
             if company == self.company:
                 raise RuntimeError("bad data")
-            return original(run_self, company, *args)
+            return original(job, company, *args)
 
         errors = {}
-        with patch.object(Run, "_score_evaluate", fail_for_scoring_tea_co):
+        with patch.object(ScoreJob, "evaluate", fail_for_scoring_tea_co):
             runs = self.Run._compute_scores(
                 self.company | second, force=True, errors=errors
             )

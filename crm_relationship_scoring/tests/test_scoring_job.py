@@ -16,6 +16,7 @@ from odoo.addons.crm_relationship.models import (
 
 from ..engine import churn, clv, rfm
 from ..models import crm_relationship_score_run as score_model
+from ..models import score_job
 from .common import ScoringCase, synthetic_plan
 
 
@@ -210,8 +211,8 @@ class TestScoringRun(ScoringCase):
         )
 
     def test_crash_and_resume(self):
-        Run = type(self.Run)
-        original = Run._score_write_batch
+        Run = score_job.ScoreJob
+        original = Run.write_batch
         calls = []
 
         def crash_on_second_batch(run_self, *args, **kwargs):
@@ -221,7 +222,7 @@ class TestScoringRun(ScoringCase):
             return original(run_self, *args, **kwargs)
 
         crashed = False
-        with patch.object(Run, "_score_write_batch", crash_on_second_batch):
+        with patch.object(Run, "write_batch", crash_on_second_batch):
             try:
                 self._score(batch_size=12)
             except RuntimeError:
@@ -249,7 +250,7 @@ class TestScoringRun(ScoringCase):
             calls.append(len(args[4]))
             return original(run_self, *args, **kwargs)
 
-        with patch.object(Run, "_score_write_batch", count_batches):
+        with patch.object(Run, "write_batch", count_batches):
             self.assertEqual(self._score(batch_size=12), run)
         self.assertEqual(calls, [12, 6])  # only the 18 customers still to do
         self.assertEqual(run.state, "done")
@@ -264,8 +265,8 @@ class TestScoringRun(ScoringCase):
         """Past its deadline a call stops after a whole batch; the next calls
         resume the run; the result is exactly that of one uninterrupted run
         (issue 13, item 9)."""
-        Run = type(self.Run)
-        original = Run._score_write_batch
+        Run = score_job.ScoreJob
+        original = Run.write_batch
         calls = []
 
         def count_batches(run_self, *args, **kwargs):
@@ -273,7 +274,7 @@ class TestScoringRun(ScoringCase):
             return original(run_self, *args, **kwargs)
 
         past = time.monotonic() - 1  # every call stops after its first batch
-        with patch.object(Run, "_score_write_batch", count_batches):
+        with patch.object(Run, "write_batch", count_batches):
             for left in (18, 6):
                 progress = {}
                 run = self._score(batch_size=12, deadline=past, progress=progress)

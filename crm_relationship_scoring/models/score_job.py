@@ -1,0 +1,731 @@
+"""The scoring job of one company: extract, engine, write-back.
+
+How it works
+============
+:class:`ScoreJob` is a plain class (like OCA mis_builder's ``aep.py`` beside
+``mis_report.py``): the model ``crm.relationship.score.run`` keeps the fields
+of a run, the entry points (scheduled action, *Recompute now*), the lock, the
+retention and the actions, and hands each company to :meth:`ScoreJob.run`:
+
+1. **Extract** (:meth:`ScoreJob.extract`): one SQL aggregate over the
+   company's confirmed orders of the scoring window, grouped per customer and
+   order day, net of posted refunds, read into numpy arrays (one value per
+   customer, by increasing partner id).
+2. **Engine** (:meth:`ScoreJob.evaluate`): the pure numpy engine
+   (``engine/``: BG/NBD + Gamma-Gamma fitted on sufficient statistics, RFM
+   bins and segments, churn risk, health) on those arrays; nothing in it
+   knows Odoo.
+3. **Write-back** (:meth:`ScoreJob.write_batch`), in batches of customers by
+   increasing id, each committed in a scheduled-action worker: one upsert of
+   the batch's rows of ``crm.relationship.score`` that leaves an unchanged
+   row alone, the order figures of the base addon stored on the partners
+   whose figures changed, the stage rules of the base addon (refined by
+   P(alive)) moving only the customers whose stage changes, and the run's
+   ``last_partner_id`` where a crash or the end of a time-boxed pass
+   resumes. Nothing is stamped on ``res_partner``.
+4. **After the batches** (last pass only): the score rows of customers no
+   longer scored are deleted, tiers are assigned (only changed tiers are
+   written), one statement records the history rows (changes of segment, risk
+   level, tier or stage, and checkpoints), and the owners of valuable
+   customers at risk get one activity each.
+
+A pass that runs out of its time budget returns after a whole batch; the run
+stays ``running`` and the next call repeats extraction and engine (cheap, see
+``make bench``) and writes the customers after ``last_partner_id``.
+"""
+
+import logging
+import time
+from datetime import timedelta
+
+import numpy as np
+
+from odoo import fields
+from odoo.tools import SQL
+
+from odoo.addons.crm_relationship.models.crm_relationship_complaint_stage import (
+    OPEN_STATES,
+)
+from odoo.addons.crm_relationship.models.res_partner import STATS_FIELDS
+
+from ..engine import churn, clv, health, rfm
+from .res_partner import SCORE_FIELDS, SCORE_LINK_FIELDS
+
+_logger = logging.getLogger(__name__)
+
+#: summary of the at-risk activities (also searched untranslated)
+AT_RISK_SUMMARY = "Valuable customer at risk"
+
+
+class ScoreJob:
+    """Scores the customers of one company for a run (see the module)."""
+
+    def __init__(self, runs):
+        #: the ``crm.relationship.score.run`` model, in the job's environment
+        self.runs = runs
+
+    @property
+    def env(self):
+        return self.runs.env
+
+    def run(self, company, today, force, batch_size, progress):
+        run, todo = self.runs._score_prepare_run(company, today, force)
+        if not todo:
+            _logger.info(
+                "Relationship scores: %s already scored on %s", company.name, today
+            )
+            return run
+        self.runs._score_commit()
+        timing = {"extract": 0.0, "engine": 0.0, "write": 0.0, "rules": 0.0}
+        start = time.perf_counter()
+        data = self.extract(company, today)
+        timing["extract"] = time.perf_counter() - start
+        start = time.perf_counter()
+        result = self.evaluate(company, data, today) if data["n"] else None
+        timing["engine"] = time.perf_counter() - start
+        run.write(self.run_values(data, result))
+        # resume after the last customer written by this run (batches go by
+        # increasing partner id): tracked on the run, nothing on the partners
+        todo = [i for i, pid in enumerate(data["ids"]) if pid > run.last_partner_id]
+        cron = self.env["ir.cron"]
+        # the rules of the base addon read a few fields of many partners: do not
+        # prefetch all the columns of res.partner for them
+        Partner = (
+            self.env["res.partner"]
+            .with_company(company)
+            .with_context(prefetch_fields=False)
+        )
+        deadline = progress.get("deadline")
+        for start_index in range(0, len(todo), batch_size):
+            if start_index and deadline is not None and time.monotonic() > deadline:
+                # out of time: the run stays "running"; the next call resumes
+                # it with the customers not written yet (whole batches only)
+                progress["remaining"] += len(todo) - start_index
+                progress["unfinished"].add(company)
+                run.write(
+                    {
+                        "time_extract": run.time_extract + timing["extract"],
+                        "time_engine": run.time_engine + timing["engine"],
+                        "time_write": run.time_write + timing["write"],
+                        "time_rules": run.time_rules + timing["rules"],
+                    }
+                )
+                self.runs._score_commit()
+                return run
+            rows = todo[start_index : start_index + batch_size]
+            partners = Partner.browse([data["ids"][i] for i in rows])
+            start = time.perf_counter()
+            stats = partners._relationship_fetch_stats(today)
+            if result:
+                for i in rows:
+                    stats[data["ids"][i]]["p_alive"] = float(result["p_alive"][i])
+            timing["rules"] += time.perf_counter() - start
+            start = time.perf_counter()
+            self.write_batch(run, company, data, result, rows, stats)
+            timing["write"] += time.perf_counter() - start
+            start = time.perf_counter()
+            partners._relationship_move_stages(stats, today)
+            self.env.flush_all()
+            timing["rules"] += time.perf_counter() - start
+            progress["done"] += len(rows)
+            cron._notify_progress(
+                done=progress["done"], remaining=len(todo) - start_index - len(rows)
+            )
+            self.runs._score_commit()
+            # keep the memory bounded: the cache only grows over the batches
+            self.env.invalidate_all()
+        start = time.perf_counter()
+        self.clear_stale(run, company, data["ids"])
+        Partner._relationship_assign_tiers()
+        history = self.record_history(run, company, today)
+        activities = self.at_risk_activities(company, data, result, today)
+        self.env.flush_all()
+        timing["rules"] += time.perf_counter() - start
+        # a run done over several calls adds the times of each
+        times = {
+            "time_extract": run.time_extract + timing["extract"],
+            "time_engine": run.time_engine + timing["engine"],
+            "time_write": run.time_write + timing["write"],
+            "time_rules": run.time_rules + timing["rules"],
+        }
+        run.write(
+            {
+                "state": "done",
+                "date_end": fields.Datetime.now(),
+                "activity_count": len(activities),
+                "history_count": history,
+                **times,
+                "run_time": sum(times.values()),
+            }
+        )
+        self.runs._score_retention(company, today)
+        self.runs._score_commit()
+        return run
+
+    def extract_query(self, company, today):
+        """One aggregate over the company's confirmed orders and refunds.
+
+        Orders are converted to company currency (``amount_untaxed /
+        currency_rate``), grouped per commercial partner and order day. A
+        partner without company is scored by the company of its last order
+        of the window. Returns per partner: purchase days, age (today - first
+        day), span (last - first day), idle days (today - last day), gross
+        total, value of the first day, posted refunds (negative), confirmed
+        orders of the last 365 days.
+        """
+        since = today - timedelta(days=company.relationship_score_lookback_days)
+        return SQL(
+            """
+            WITH orders AS (
+                SELECT cp.id AS partner_id,
+                       so.company_id,
+                       so.date_order,
+                       so.amount_untaxed
+                           / COALESCE(NULLIF(so.currency_rate, 0), 1.0) AS amount,
+                       FIRST_VALUE(COALESCE(cp.company_id, so.company_id)) OVER (
+                           PARTITION BY cp.id
+                           ORDER BY so.date_order DESC, so.company_id
+                       ) AS home_company_id
+                  FROM sale_order so
+                  JOIN res_partner p ON p.id = so.partner_id
+                  JOIN res_partner cp ON cp.id = p.commercial_partner_id
+                 WHERE so.state = 'sale'
+                   AND so.date_order >= %(since)s
+                   AND so.date_order < %(until)s
+                   AND (cp.company_id = %(company)s OR cp.company_id IS NULL)
+            ), days AS (
+                SELECT partner_id, date_order::date AS day,
+                       SUM(amount) AS amount, COUNT(*) AS orders
+                  FROM orders
+                 WHERE home_company_id = %(company)s AND company_id = %(company)s
+                 GROUP BY partner_id, date_order::date
+            ), agg AS (
+                SELECT partner_id,
+                       COUNT(*) AS n_days,
+                       MIN(day) AS first_day,
+                       MAX(day) AS last_day,
+                       SUM(amount) AS total,
+                       (ARRAY_AGG(amount ORDER BY day))[1] AS first_amount,
+                       COALESCE(SUM(orders) FILTER (WHERE day > %(year_ago)s), 0)
+                           AS orders_12m
+                  FROM days
+                 GROUP BY partner_id
+            ), refunds AS (
+                SELECT am.commercial_partner_id AS partner_id,
+                       SUM(am.amount_untaxed_signed) AS refunded
+                  FROM account_move am
+                 WHERE am.move_type = 'out_refund'
+                   AND am.state = 'posted'
+                   AND am.company_id = %(company)s
+                   AND am.invoice_date >= %(since_day)s
+                   AND am.invoice_date <= %(today)s
+                 GROUP BY am.commercial_partner_id
+            )
+            SELECT agg.partner_id,
+                   agg.n_days,
+                   %(today)s::date - agg.first_day,
+                   agg.last_day - agg.first_day,
+                   %(today)s::date - agg.last_day,
+                   agg.total,
+                   agg.first_amount,
+                   COALESCE(refunds.refunded, 0),
+                   agg.orders_12m
+              FROM agg
+              LEFT JOIN refunds ON refunds.partner_id = agg.partner_id
+             ORDER BY agg.partner_id
+            """,
+            company=company.id,
+            since=fields.Datetime.to_datetime(since),
+            until=fields.Datetime.to_datetime(today + timedelta(days=1)),
+            since_day=since,
+            today=today,
+            year_ago=today - timedelta(days=365),
+        )
+
+    def extract(self, company, today):
+        """Per-customer inputs of the engine, as numpy arrays (see the query).
+
+        ``frequency`` = purchase days - 1, ``recency`` = days between the first
+        and the last purchase day, ``T`` = days since the first purchase day,
+        ``monetary`` = average net value of the repeat purchase days (of the
+        only day for one-time buyers), ``recency_days`` = days since the last
+        purchase day, ``net`` = net revenue of the window. Refunds are spread
+        over the purchase days in proportion to their value.
+        """
+        self.env["sale.order"].flush_model(
+            [
+                "state",
+                "date_order",
+                "amount_untaxed",
+                "currency_rate",
+                "partner_id",
+                "company_id",
+            ]
+        )
+        self.env["account.move"].flush_model(
+            [
+                "move_type",
+                "state",
+                "company_id",
+                "invoice_date",
+                "commercial_partner_id",
+                "amount_untaxed_signed",
+            ]
+        )
+        self.env["res.partner"].flush_model(["commercial_partner_id", "company_id"])
+        self.env.cr.execute(self.extract_query(company, today))
+        rows = self.env.cr.fetchall()
+        cols = list(zip(*rows, strict=True)) if rows else [()] * 9
+        ids = [int(i) for i in cols[0]]
+        days, age, span, idle = (np.asarray(c, dtype=np.float64) for c in cols[1:5])
+        total, first, refunded, orders_12m = (
+            np.asarray([float(v) for v in c], dtype=np.float64) for c in cols[5:9]
+        )
+        net = np.maximum(total + refunded, 0.0)
+        factor = np.divide(net, total, out=np.zeros_like(net), where=total > 0)
+        frequency = np.maximum(days - 1, 0.0)
+        repeat_value = np.divide(
+            total - first, frequency, out=first.copy(), where=frequency > 0
+        )
+        return {
+            "n": len(ids),
+            "ids": ids,
+            "frequency": frequency,
+            "recency": span,
+            "T": age,
+            "monetary": np.maximum(factor * repeat_value, 0.0),
+            "recency_days": idle,
+            "purchase_days": days,
+            "net": net,
+            "gap": np.divide(
+                span, frequency, out=np.zeros_like(span), where=frequency > 0
+            ),
+            "orders_12m": orders_12m,
+        }
+
+    def complaints(self, company, ids, today):
+        """Open complaints and complaints of the last 12 months per customer."""
+        self.env["crm.relationship.complaint"].flush_model(
+            ["partner_id", "state", "date_received", "company_id"]
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT partner_id,
+                       COUNT(*) FILTER (WHERE state = ANY(%(open)s)),
+                       COUNT(*) FILTER (WHERE date_received >= %(since)s)
+                  FROM crm_relationship_complaint
+                 WHERE company_id = %(company)s AND partner_id = ANY(%(ids)s)
+                 GROUP BY partner_id
+                """,
+                open=list(OPEN_STATES),
+                since=fields.Datetime.to_datetime(today - timedelta(days=365)),
+                company=company.id,
+                ids=ids,
+            )
+        )
+        stats = {
+            pid: (n_open, n_recent) for pid, n_open, n_recent in self.env.cr.fetchall()
+        }
+        open_count = np.array([stats.get(pid, (0, 0))[0] for pid in ids], float)
+        recent = np.array([stats.get(pid, (0, 0))[1] for pid in ids], float)
+        return open_count, recent
+
+    def evaluate(self, company, data, today):
+        """Run the engine on the extracted arrays: every per-customer score."""
+        scores = clv.score_customers(
+            data["frequency"],
+            data["recency"],
+            data["T"],
+            data["monetary"],
+            **self.runs._score_engine_settings(company),
+        )
+        bins = company.relationship_score_bins
+        r, f, m = rfm.rfm_scores(
+            data["recency_days"], data["purchase_days"], data["net"], bins=bins
+        )
+        segments = rfm.rfm_segments(
+            *(self.runs._score_on_five(s, bins) for s in (r, f, m))
+        )
+        value = scores.clv * company.relationship_score_margin / 100.0
+        risk = churn.churn_risk(scores.p_alive)
+        level = churn.risk_level(
+            risk,
+            (
+                company.relationship_score_risk_medium / 100.0,
+                company.relationship_score_risk_high / 100.0,
+            ),
+        )
+        open_count, recent = self.complaints(company, data["ids"], today)
+        return {
+            "scores": scores,
+            "r": r,
+            "f": f,
+            "m": m,
+            "segment": segments,
+            "clv": value,
+            "p_alive": scores.p_alive,
+            "risk": risk,
+            "level": level,
+            "health": self.health(
+                company, data, (r, f, m), scores.p_alive, open_count, recent
+            ),
+        }
+
+    def health(self, company, data, rfm_scores, p_alive, open_count, recent):
+        """Health 0-100 (:func:`health.health_score`): weighted mean of RFM,
+        P(alive), complaints and the extra inputs of
+        ``res.partner._relationship_health_inputs``, weighted by the
+        company's settings."""
+        ids = data["ids"]
+        Partner = self.env["res.partner"].with_company(company)
+        extra = [
+            (
+                weight,
+                np.array([mapping.get(pid, 0.0) for pid in ids], float),
+                np.array([pid in mapping for pid in ids], dtype=bool),
+            )
+            for weight, mapping in Partner._relationship_health_inputs(
+                Partner.browse(ids)
+            ).values()
+        ]
+        return health.health_score(
+            *rfm_scores,
+            p_alive,
+            open_count,
+            recent,
+            data["orders_12m"],
+            bins=company.relationship_score_bins,
+            weights=health.HealthWeights(
+                rfm=company.relationship_health_weight_rfm,
+                alive=company.relationship_health_weight_alive,
+                complaints=company.relationship_health_weight_complaints,
+            ),
+            extra=extra,
+        )
+
+    def run_values(self, data, result):
+        values = {
+            "customer_count": data["n"],
+            "repeat_customer_count": int(np.count_nonzero(data["frequency"] > 0)),
+            "method": False,
+            "reason": False,
+            "total_clv": float(result["clv"].sum()) if result else 0.0,
+        }
+        for name in ("r", "alpha", "a", "b", "p", "q", "v"):
+            values[f"param_{name}"] = 0.0
+        values["log_likelihood"] = values["gamma_gamma_log_likelihood"] = 0.0
+        if not result:
+            return values
+        scores = result["scores"]
+        values["method"] = scores.method
+        values["reason"] = scores.reason or False
+        if scores.bgnbd:
+            for name in ("r", "alpha", "a", "b"):
+                values[f"param_{name}"] = getattr(scores.bgnbd, name)
+            values["log_likelihood"] = scores.bgnbd.log_likelihood
+        if scores.gamma_gamma:
+            for name in ("p", "q", "v"):
+                values[f"param_{name}"] = getattr(scores.gamma_gamma, name)
+            values["gamma_gamma_log_likelihood"] = scores.gamma_gamma.log_likelihood
+        return values
+
+    def write_batch(self, run, company, data, result, rows, stats):
+        """Write the scores of the customers at positions ``rows``.
+
+        One ``INSERT ... ON CONFLICT DO UPDATE`` of their rows of
+        ``crm.relationship.score`` that only rewrites a row whose figures
+        changed; the order statistics ``stats`` of the stage rules
+        (:meth:`res.partner._relationship_fetch_stats`) are stored on the
+        partners whose figures changed (none on most nights); the run then
+        records the last customer written, where a crash resumes.
+        """
+        ids = [data["ids"][i] for i in rows]
+        Partner = self.env["res.partner"].with_company(company)
+        Score = self.env["crm.relationship.score"]
+        Score.flush_model()
+        if result:
+            self.env.cr.execute(self.upsert_query(run, company, data, result, rows))
+            Score.invalidate_model()
+        Partner._relationship_store_stats(stats, run.date)
+        run.last_partner_id = max(ids)
+        run.flush_recordset(["last_partner_id"])
+        Partner.browse(ids).invalidate_recordset(
+            [*SCORE_FIELDS, *SCORE_LINK_FIELDS, *STATS_FIELDS]
+        )
+
+    def upsert_query(self, run, company, data, result, rows):
+        """The upsert of the score rows of the customers at positions
+        ``rows``: values rounded to the digits of their fields, so that a
+        customer whose figures did not change keeps its row untouched."""
+        today = np.datetime64(run.date, "D")
+        picked = np.asarray(rows, dtype=np.int64)
+
+        def col(array, digits=None, kind=float):
+            values = np.asarray(array)[picked]
+            if digits is not None:
+                values = np.round(values.astype(np.float64), digits)
+            return [kind(v) for v in values]
+
+        def dates(days):
+            return [
+                str(d)
+                for d in today - np.asarray(days)[picked].astype("timedelta64[D]")
+            ]
+
+        r, f, m = (col(result[k], kind=int) for k in ("r", "f", "m"))
+        clv_value = col(result["clv"], 2)
+        risk = col(result["risk"], 4)
+        at_risk = col(np.asarray(result["clv"]) * np.asarray(result["risk"]), 2)
+        columns = {
+            "partner_id": ([data["ids"][i] for i in rows], "int4"),
+            "first_purchase_date": (dates(data["T"]), "date"),
+            "last_purchase_date": (dates(data["recency_days"]), "date"),
+            "rfm_frequency": (col(data["purchase_days"], kind=int), "int4"),
+            "rfm_monetary": (col(data["net"], 2), "numeric"),
+            "rfm_r_score": (r, "int4"),
+            "rfm_f_score": (f, "int4"),
+            "rfm_m_score": (m, "int4"),
+            "rfm_code": (
+                [f"{a}{b}{c}" for a, b, c in zip(r, f, m, strict=True)],
+                "varchar",
+            ),
+            "rfm_segment": (col(result["segment"], kind=str), "varchar"),
+            "purchase_gap_days": (col(data["gap"], 3), "float8"),
+            "clv_value": (clv_value, "numeric"),
+            "p_alive": (col(result["p_alive"], 4), "float8"),
+            "expected_purchases": (
+                col(result["scores"].expected_purchases, 2),
+                "float8",
+            ),
+            "churn_risk": (risk, "float8"),
+            "churn_risk_level": (col(result["level"], kind=str), "varchar"),
+            "value_at_risk": (at_risk, "numeric"),
+            "health_score": (col(result["health"], 1), "float8"),
+        }
+        constants = {
+            "company_id": company.id,
+            "run_id": run.id,
+            "currency_id": company.currency_id.id,
+            "clv_method": result["scores"].method,
+        }
+        names = list(columns)
+        changing = [name for name in names if name != "partner_id"] + [
+            "currency_id",
+            "clv_method",
+        ]
+        now = fields.Datetime.now()
+        ident = SQL.identifier
+        return SQL(
+            """
+            INSERT INTO crm_relationship_score AS s
+                   (%(names)s, %(constant_names)s,
+                    create_uid, create_date, write_uid, write_date)
+            SELECT %(v_names)s, %(constant_values)s, %(uid)s, %(now)s, %(uid)s, %(now)s
+              FROM unnest(%(arrays)s) AS v(%(names)s)
+                ON CONFLICT (partner_id, company_id) DO UPDATE
+               SET %(assignments)s, run_id = EXCLUDED.run_id,
+                   write_uid = EXCLUDED.write_uid, write_date = EXCLUDED.write_date
+             WHERE (%(old)s) IS DISTINCT FROM (%(new)s)
+            """,
+            names=SQL(", ").join(ident(n) for n in names),
+            v_names=SQL(", ").join(ident("v", n) for n in names),
+            constant_names=SQL(", ").join(ident(n) for n in constants),
+            constant_values=SQL(", ").join(SQL("%s", v) for v in constants.values()),
+            uid=self.env.uid,
+            now=now,
+            arrays=SQL(", ").join(
+                SQL("%s::%s[]", values, SQL(kind)) for values, kind in columns.values()
+            ),
+            assignments=SQL(", ").join(
+                SQL("%s = EXCLUDED.%s", ident(n), ident(n)) for n in changing
+            ),
+            old=SQL(", ").join(ident("s", n) for n in changing),
+            new=SQL(", ").join(ident("excluded", n) for n in changing),
+        )
+
+    def clear_stale(self, run, company, ids):
+        """Delete the score rows of ``company`` whose customer ``run`` did not
+        score (no purchase in the window any more, or moved to another
+        company); return their partner ids."""
+        self.env["crm.relationship.score"].flush_model()
+        self.env.cr.execute(
+            SQL(
+                """
+                DELETE FROM crm_relationship_score
+                 WHERE company_id = %s AND NOT (partner_id = ANY(%s))
+                RETURNING partner_id
+                """,
+                company.id,
+                list(ids),
+            )
+        )
+        stale = [pid for (pid,) in self.env.cr.fetchall()]
+        self.env["crm.relationship.score"].invalidate_model()
+        self.env["res.partner"].browse(stale).invalidate_recordset(
+            [*SCORE_FIELDS, *SCORE_LINK_FIELDS]
+        )
+        return stale
+
+    def record_history(self, run, company, today):
+        """History rows of ``run``: one per customer whose segment, risk
+        level, tier or stage changed since its last history row, or whose
+        last history row is older than the checkpoint interval of the
+        company (the trend of the partner form). Each score row remembers
+        what its last history row said, so that this is one join of the
+        company's score rows with their partners, not a scan of the history.
+        Returns the number of rows written.
+        """
+        self.env["res.partner"].flush_model(["value_tier_id", "relationship_stage_id"])
+        self.env["crm.relationship.score"].flush_model()
+        days = company.relationship_score_checkpoint_days
+        checkpoint = today - timedelta(days=days) if days > 0 else None
+        self.env.cr.execute(
+            SQL(
+                """
+                WITH due AS (
+                    SELECT s.id, s.partner_id, p.value_tier_id,
+                           p.relationship_stage_id
+                      FROM crm_relationship_score s
+                      JOIN res_partner p ON p.id = s.partner_id
+                     WHERE s.company_id = %(company)s
+                       AND (s.history_date IS NULL
+                            OR s.history_date <= %(checkpoint)s
+                            OR s.history_segment IS DISTINCT FROM s.rfm_segment
+                            OR s.history_risk_level IS DISTINCT FROM
+                               s.churn_risk_level
+                            OR s.history_tier_id IS DISTINCT FROM p.value_tier_id
+                            OR s.history_stage_id IS DISTINCT FROM
+                               p.relationship_stage_id)
+                ), history AS (
+                    INSERT INTO crm_relationship_score_snapshot
+                           (run_id, partner_id, company_id, date, rfm_segment,
+                            previous_segment, churn_risk_level,
+                            previous_risk_level, rfm_r_score, rfm_f_score,
+                            rfm_m_score, clv_value, p_alive, churn_risk,
+                            health_score, currency_id, value_tier_id,
+                            relationship_stage_id, create_uid, create_date,
+                            write_uid, write_date)
+                    SELECT %(run)s, s.partner_id, s.company_id, %(today)s,
+                           s.rfm_segment, s.history_segment, s.churn_risk_level,
+                           s.history_risk_level, s.rfm_r_score, s.rfm_f_score,
+                           s.rfm_m_score, s.clv_value, s.p_alive, s.churn_risk,
+                           s.health_score, s.currency_id, due.value_tier_id,
+                           due.relationship_stage_id, %(uid)s, %(now)s,
+                           %(uid)s, %(now)s
+                      FROM due JOIN crm_relationship_score s ON s.id = due.id
+                    ON CONFLICT (run_id, partner_id) DO UPDATE
+                       SET rfm_segment = EXCLUDED.rfm_segment,
+                           churn_risk_level = EXCLUDED.churn_risk_level,
+                           rfm_r_score = EXCLUDED.rfm_r_score,
+                           rfm_f_score = EXCLUDED.rfm_f_score,
+                           rfm_m_score = EXCLUDED.rfm_m_score,
+                           clv_value = EXCLUDED.clv_value,
+                           p_alive = EXCLUDED.p_alive,
+                           churn_risk = EXCLUDED.churn_risk,
+                           health_score = EXCLUDED.health_score,
+                           value_tier_id = EXCLUDED.value_tier_id,
+                           relationship_stage_id = EXCLUDED.relationship_stage_id,
+                           write_date = EXCLUDED.write_date
+                    RETURNING partner_id
+                )
+                UPDATE crm_relationship_score s
+                   SET history_date = %(today)s,
+                       history_segment = s.rfm_segment,
+                       history_risk_level = s.churn_risk_level,
+                       history_tier_id = due.value_tier_id,
+                       history_stage_id = due.relationship_stage_id
+                  FROM due
+                 WHERE s.id = due.id
+                RETURNING (SELECT COUNT(*) FROM history)
+                """,
+                company=company.id,
+                checkpoint=checkpoint,
+                today=today,
+                run=run.id,
+                uid=self.env.uid,
+                now=fields.Datetime.now(),
+            )
+        )
+        rows = self.env.cr.fetchall()
+        self.env["crm.relationship.score.snapshot"].invalidate_model()
+        self.env["crm.relationship.score"].invalidate_model()
+        run.invalidate_recordset(["snapshot_ids", "snapshot_count"])
+        return rows[0][0] if rows else 0
+
+    def at_risk_ids(self, company, data, result):
+        """Valuable customers (top share by net revenue of the window) whose
+        churn risk is high.
+
+        Revenue, not lifetime value, measures how valuable a customer has
+        been: the lifetime value already shrinks with the probability of being
+        alive, so the customers slipping away never rank high by it.
+        """
+        if not result:
+            return []
+        selected = health.at_risk(
+            data["net"],
+            result["risk"],
+            top_percent=company.relationship_score_high_value_percentile,
+            risk_threshold=company.relationship_score_risk_high / 100.0,
+        )
+        return [data["ids"][i] for i in np.flatnonzero(selected)]
+
+    def at_risk_activities(self, company, data, result, today):
+        """One to-do for the owner of each valuable customer at risk.
+
+        A customer that already has an open at-risk activity gets no other one
+        (one query finds them all).
+        """
+        ids = self.at_risk_ids(company, data, result)
+        todo = self.env.ref("mail.mail_activity_data_todo", raise_if_not_found=False)
+        if not ids or not todo:
+            return self.env["mail.activity"]
+        lang_code = company.partner_id.lang or self.env.lang or "en_US"
+        env = self.runs.with_context(lang=lang_code).env
+        summary = env._("Valuable customer at risk")
+        amount = self.runs._score_amount_format(lang_code, company.currency_id)
+        existing = (
+            self.env["mail.activity"]
+            .sudo()
+            .search(
+                [
+                    ("res_model", "=", "res.partner"),
+                    ("res_id", "in", ids),
+                    ("activity_type_id", "=", todo.id),
+                    ("summary", "in", list({summary, AT_RISK_SUMMARY})),
+                ]
+            )
+        )
+        covered = set(existing.mapped("res_id"))
+        model_id = self.env["ir.model"]._get_id("res.partner")
+        position = {pid: i for i, pid in enumerate(data["ids"])}
+        vals_list = []
+        for partner in self.env["res.partner"].sudo().browse(ids):
+            owner = partner.relationship_owner_id or partner.user_id
+            if partner.id in covered or not owner.active or owner.share:
+                continue
+            i = position[partner.id]
+            vals_list.append(
+                {
+                    "res_model_id": model_id,
+                    "res_id": partner.id,
+                    "activity_type_id": todo.id,
+                    "summary": summary,
+                    "note": env._(
+                        "%(customer)s is worth %(value)s over the horizon but is "
+                        "%(risk)s %% likely to have stopped buying.",
+                        customer=partner.display_name,
+                        value=amount(float(result["clv"][i])),
+                        risk=round(100 * float(result["risk"][i])),
+                    ),
+                    "user_id": owner.id,
+                    "date_deadline": today,
+                }
+            )
+        return (
+            self.env["mail.activity"]
+            .sudo()
+            .with_context(mail_activity_quick_update=True)
+            .create(vals_list)
+        )
