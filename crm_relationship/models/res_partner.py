@@ -1,5 +1,6 @@
 import json
 import logging
+import math
 import time
 from datetime import timedelta
 
@@ -30,6 +31,32 @@ USER_FIELDS = frozenset({"relationship_stage_locked"})
 RULES_JOB = "crm_relationship.rules"
 USER_GROUP = "crm_relationship.crm_relationship_group_user"
 MANAGER_GROUP = "crm_relationship.crm_relationship_group_manager"
+
+
+def _median_gap(day_gaps, same_day):
+    """Median of the gaps in days between a customer's orders (PostgreSQL's
+    ``percentile_cont(0.5)``), from the sorted gaps between its purchase days
+    and the number of orders placed on a day already counted (0 days apart);
+    ``None`` for fewer than two orders."""
+    count = len(day_gaps) + same_day
+    if not count:
+        return None
+
+    def at(k):
+        return 0.0 if k < same_day else float(day_gaps[k - same_day])
+
+    middle = (count - 1) / 2
+    return (at(math.floor(middle)) + at(math.ceil(middle))) / 2
+
+
+def _json_text(value):
+    """A figure as JSON text for a ``jsonb`` parameter: the JSON text the
+    statistics query returns goes through as it is."""
+    if not value:
+        return None
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, default=str)
 
 
 class ResPartner(models.Model):
@@ -444,68 +471,136 @@ class ResPartner(models.Model):
     # ------------------------------------------------------------------
     # Automatic rules
     # ------------------------------------------------------------------
-    def _relationship_fetch_stats(self, today=None):
-        """Order statistics of commercial partners, in one SQL aggregate.
+    @api.model
+    def _relationship_order_facts_query(self, condition):
+        """The order facts every figure of the suite is computed from: one
+        row per customer (commercial partner, with its own company), company
+        and order day of the
+        confirmed orders matching ``condition`` (an SQL condition on ``so``,
+        the sale order, and ``cp``, its commercial partner), with the day's
+        amount untaxed in company currency and its number of orders.
+
+        The stage statistics of this addon and the scoring extraction of
+        crm_relationship_scoring read this same aggregate (the scoring job
+        computes it once per pass into a temporary table, see
+        :meth:`_relationship_fetch_stats`); each addon writes its own columns.
+        """
+        return SQL(
+            """
+            SELECT cp.id AS partner_id,
+                   cp.company_id AS partner_company_id,
+                   so.company_id,
+                   so.date_order::date AS day,
+                   SUM(so.amount_untaxed
+                       / COALESCE(NULLIF(so.currency_rate, 0), 1.0)) AS amount,
+                   COUNT(*) AS orders,
+                   MAX(so.date_order) AS last_at
+              FROM sale_order so
+              JOIN res_partner p ON p.id = so.partner_id
+              JOIN res_partner cp ON cp.id = p.commercial_partner_id
+             WHERE so.state = 'sale' AND %s
+             GROUP BY cp.id, so.company_id, so.date_order::date
+            """,
+            condition,
+        )
+
+    @api.model
+    def _relationship_flush_orders(self):
+        self.env["sale.order"].flush_model(
+            [
+                "state",
+                "date_order",
+                "amount_untaxed",
+                "currency_rate",
+                "partner_id",
+                "company_id",
+            ]
+        )
+        self.env["account.move"].flush_model(
+            [
+                "move_type",
+                "state",
+                "company_id",
+                "invoice_date",
+                "commercial_partner_id",
+                "amount_untaxed_signed",
+            ]
+        )
+        self.env["res.partner"].flush_model(["commercial_partner_id", "company_id"])
+
+    def _relationship_fetch_stats(self, today=None, facts=None):
+        """Order statistics of commercial partners, in one SQL statement.
 
         Returns ``{partner_id: dict(first, last, count, median_gap, revenue,
         quotations, stage_id, locked, company_id, figures)}``. The first keys
         sum the customer's confirmed orders in every company (the lifecycle
         stage follows the whole relationship): dates as ``date``, the median
-        gap between confirmed orders in days and the revenue of the 12 months
-        before ``today``. ``figures`` holds what each company reads of its
-        own orders (company-dependent fields): ``{field: json}``, a JSON
-        object by company id of the first and last order dates, the number
-        of confirmed orders and the revenue of the 12 months in that
-        company's currency, net of its posted refunds (never below zero:
-        refunds of older purchases do not make a customer cost money).
+        gap in days between confirmed orders (orders of the same day are 0
+        days apart) and the revenue of the 12 months before ``today``.
+        ``figures`` holds what each company reads of its own orders
+        (company-dependent fields): ``{field: json text}``, a JSON object by
+        company id of the first and last order dates, the number of confirmed
+        orders and the revenue of the 12 months in that company's currency,
+        net of its posted refunds (never below zero: refunds of older
+        purchases do not make a customer cost money).
+
+        The orders are read from :meth:`_relationship_order_facts_query`, or
+        from ``facts``, the name of a table holding those facts for at least
+        these partners (the scoring job's temporary table).
         """
         today = today or fields.Date.context_today(self)
         since = today - timedelta(days=365)
-        self.env["sale.order"].flush_model()
-        self.env["account.move"].flush_model()
+        self._relationship_flush_orders()
         self.env["res.partner"].flush_model(
-            [
-                "commercial_partner_id",
-                "company_id",
-                "relationship_stage_id",
-                "relationship_stage_locked",
-            ]
+            ["relationship_stage_id", "relationship_stage_locked"]
         )
+        ids = list(self.ids)
+        if facts:
+            source = SQL(
+                "SELECT * FROM %s WHERE partner_id = ANY(%s)",
+                SQL.identifier(facts),
+                ids,
+            )
+        else:
+            source = self._relationship_order_facts_query(
+                SQL("p.commercial_partner_id = ANY(%s)", ids)
+            )
         query = SQL(
             """
-            WITH orders AS (
-                SELECT p.commercial_partner_id AS partner_id,
-                       so.company_id,
-                       so.date_order,
-                       so.amount_untaxed / COALESCE(NULLIF(so.currency_rate, 0), 1.0)
-                           AS amount
-                  FROM sale_order so
-                  JOIN res_partner p ON p.id = so.partner_id
-                 WHERE so.state = 'sale'
-                   AND p.commercial_partner_id = ANY(%(ids)s)
+            WITH days AS (%(source)s
+            ), per_day AS (
+                SELECT partner_id, day, SUM(orders)::int AS orders
+                  FROM days
+                 GROUP BY partner_id, day
             ), gaps AS (
-                SELECT partner_id, date_order,
-                       EXTRACT(EPOCH FROM date_order - LAG(date_order) OVER (
-                           PARTITION BY partner_id ORDER BY date_order)) / 86400.0
-                           AS gap_days
-                  FROM orders
+                SELECT partner_id, orders,
+                       (day - LAG(day) OVER (
+                           PARTITION BY partner_id ORDER BY day))::float8 AS gap_days
+                  FROM per_day
+            ), gap AS (
+                -- the days between purchase days, sorted, and how many orders
+                -- fell on a day already counted (0 days apart)
+                SELECT partner_id,
+                       ARRAY_AGG(gap_days ORDER BY gap_days)
+                           FILTER (WHERE gap_days IS NOT NULL) AS day_gaps,
+                       SUM(orders) - COUNT(*) AS same_day
+                  FROM gaps
+                 GROUP BY partner_id
             ), agg AS (
                 SELECT partner_id,
-                       MIN(date_order)::date AS first_date,
-                       MAX(date_order)::date AS last_date,
-                       COUNT(*) AS order_count,
-                       percentile_cont(0.5) WITHIN GROUP (ORDER BY gap_days)
-                           AS median_gap
-                  FROM gaps
+                       MIN(day) AS first_date,
+                       MAX(day) AS last_date,
+                       SUM(orders)::int AS order_count
+                  FROM days
                  GROUP BY partner_id
             ), by_company AS (
                 SELECT partner_id, company_id,
-                       MIN(date_order)::date AS first_date,
-                       MAX(date_order)::date AS last_date,
-                       COUNT(*) AS order_count,
-                       COALESCE(SUM(amount) FILTER (WHERE date_order >= %(since)s), 0)
+                       MIN(day) AS first_date,
+                       MAX(day) AS last_date,
+                       SUM(orders)::int AS order_count,
+                       COALESCE(SUM(amount) FILTER (WHERE day >= %(since)s), 0)
                            AS revenue
-                  FROM orders
+                  FROM days
                  GROUP BY partner_id, company_id
             ), refunds AS (
                 SELECT am.commercial_partner_id AS partner_id, am.company_id,
@@ -537,7 +632,7 @@ class ResPartner(models.Model):
                            FILTER (WHERE last_date IS NOT NULL) AS last_json,
                        jsonb_object_agg(company_id::text, order_count)
                            FILTER (WHERE order_count > 0) AS count_json,
-                       jsonb_object_agg(company_id::text, revenue)
+                       jsonb_object_agg(company_id::text, revenue::float8)
                            FILTER (WHERE revenue > 0) AS revenue_json
                   FROM net
                  GROUP BY partner_id
@@ -550,20 +645,22 @@ class ResPartner(models.Model):
                  GROUP BY p.commercial_partner_id
             )
             SELECT ids.id, agg.first_date, agg.last_date,
-                   COALESCE(agg.order_count, 0), agg.median_gap,
+                   COALESCE(agg.order_count, 0), gap.day_gaps, gap.same_day,
                    COALESCE(figures.revenue, 0),
                    COALESCE(quotes.quotations, 0),
                    rp.relationship_stage_id, rp.relationship_stage_locked,
                    rp.company_id,
-                   figures.first_json, figures.last_json, figures.count_json,
-                   figures.revenue_json
+                   figures.first_json::text, figures.last_json::text,
+                   figures.count_json::text, figures.revenue_json::text
               FROM unnest(%(ids)s::int[]) AS ids(id)
               JOIN res_partner rp ON rp.id = ids.id
               LEFT JOIN agg ON agg.partner_id = ids.id
+              LEFT JOIN gap ON gap.partner_id = ids.id
               LEFT JOIN figures ON figures.partner_id = ids.id
               LEFT JOIN quotes ON quotes.partner_id = ids.id
             """,
-            ids=list(self.ids),
+            source=source,
+            ids=ids,
             since=since,
         )
         self.env.cr.execute(query)
@@ -572,17 +669,17 @@ class ResPartner(models.Model):
                 "first": row[1],
                 "last": row[2],
                 "count": row[3],
-                "median_gap": row[4],
-                "revenue": float(row[5] or 0.0),
-                "quotations": row[6],
-                "stage_id": row[7],
-                "locked": bool(row[8]),
-                "company_id": row[9],
+                "median_gap": _median_gap(row[4] or [], int(row[5] or 0)),
+                "revenue": float(row[6] or 0.0),
+                "quotations": row[7],
+                "stage_id": row[8],
+                "locked": bool(row[9]),
+                "company_id": row[10],
                 "figures": {
-                    "relationship_first_order_date": row[10],
-                    "relationship_last_order_date": row[11],
-                    "relationship_order_count": row[12],
-                    "relationship_revenue_12m": row[13],
+                    "relationship_first_order_date": row[11],
+                    "relationship_last_order_date": row[12],
+                    "relationship_order_count": row[13],
+                    "relationship_revenue_12m": row[14],
                 },
             }
             for row in self.env.cr.fetchall()
@@ -593,12 +690,7 @@ class ResPartner(models.Model):
         """The company-dependent order figures of ``ids`` as JSON texts, one
         list per field, for an ``UPDATE ... FROM unnest(...)``."""
         return {
-            name: [
-                json.dumps(stats[pid]["figures"][name], default=str)
-                if stats[pid]["figures"][name]
-                else None
-                for pid in ids
-            ]
+            name: [_json_text(stats[pid]["figures"][name]) for pid in ids]
             for name in FIGURE_FIELDS
         }
 

@@ -4,9 +4,10 @@ from unittest.mock import patch
 
 from odoo import fields
 from odoo.exceptions import UserError
-from odoo.tools import config
+from odoo.tools import SQL, config
 
 from ..models import crm_relationship_job_failure as job_failure
+from ..models import res_partner as res_partner_module
 from .common import RelationshipCase
 
 
@@ -479,3 +480,42 @@ class TestRulesJob(RelationshipCase):
                 "crm_relationship.rules", self.today
             )
         )
+
+
+class TestOrderFacts(RelationshipCase):
+    """The statistics read the per-customer/per-day order facts shared with
+    the scoring addon (issue 13, item 4)."""
+
+    def test_median_gap_of_orders_from_purchase_days(self):
+        median = res_partner_module._median_gap
+        self.assertIsNone(median([], 0))  # one order
+        self.assertEqual(median([], 1), 0.0)  # two orders on one day
+        self.assertEqual(median([10.0], 0), 10.0)
+        # gaps 0, 0, 5, 30: PostgreSQL's percentile_cont(0.5) = 2.5
+        self.assertEqual(median([5.0, 30.0], 2), 2.5)
+        self.assertEqual(median([5.0, 7.0, 30.0], 0), 7.0)
+
+    def test_statistics_from_facts_equal_statistics_from_orders(self):
+        customer = self.env["res.partner"].create(
+            {"name": "Facts Teas", "is_company": True}
+        )
+        for days_ago in (200, 100, 100, 40, 10):
+            self._order(customer, days_ago=days_ago)
+        direct = customer._relationship_fetch_stats(self.today)[customer.id]
+        self.assertEqual(direct["count"], 5)
+        # gaps 0, 60, 30, 100 days between the five orders
+        self.assertEqual(direct["median_gap"], 45.0)
+        Partner = self.env["res.partner"]
+        self.env.cr.execute(
+            SQL(
+                "CREATE TEMPORARY TABLE test_order_facts AS %s",
+                Partner._relationship_order_facts_query(SQL("cp.id = %s", customer.id)),
+            )
+        )
+        from_facts = customer._relationship_fetch_stats(
+            self.today, facts="test_order_facts"
+        )[customer.id]
+        # (the scoring addon adds P(alive) to the statistics it is asked for)
+        direct.pop("p_alive", None)
+        from_facts.pop("p_alive", None)
+        self.assertEqual(from_facts, direct)

@@ -53,6 +53,10 @@ from .res_partner import SCORE_FIELDS, SCORE_LINK_FIELDS
 
 _logger = logging.getLogger(__name__)
 
+#: temporary table of the order facts of one pass (see ScoreJob.prepare_facts)
+FACTS_TABLE = "crm_relationship_order_facts"
+#: rows fetched at a time by the extraction
+FETCH_CHUNK = 50_000
 #: summary of the at-risk activities (also searched untranslated)
 AT_RISK_SUMMARY = "Valuable customer at risk"
 
@@ -69,6 +73,13 @@ class ScoreJob:
         return self.runs.env
 
     def run(self, company, today, force, batch_size, progress):
+        """Score ``company`` for today's run (see the module); return the run."""
+        try:
+            return self._run(company, today, force, batch_size, progress)
+        finally:
+            self.drop_facts()
+
+    def _run(self, company, today, force, batch_size, progress):
         run, todo = self.runs._score_prepare_run(company, today, force)
         if not todo:
             _logger.info(
@@ -115,7 +126,7 @@ class ScoreJob:
             rows = todo[start_index : start_index + batch_size]
             partners = Partner.browse([data["ids"][i] for i in rows])
             start = time.perf_counter()
-            stats = partners._relationship_fetch_stats(today)
+            stats = partners._relationship_fetch_stats(today, facts=FACTS_TABLE)
             if result:
                 for i in rows:
                     stats[data["ids"][i]]["p_alive"] = float(result["p_alive"][i])
@@ -162,43 +173,60 @@ class ScoreJob:
         self.runs._score_commit()
         return run
 
-    def extract_query(self, company, today):
-        """One aggregate over the company's confirmed orders and refunds.
+    def prepare_facts(self, company):
+        """Compute the order facts of the company's customers once per pass:
+        :meth:`res.partner._relationship_order_facts_query` (per customer,
+        company and order day, every confirmed order of the customers of
+        ``company`` and of the customers shared by the companies) into a
+        temporary table that the extraction and the stage statistics of
+        every batch read. Dropped by :meth:`drop_facts`."""
+        Partner = self.env["res.partner"]
+        Partner._relationship_flush_orders()
+        cr = self.env.cr
+        table = SQL.identifier(FACTS_TABLE)
+        cr.execute(SQL("DROP TABLE IF EXISTS %s", table))
+        cr.execute(
+            SQL(
+                "CREATE TEMPORARY TABLE %s AS %s",
+                table,
+                Partner._relationship_order_facts_query(
+                    SQL("(cp.company_id = %s OR cp.company_id IS NULL)", company.id)
+                ),
+            )
+        )
+        cr.execute(SQL("CREATE INDEX ON %s (partner_id)", table))
+        cr.execute(SQL("ANALYZE %s", table))
+        return FACTS_TABLE
 
-        Orders are converted to company currency (``amount_untaxed /
-        currency_rate``), grouped per commercial partner and order day. A
-        partner without company is scored by the company of its last order
-        of the window. Returns per partner: purchase days, age (today - first
-        day), span (last - first day), idle days (today - last day), gross
-        total, value of the first day, posted refunds (negative), confirmed
-        orders of the last 365 days.
+    def drop_facts(self):
+        self.env.cr.execute(SQL("DROP TABLE IF EXISTS %s", SQL.identifier(FACTS_TABLE)))
+
+    def extract_query(self, company, today):
+        """The engine's inputs from the order facts (:meth:`prepare_facts`)
+        and the company's posted refunds.
+
+        Amounts are in company currency (``amount_untaxed / currency_rate``),
+        per commercial partner and order day of the scoring window. A partner
+        without company is scored by the company of its last order of the
+        window. Returns per partner: purchase days, age (today - first day),
+        span (last - first day), idle days (today - last day), gross total,
+        value of the first day, posted refunds (negative), confirmed orders
+        of the last 365 days.
         """
         since = today - timedelta(days=company.relationship_score_lookback_days)
         return SQL(
             """
-            WITH orders AS (
-                SELECT cp.id AS partner_id,
-                       so.company_id,
-                       so.date_order,
-                       so.amount_untaxed
-                           / COALESCE(NULLIF(so.currency_rate, 0), 1.0) AS amount,
-                       FIRST_VALUE(COALESCE(cp.company_id, so.company_id)) OVER (
-                           PARTITION BY cp.id
-                           ORDER BY so.date_order DESC, so.company_id
+            WITH window_days AS (
+                SELECT partner_id, company_id, day, amount, orders,
+                       FIRST_VALUE(COALESCE(partner_company_id, company_id)) OVER (
+                           PARTITION BY partner_id ORDER BY last_at DESC, company_id
                        ) AS home_company_id
-                  FROM sale_order so
-                  JOIN res_partner p ON p.id = so.partner_id
-                  JOIN res_partner cp ON cp.id = p.commercial_partner_id
-                 WHERE so.state = 'sale'
-                   AND so.date_order >= %(since)s
-                   AND so.date_order < %(until)s
-                   AND (cp.company_id = %(company)s OR cp.company_id IS NULL)
+                  FROM %(facts)s
+                 WHERE day >= %(since)s AND day <= %(today)s
             ), days AS (
-                SELECT partner_id, date_order::date AS day,
-                       SUM(amount) AS amount, COUNT(*) AS orders
-                  FROM orders
+                SELECT partner_id, day, amount, orders
+                  FROM window_days
                  WHERE home_company_id = %(company)s AND company_id = %(company)s
-                 GROUP BY partner_id, date_order::date
             ), agg AS (
                 SELECT partner_id,
                        COUNT(*) AS n_days,
@@ -217,7 +245,7 @@ class ScoreJob:
                  WHERE am.move_type = 'out_refund'
                    AND am.state = 'posted'
                    AND am.company_id = %(company)s
-                   AND am.invoice_date >= %(since_day)s
+                   AND am.invoice_date >= %(since)s
                    AND am.invoice_date <= %(today)s
                  GROUP BY am.commercial_partner_id
             )
@@ -226,18 +254,17 @@ class ScoreJob:
                    %(today)s::date - agg.first_day,
                    agg.last_day - agg.first_day,
                    %(today)s::date - agg.last_day,
-                   agg.total,
-                   agg.first_amount,
-                   COALESCE(refunds.refunded, 0),
+                   agg.total::float8,
+                   agg.first_amount::float8,
+                   COALESCE(refunds.refunded, 0)::float8,
                    agg.orders_12m
               FROM agg
               LEFT JOIN refunds ON refunds.partner_id = agg.partner_id
              ORDER BY agg.partner_id
             """,
+            facts=SQL.identifier(FACTS_TABLE),
             company=company.id,
-            since=fields.Datetime.to_datetime(since),
-            until=fields.Datetime.to_datetime(today + timedelta(days=1)),
-            since_day=since,
+            since=since,
             today=today,
             year_ago=today - timedelta(days=365),
         )
@@ -250,36 +277,20 @@ class ScoreJob:
         ``monetary`` = average net value of the repeat purchase days (of the
         only day for one-time buyers), ``recency_days`` = days since the last
         purchase day, ``net`` = net revenue of the window. Refunds are spread
-        over the purchase days in proportion to their value.
+        over the purchase days in proportion to their value. Rows are fetched
+        in chunks into arrays (memory of one chunk of Python tuples).
         """
-        self.env["sale.order"].flush_model(
-            [
-                "state",
-                "date_order",
-                "amount_untaxed",
-                "currency_rate",
-                "partner_id",
-                "company_id",
-            ]
-        )
-        self.env["account.move"].flush_model(
-            [
-                "move_type",
-                "state",
-                "company_id",
-                "invoice_date",
-                "commercial_partner_id",
-                "amount_untaxed_signed",
-            ]
-        )
-        self.env["res.partner"].flush_model(["commercial_partner_id", "company_id"])
+        self.prepare_facts(company)
         self.env.cr.execute(self.extract_query(company, today))
-        rows = self.env.cr.fetchall()
-        cols = list(zip(*rows, strict=True)) if rows else [()] * 9
-        ids = [int(i) for i in cols[0]]
-        days, age, span, idle = (np.asarray(c, dtype=np.float64) for c in cols[1:5])
+        chunks = []
+        while rows := self.env.cr.fetchmany(FETCH_CHUNK):
+            chunks.append(np.asarray(rows, dtype=np.float64).reshape(-1, 9))
+        table = np.concatenate(chunks) if chunks else np.zeros((0, 9))
+        cols = table.T
+        ids = cols[0].astype(np.int64).tolist()
+        days, age, span, idle = (np.ascontiguousarray(c) for c in cols[1:5])
         total, first, refunded, orders_12m = (
-            np.asarray([float(v) for v in c], dtype=np.float64) for c in cols[5:9]
+            np.ascontiguousarray(c) for c in cols[5:9]
         )
         net = np.maximum(total + refunded, 0.0)
         factor = np.divide(net, total, out=np.zeros_like(net), where=total > 0)

@@ -203,7 +203,9 @@ class TestExtraction(ScoringCase):
     def test_order_dates_use_the_scoring_day(self):
         customer = self._customer("Day Counter")
         self._orders([(customer, 12, 10.0)])
-        data = self.Run._score_job().extract(self.company, self.today + timedelta(days=3))
+        data = self.Run._score_job().extract(
+            self.company, self.today + timedelta(days=3)
+        )
         row = self._row(data, customer)
         self.assertEqual(row["recency_days"], 15)
         self.assertEqual(row["T"], 15)
