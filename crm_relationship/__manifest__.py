@@ -15,6 +15,7 @@ complaints, on top of Odoo's partners and sale orders.
     "website": "https://github.com/crm-relationship/crm_relationship",
     "license": "LGPL-3",
     "depends": ["sale_management", "contacts", "mail", "portal", "resource"],
+    "external_dependencies": {"python": ["numpy"]},
     "data": [
         "security/crm_relationship_groups.xml",
         "security/ir.model.access.csv",

@@ -1,3 +1,5 @@
+import numpy as np
+
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
@@ -140,32 +142,32 @@ class CrmRelationshipTier(models.Model):
         tiers = self.search(
             [("company_id", "in", [company.id, False]), ("rule", "!=", "manual")]
         )
-        items = list(values.items())
-        n = len(items)
+        n = len(values)
         if not n:
             return {}
-        pairs = {pid: (v if isinstance(v, tuple) else (v, v)) for pid, v in items}
-        ranked = sorted((pair[0] for pair in pairs.values()), reverse=True)
+        # arrays, not per-customer Python objects: a company may have millions
+        pids = np.fromiter(values.keys(), dtype=np.int64, count=n)
+        pairs = np.array(
+            [v if isinstance(v, tuple) else (v, v) for v in values.values()],
+            dtype=np.float64,
+        ).reshape(n, 2)
+        value, revenue = pairs[:, 0], pairs[:, 1]
         # rank = number of partners with a strictly greater value (ties share it)
-        first_index = {}
-        for index, value in enumerate(ranked):
-            first_index.setdefault(value, index)
-        # plain values: the loop below runs for every customer of the company
-        rules = [(tier, tier.rule, tier.threshold) for tier in tiers]
-        empty = self.browse()
-        result = {}
-        for pid, (value, revenue) in pairs.items():
-            above = first_index[value] / n * 100.0
-            cumulative = 0.0
-            chosen = empty
-            for tier, rule, threshold in rules:
-                if rule == "clv_percentile":
-                    cumulative += threshold
-                    if above < cumulative - 1e-9:
-                        chosen = tier
-                        break
-                elif revenue >= threshold:
-                    chosen = tier
-                    break
-            result[pid] = chosen
-        return result
+        rank = n - np.searchsorted(np.sort(value), value, side="right")
+        above = rank / n * 100.0
+        chosen = np.full(n, -1, dtype=np.int64)
+        undecided = np.ones(n, dtype=bool)
+        cumulative = 0.0
+        for index, tier in enumerate(tiers):
+            if tier.rule == "clv_percentile":
+                cumulative += tier.threshold
+                hit = undecided & (above < cumulative - 1e-9)
+            else:
+                hit = undecided & (revenue >= tier.threshold)
+            chosen[hit] = index
+            undecided &= ~hit
+        choices = [*tiers, self.browse()]  # index -1: no tier
+        return {
+            pid: choices[index]
+            for pid, index in zip(pids.tolist(), chosen.tolist(), strict=True)
+        }
