@@ -639,16 +639,17 @@ class ScoreJob:
                            relationship_stage_id = EXCLUDED.relationship_stage_id,
                            write_date = EXCLUDED.write_date
                     RETURNING partner_id
+                ), remembered AS (
+                    UPDATE crm_relationship_score s
+                       SET history_date = %(today)s,
+                           history_segment = s.rfm_segment,
+                           history_risk_level = s.churn_risk_level,
+                           history_tier_id = due.value_tier_id,
+                           history_stage_id = due.relationship_stage_id
+                      FROM due
+                     WHERE s.id = due.id
                 )
-                UPDATE crm_relationship_score s
-                   SET history_date = %(today)s,
-                       history_segment = s.rfm_segment,
-                       history_risk_level = s.churn_risk_level,
-                       history_tier_id = due.value_tier_id,
-                       history_stage_id = due.relationship_stage_id
-                  FROM due
-                 WHERE s.id = due.id
-                RETURNING (SELECT COUNT(*) FROM history)
+                SELECT COUNT(*) FROM history
                 """,
                 company=company.id,
                 checkpoint=checkpoint,
