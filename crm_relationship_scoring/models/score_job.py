@@ -97,7 +97,8 @@ class ScoreJob:
         run.write(self.run_values(data, result))
         # resume after the last customer written by this run (batches go by
         # increasing partner id): tracked on the run, nothing on the partners
-        todo = [i for i, pid in enumerate(data["ids"]) if pid > run.last_partner_id]
+        resume_after = run.last_partner_id
+        todo = [i for i, pid in enumerate(data["ids"]) if pid > resume_after]
         cron = self.env["ir.cron"]
         # the rules of the base addon read a few fields of many partners: do not
         # prefetch all the columns of res.partner for them
