@@ -55,6 +55,8 @@ _logger = logging.getLogger(__name__)
 
 #: temporary table of the order facts of one pass (see ScoreJob.prepare_facts)
 FACTS_TABLE = "crm_relationship_order_facts"
+#: customer ids whose history one statement records (one commit each)
+HISTORY_RANGE = 50_000
 #: rows fetched at a time by the extraction
 FETCH_CHUNK = 50_000
 #: summary of the at-risk activities (also searched untranslated)
@@ -149,7 +151,23 @@ class ScoreJob:
         start = time.perf_counter()
         self.clear_stale(run, company, data["ids"])
         Partner._relationship_assign_tiers()
-        history = self.record_history(run, company, today)
+        self.runs._score_commit()
+        if not self.record_history(run, company, today, deadline):
+            # out of time within the history: the next call goes on with the
+            # customers whose history is not recorded yet
+            timing["rules"] += time.perf_counter() - start
+            progress["remaining"] += 1
+            progress["unfinished"].add(company)
+            run.write(
+                {
+                    "time_extract": run.time_extract + timing["extract"],
+                    "time_engine": run.time_engine + timing["engine"],
+                    "time_write": run.time_write + timing["write"],
+                    "time_rules": run.time_rules + timing["rules"],
+                }
+            )
+            self.runs._score_commit()
+            return run
         activities = self.at_risk_activities(company, data, result, today)
         self.env.flush_all()
         timing["rules"] += time.perf_counter() - start
@@ -165,7 +183,6 @@ class ScoreJob:
                 "state": "done",
                 "date_end": fields.Datetime.now(),
                 "activity_count": len(activities),
-                "history_count": history,
                 **times,
                 "run_time": sum(times.values()),
             }
@@ -579,17 +596,48 @@ class ScoreJob:
         )
         return stale
 
-    def record_history(self, run, company, today):
+    def record_history(self, run, company, today, deadline=None):
         """History rows of ``run``: one per customer whose segment, risk
         level, tier or stage changed since its last history row, or whose
         last history row is older than the checkpoint interval of the
         company (the trend of the partner form). Each score row remembers
-        what its last history row said, so that this is one join of the
+        what its last history row said, so that this is a join of the
         company's score rows with their partners, not a scan of the history.
-        Returns the number of rows written.
+
+        Done by ranges of customer ids, each committed (in a scheduled-action
+        worker) and counted in ``run.history_count``: a customer recorded is
+        not due any more, so a call stopped by the ``deadline`` (after a whole
+        range that wrote rows) or killed is simply continued by the next one.
+        Returns whether every range is done.
         """
         self.env["res.partner"].flush_model(["value_tier_id", "relationship_stage_id"])
         self.env["crm.relationship.score"].flush_model()
+        self.env.cr.execute(
+            SQL(
+                "SELECT MIN(partner_id), MAX(partner_id) FROM crm_relationship_score "
+                "WHERE company_id = %s",
+                company.id,
+            )
+        )
+        low, high = self.env.cr.fetchone()
+        if low is None:
+            return True
+        while low <= high:
+            count = self.record_history_range(run, company, today, low, HISTORY_RANGE)
+            run.history_count += count
+            run.flush_recordset(["history_count"])
+            self.runs._score_commit()
+            low += HISTORY_RANGE
+            # a range with nothing due (done by an earlier call) costs a scan
+            # only: the time is checked after ranges that wrote rows
+            out_of_time = deadline is not None and time.monotonic() > deadline
+            if count and low <= high and out_of_time:
+                return False
+        return True
+
+    def record_history_range(self, run, company, today, low, size):
+        """:meth:`record_history` for the customers of ids ``low`` to
+        ``low + size - 1``; returns the number of rows written."""
         days = company.relationship_score_checkpoint_days
         checkpoint = today - timedelta(days=days) if days > 0 else None
         self.env.cr.execute(
@@ -601,6 +649,7 @@ class ScoreJob:
                       FROM crm_relationship_score s
                       JOIN res_partner p ON p.id = s.partner_id
                      WHERE s.company_id = %(company)s
+                       AND s.partner_id >= %(low)s AND s.partner_id < %(high)s
                        AND (s.history_date IS NULL
                             OR s.history_date <= %(checkpoint)s
                             OR s.history_segment IS DISTINCT FROM s.rfm_segment
@@ -653,6 +702,8 @@ class ScoreJob:
                 SELECT COUNT(*) FROM history
                 """,
                 company=company.id,
+                low=low,
+                high=low + size,
                 checkpoint=checkpoint,
                 today=today,
                 run=run.id,

@@ -302,6 +302,33 @@ class TestScoringRun(ScoringCase):
         self.env.invalidate_all()
         self.assertEqual(self.customers.read(fields_), sliced)
 
+    def test_history_goes_on_in_the_next_call(self):
+        """Out of time within the history (recorded by ranges of customer
+        ids), a call stops after a whole range; the next call records the
+        rest, and the history is that of one uninterrupted run."""
+        past = time.monotonic() - 1
+        span = max(self.customers.ids) - min(self.customers.ids) + 1
+        with patch.object(score_job, "HISTORY_RANGE", span // 3 + 1):
+            calls = 0
+            run = self.Run.browse()
+            while not run or run.state != "done":
+                progress = {}
+                run = self._score(batch_size=100, deadline=past, progress=progress)
+                calls += 1
+                self.assertLess(calls, 10)
+        self.assertGreater(calls, 2)  # three ranges, one per call after the first
+        Snapshot = self.env["crm.relationship.score.snapshot"]
+        sliced = Snapshot.search([("run_id", "=", run.id)])
+        self.assertEqual(sliced.partner_id, self.customers)
+        self.assertEqual(run.history_count, 30)
+        values = sorted(sliced.mapped(lambda s: (s.partner_id.id, s.rfm_segment)))
+        # the same day again, in one call: nothing more is due
+        self.assertEqual(self._score(force=True), run)
+        self.assertEqual(Snapshot.search([("run_id", "=", run.id)]), sliced)
+        self.assertEqual(
+            sorted(sliced.mapped(lambda s: (s.partner_id.id, s.rfm_segment))), values
+        )
+
     def test_scheduled_action_asks_to_run_again(self):
         """Out of budget, the scheduled action reports the work left and
         triggers itself, whatever its interval."""
