@@ -114,18 +114,9 @@ class ScoreJob:
             if start_index and deadline is not None and time.monotonic() > deadline:
                 # out of time: the run stays "running"; the next call resumes
                 # it with the customers not written yet (whole batches only)
-                progress["remaining"] += len(todo) - start_index
-                progress["unfinished"].add(company)
-                run.write(
-                    {
-                        "time_extract": run.time_extract + timing["extract"],
-                        "time_engine": run.time_engine + timing["engine"],
-                        "time_write": run.time_write + timing["write"],
-                        "time_rules": run.time_rules + timing["rules"],
-                    }
+                return self.stop_unfinished(
+                    run, company, timing, progress, len(todo) - start_index
                 )
-                self.runs._score_commit()
-                return run
             rows = todo[start_index : start_index + batch_size]
             partners = Partner.browse([data["ids"][i] for i in rows])
             start = time.perf_counter()
@@ -156,28 +147,11 @@ class ScoreJob:
             # out of time within the history: the next call goes on with the
             # customers whose history is not recorded yet
             timing["rules"] += time.perf_counter() - start
-            progress["remaining"] += 1
-            progress["unfinished"].add(company)
-            run.write(
-                {
-                    "time_extract": run.time_extract + timing["extract"],
-                    "time_engine": run.time_engine + timing["engine"],
-                    "time_write": run.time_write + timing["write"],
-                    "time_rules": run.time_rules + timing["rules"],
-                }
-            )
-            self.runs._score_commit()
-            return run
+            return self.stop_unfinished(run, company, timing, progress, 1)
         activities = self.at_risk_activities(company, data, result, today)
         self.env.flush_all()
         timing["rules"] += time.perf_counter() - start
-        # a run done over several calls adds the times of each
-        times = {
-            "time_extract": run.time_extract + timing["extract"],
-            "time_engine": run.time_engine + timing["engine"],
-            "time_write": run.time_write + timing["write"],
-            "time_rules": run.time_rules + timing["rules"],
-        }
+        times = self.added_times(run, timing)
         run.write(
             {
                 "state": "done",
@@ -188,6 +162,25 @@ class ScoreJob:
             }
         )
         self.runs._score_retention(company, today)
+        self.runs._score_commit()
+        return run
+
+    @staticmethod
+    def added_times(run, timing):
+        """The run's timings plus those of this call (a run done over several
+        calls adds the times of each)."""
+        return {
+            f"time_{name}": run[f"time_{name}"] + timing[name]
+            for name in ("extract", "engine", "write", "rules")
+        }
+
+    def stop_unfinished(self, run, company, timing, progress, remaining):
+        """Out of time: the run stays ``running`` with the times of this call,
+        ``progress`` tells the scheduled action that ``remaining`` work is
+        left, and the next call resumes the run."""
+        progress["remaining"] += remaining
+        progress["unfinished"].add(company)
+        run.write(self.added_times(run, timing))
         self.runs._score_commit()
         return run
 
