@@ -124,6 +124,7 @@ class CrmRelationshipScore(models.Model):
         ),
     ]
 
+    @api.private
     def init(self):
         # nightly updates rewrite most rows: leave room in each page for the
         # new version (HOT update, the indexes are not touched)

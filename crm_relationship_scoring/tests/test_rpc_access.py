@@ -32,6 +32,7 @@ PUBLIC_METHODS = {
     ("crm.relationship.score.run", "action_open_segment_transitions"): "user",
     ("res.config.settings", "action_relationship_recompute_scores"): "manager",
     ("res.partner", "action_view_score_trend"): "user",
+    ("crm.relationship.score", "action_open_partner"): "user",
 }
 
 
@@ -254,6 +255,12 @@ class TestPublicMethods(RpcScoringCase):
             ("res.partner", "action_view_score_trend"): lambda u: (
                 self.customer.with_user(u).action_view_score_trend()
             ),
+            ("crm.relationship.score", "action_open_partner"): lambda u: (
+                self.env["crm.relationship.score"]
+                .search([("partner_id", "=", self.customer.id)])
+                .with_user(u)
+                .action_open_partner()
+            ),
         }
 
     def test_every_public_method_is_listed(self):
@@ -269,7 +276,12 @@ class TestPublicMethods(RpcScoringCase):
                     continue
                 name = cls._name or cls._inherit
                 for attr, value in vars(cls).items():
-                    if callable(value) and not attr.startswith("_"):
+                    # api.private methods are refused by Odoo's RPC dispatch
+                    if (
+                        callable(value)
+                        and not attr.startswith("_")
+                        and not getattr(value, "_api_private", False)
+                    ):
                         found.add((name, attr))
         self.assertEqual(found, set(PUBLIC_METHODS))
         self.assertEqual(set(self._calls()), set(PUBLIC_METHODS))
@@ -277,6 +289,7 @@ class TestPublicMethods(RpcScoringCase):
     def _model_modules(self):
         from ..models import (
             crm_relationship_demo,
+            crm_relationship_score,
             crm_relationship_score_snapshot,
             res_company,
             res_config_settings,
@@ -285,6 +298,7 @@ class TestPublicMethods(RpcScoringCase):
 
         return (
             crm_relationship_demo,
+            crm_relationship_score,
             crm_relationship_score_snapshot,
             res_company,
             res_config_settings,
