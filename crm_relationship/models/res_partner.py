@@ -528,46 +528,23 @@ class ResPartner(models.Model):
         )
         self.env["res.partner"].flush_model(["commercial_partner_id", "company_id"])
 
-    def _relationship_fetch_stats(self, today=None, facts=None):
-        """Order statistics of commercial partners, in one SQL statement.
+    @api.model
+    def _relationship_customer_stats_query(self, days, since, ids=None):
+        """Per-customer order statistics from ``days``, rows of
+        :meth:`_relationship_order_facts_query` (SQL): one row per customer
+        with orders, posted refunds since ``since`` or open quotations.
 
-        Returns ``{partner_id: dict(first, last, count, median_gap, revenue,
-        quotations, stage_id, locked, company_id, figures)}``. The first keys
-        sum the customer's confirmed orders in every company (the lifecycle
-        stage follows the whole relationship): dates as ``date``, the median
-        gap in days between confirmed orders (orders of the same day are 0
-        days apart) and the revenue of the 12 months before ``today``.
-        ``figures`` holds what each company reads of its own orders
-        (company-dependent fields): ``{field: json text}``, a JSON object by
-        company id of the first and last order dates, the number of confirmed
-        orders and the revenue of the 12 months in that company's currency,
-        net of its posted refunds (never below zero: refunds of older
-        purchases do not make a customer cost money).
-
-        The orders are read from :meth:`_relationship_order_facts_query`, or
-        from ``facts``, the name of a table holding those facts for at least
-        these partners (the scoring job's temporary table).
+        Refunds and quotations are read for the partners ``ids`` (a list) or,
+        without, for the customers of ``days``. See
+        :meth:`_relationship_fetch_stats` for the columns.
         """
-        today = today or fields.Date.context_today(self)
-        since = today - timedelta(days=365)
-        self._relationship_flush_orders()
-        self.env["res.partner"].flush_model(
-            ["relationship_stage_id", "relationship_stage_locked"]
-        )
-        ids = list(self.ids)
-        if facts:
-            source = SQL(
-                "SELECT * FROM %s WHERE partner_id = ANY(%s)",
-                SQL.identifier(facts),
-                ids,
-            )
+        if ids is None:
+            among = SQL("IN (SELECT partner_id FROM days)")
         else:
-            source = self._relationship_order_facts_query(
-                SQL("p.commercial_partner_id = ANY(%s)", ids)
-            )
-        query = SQL(
+            among = SQL("= ANY(%s)", list(ids))
+        return SQL(
             """
-            WITH days AS (%(source)s
+            WITH days AS (%(days)s
             ), per_day AS (
                 SELECT partner_id, day, SUM(orders)::int AS orders
                   FROM days
@@ -609,7 +586,7 @@ class ResPartner(models.Model):
                  WHERE am.move_type = 'out_refund'
                    AND am.state = 'posted'
                    AND am.invoice_date >= %(since)s
-                   AND am.commercial_partner_id = ANY(%(ids)s)
+                   AND am.commercial_partner_id %(among)s
                  GROUP BY am.commercial_partner_id, am.company_id
             ), net AS (
                 SELECT COALESCE(bc.partner_id, rf.partner_id) AS partner_id,
@@ -641,29 +618,118 @@ class ResPartner(models.Model):
                   FROM sale_order so
                   JOIN res_partner p ON p.id = so.partner_id
                  WHERE so.state IN ('draft', 'sent')
-                   AND p.commercial_partner_id = ANY(%(ids)s)
+                   AND p.commercial_partner_id %(among)s
                  GROUP BY p.commercial_partner_id
             )
-            SELECT ids.id, agg.first_date, agg.last_date,
-                   COALESCE(agg.order_count, 0), gap.day_gaps, gap.same_day,
-                   COALESCE(figures.revenue, 0),
-                   COALESCE(quotes.quotations, 0),
-                   rp.relationship_stage_id, rp.relationship_stage_locked,
-                   rp.company_id,
-                   figures.first_json::text, figures.last_json::text,
-                   figures.count_json::text, figures.revenue_json::text
-              FROM unnest(%(ids)s::int[]) AS ids(id)
-              JOIN res_partner rp ON rp.id = ids.id
-              LEFT JOIN agg ON agg.partner_id = ids.id
-              LEFT JOIN gap ON gap.partner_id = ids.id
-              LEFT JOIN figures ON figures.partner_id = ids.id
-              LEFT JOIN quotes ON quotes.partner_id = ids.id
+            SELECT COALESCE(figures.partner_id, quotes.partner_id) AS partner_id,
+                   agg.first_date, agg.last_date,
+                   COALESCE(agg.order_count, 0) AS order_count,
+                   gap.day_gaps, gap.same_day,
+                   COALESCE(figures.revenue, 0) AS revenue,
+                   COALESCE(quotes.quotations, 0) AS quotations,
+                   figures.first_json, figures.last_json,
+                   figures.count_json, figures.revenue_json
+              FROM figures
+              FULL JOIN quotes ON quotes.partner_id = figures.partner_id
+              LEFT JOIN agg ON agg.partner_id = figures.partner_id
+              LEFT JOIN gap ON gap.partner_id = figures.partner_id
             """,
-            source=source,
-            ids=ids,
+            days=days,
             since=since,
+            among=among,
         )
-        self.env.cr.execute(query)
+
+    @api.model
+    def _relationship_stats_table(self, table, facts, today):
+        """Create the temporary table ``table`` of the statistics of every
+        customer of the order facts table ``facts`` (see
+        :meth:`_relationship_customer_stats_query`), indexed by partner: a job
+        computes them in one statement per pass and reads them by batch
+        (:meth:`_relationship_fetch_stats` with ``stats``)."""
+        cr = self.env.cr
+        ident = SQL.identifier(table)
+        cr.execute(SQL("DROP TABLE IF EXISTS %s", ident))
+        cr.execute(
+            SQL(
+                "CREATE TEMPORARY TABLE %s AS %s",
+                ident,
+                self._relationship_customer_stats_query(
+                    SQL("SELECT * FROM %s", SQL.identifier(facts)),
+                    today - timedelta(days=365),
+                ),
+            )
+        )
+        cr.execute(SQL("CREATE UNIQUE INDEX ON %s (partner_id)", ident))
+        cr.execute(SQL("ANALYZE %s", ident))
+        return table
+
+    def _relationship_fetch_stats(self, today=None, facts=None, stats=None):
+        """Order statistics of commercial partners, in one SQL statement.
+
+        Returns ``{partner_id: dict(first, last, count, median_gap, revenue,
+        quotations, stage_id, locked, company_id, figures)}``. The first keys
+        sum the customer's confirmed orders in every company (the lifecycle
+        stage follows the whole relationship): dates as ``date``, the median
+        gap in days between confirmed orders (orders of the same day are 0
+        days apart) and the revenue of the 12 months before ``today``.
+        ``figures`` holds what each company reads of its own orders
+        (company-dependent fields): ``{field: json text}``, a JSON object by
+        company id of the first and last order dates, the number of confirmed
+        orders and the revenue of the 12 months in that company's currency,
+        net of its posted refunds (never below zero: refunds of older
+        purchases do not make a customer cost money).
+
+        The statistics are computed by
+        :meth:`_relationship_customer_stats_query` from
+        :meth:`_relationship_order_facts_query`, or from ``facts``, the name
+        of a table holding those facts for at least these partners; or read
+        from ``stats``, a table made by :meth:`_relationship_stats_table` (the
+        scoring job's, computed once per pass). The stage, its lock and the
+        company are read from the partners.
+        """
+        today = today or fields.Date.context_today(self)
+        self._relationship_flush_orders()
+        self.env["res.partner"].flush_model(
+            ["relationship_stage_id", "relationship_stage_locked"]
+        )
+        ids = list(self.ids)
+        if stats:
+            source = SQL.identifier(stats)
+        else:
+            if facts:
+                days = SQL(
+                    "SELECT * FROM %s WHERE partner_id = ANY(%s)",
+                    SQL.identifier(facts),
+                    ids,
+                )
+            else:
+                days = self._relationship_order_facts_query(
+                    SQL("p.commercial_partner_id = ANY(%s)", ids)
+                )
+            source = SQL(
+                "(%s)",
+                self._relationship_customer_stats_query(
+                    days, today - timedelta(days=365), ids
+                ),
+            )
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT ids.id, st.first_date, st.last_date,
+                       COALESCE(st.order_count, 0), st.day_gaps, st.same_day,
+                       COALESCE(st.revenue, 0), COALESCE(st.quotations, 0),
+                       rp.relationship_stage_id, rp.relationship_stage_locked,
+                       rp.company_id,
+                       st.first_json::text, st.last_json::text,
+                       st.count_json::text, st.revenue_json::text
+                  FROM unnest(%s::int[]) AS ids(id)
+                  JOIN res_partner rp ON rp.id = ids.id
+                  LEFT JOIN %s AS st ON st.partner_id = ids.id
+                """,
+                ids,
+                source,
+            )
+        )
         return {
             row[0]: {
                 "first": row[1],
@@ -766,12 +832,39 @@ class ResPartner(models.Model):
             placed._relationship_set_stage(stage, automatic=True, track=False)
         return targets
 
-    def _relationship_store_stats(self, stats, today):
+    def _relationship_store_stats(self, stats, today, table=None):
         """Store the order figures of ``stats`` in one UPDATE of the partners
         whose figures changed (none on most nights: a partner row gets a new
-        version only when the customer ordered or was refunded)."""
+        version only when the customer ordered or was refunded). With
+        ``table`` (made by :meth:`_relationship_stats_table`, where ``stats``
+        were read from), the figures are taken from it in the database."""
         ids = list(stats)
-        figures = self._relationship_figure_columns(stats, ids)
+        if table:
+            values = SQL(
+                """
+                SELECT ids.id, st.first_json AS first_date,
+                       st.last_json AS last_date, st.count_json AS order_count,
+                       st.revenue_json AS revenue
+                  FROM unnest(%s::int[]) AS ids(id)
+                  LEFT JOIN %s AS st ON st.partner_id = ids.id
+                """,
+                ids,
+                SQL.identifier(table),
+            )
+        else:
+            figures = self._relationship_figure_columns(stats, ids)
+            values = SQL(
+                """
+                SELECT * FROM unnest(%s::int[], %s::jsonb[], %s::jsonb[],
+                                     %s::jsonb[], %s::jsonb[])
+                    AS v(id, first_date, last_date, order_count, revenue)
+                """,
+                ids,
+                figures["relationship_first_order_date"],
+                figures["relationship_last_order_date"],
+                figures["relationship_order_count"],
+                figures["relationship_revenue_12m"],
+            )
         self.env.cr.execute(
             SQL(
                 """
@@ -780,20 +873,14 @@ class ResPartner(models.Model):
                        relationship_last_order_date = v.last_date,
                        relationship_order_count = v.order_count,
                        relationship_revenue_12m = v.revenue
-                  FROM unnest(%s::int[], %s::jsonb[], %s::jsonb[], %s::jsonb[],
-                              %s::jsonb[])
-                       AS v(id, first_date, last_date, order_count, revenue)
+                  FROM (%s) AS v
                  WHERE p.id = v.id
                    AND (p.relationship_first_order_date IS DISTINCT FROM v.first_date
                         OR p.relationship_last_order_date IS DISTINCT FROM v.last_date
                         OR p.relationship_order_count IS DISTINCT FROM v.order_count
                         OR p.relationship_revenue_12m IS DISTINCT FROM v.revenue)
                 """,
-                ids,
-                figures["relationship_first_order_date"],
-                figures["relationship_last_order_date"],
-                figures["relationship_order_count"],
-                figures["relationship_revenue_12m"],
+                values,
             )
         )
         self.browse(ids).invalidate_recordset(list(STATS_FIELDS))

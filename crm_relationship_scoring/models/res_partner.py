@@ -448,13 +448,13 @@ class ResPartner(models.Model):
     # ------------------------------------------------------------------
     # Lifecycle rules and tiers of crm_relationship, refined by the scores
     # ------------------------------------------------------------------
-    def _relationship_fetch_stats(self, today=None, facts=None):
+    def _relationship_fetch_stats(self, today=None, facts=None, stats=None):
         """Add the probability of being alive (``p_alive``) of the last scoring
         run to each statistic (``None`` for partners never scored)."""
-        stats = super()._relationship_fetch_stats(today, facts=facts)
-        if facts:
+        result = super()._relationship_fetch_stats(today, facts=facts, stats=stats)
+        if facts or stats:
             # the scoring job itself: it sets P(alive) from the run's results
-            return stats
+            return result
         self.env["crm.relationship.score"].flush_model(["partner_id", "p_alive"])
         self.env.cr.execute(
             SQL(
@@ -463,13 +463,13 @@ class ResPartner(models.Model):
                 "JOIN res_partner p ON p.id = s.partner_id "
                 "WHERE s.partner_id = ANY(%s) "
                 "ORDER BY s.partner_id, s.company_id = p.company_id DESC, s.id",
-                list(stats),
+                list(result),
             )
         )
         alive = dict(self.env.cr.fetchall())
-        for partner_id, values in stats.items():
+        for partner_id, values in result.items():
             values["p_alive"] = alive.get(partner_id)
-        return stats
+        return result
 
     @api.model
     def _relationship_target_phase(self, stats, company, today):

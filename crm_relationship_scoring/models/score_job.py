@@ -7,22 +7,27 @@ How it works
 of a run, the entry points (scheduled action, *Recompute now*), the lock, the
 retention and the actions, and hands each company to :meth:`ScoreJob.run`:
 
-1. **Extract** (:meth:`ScoreJob.extract`): one SQL aggregate over the
-   company's confirmed orders of the scoring window, grouped per customer and
-   order day, net of posted refunds, read into numpy arrays (one value per
+1. **Extract** (:meth:`ScoreJob.extract`): the order facts of the company's
+   customers (one SQL aggregate over the confirmed orders, per customer and
+   order day) into a temporary table, once per pass; from it, in one
+   statement each, the order statistics of every customer for the stage
+   rules (a second temporary table) and the engine's inputs over the scoring
+   window, net of posted refunds, read into numpy arrays (one value per
    customer, by increasing partner id).
 2. **Engine** (:meth:`ScoreJob.evaluate`): the pure numpy engine
    (``engine/``: BG/NBD + Gamma-Gamma fitted on sufficient statistics, RFM
    bins and segments, churn risk, health) on those arrays; nothing in it
-   knows Odoo.
+   knows Odoo. Its results are copied into a third temporary table with one
+   ``COPY`` (:meth:`ScoreJob.stage_values`).
 3. **Write-back** (:meth:`ScoreJob.write_batch`), in batches of customers by
-   increasing id, each committed in a scheduled-action worker: one upsert of
-   the batch's rows of ``crm.relationship.score`` that leaves an unchanged
-   row alone, the order figures of the base addon stored on the partners
-   whose figures changed, the stage rules of the base addon (refined by
-   P(alive)) moving only the customers whose stage changes, and the run's
-   ``last_partner_id`` where a crash or the end of a time-boxed pass
-   resumes. Nothing is stamped on ``res_partner``.
+   increasing id, each committed in a scheduled-action worker: from the
+   staged values, one UPDATE of the batch's rows of ``crm.relationship.score``
+   whose figures changed and one INSERT of the new ones; the order figures
+   of the base addon stored on the partners whose figures changed, the stage
+   rules of the base addon (refined by P(alive)) moving only the customers
+   whose stage changes, and the run's ``last_partner_id`` where a crash or
+   the end of a time-boxed pass resumes. Nothing is stamped on
+   ``res_partner``.
 4. **After the batches** (last pass only): the score rows of customers no
    longer scored are deleted, tiers are assigned (only changed tiers are
    written), one statement records the history rows (changes of segment, risk
@@ -34,6 +39,7 @@ stays ``running`` and the next call repeats extraction and engine (cheap, see
 ``make bench``) and writes the customers after ``last_partner_id``.
 """
 
+import io
 import logging
 import time
 from datetime import timedelta
@@ -55,6 +61,32 @@ _logger = logging.getLogger(__name__)
 
 #: temporary table of the order facts of one pass (see ScoreJob.prepare_facts)
 FACTS_TABLE = "crm_relationship_order_facts"
+#: temporary table of the customers' order statistics of one pass (the stage
+#: rules of every batch read it)
+STATS_TABLE = "crm_relationship_customer_stats"
+#: temporary table of the score figures of one pass (see ScoreJob.stage_values)
+VALUES_TABLE = "crm_relationship_score_values"
+#: the columns of a score row computed by a run (ScoreJob.score_columns)
+STAGED_COLUMNS = (
+    "partner_id",
+    "first_purchase_date",
+    "last_purchase_date",
+    "rfm_frequency",
+    "rfm_monetary",
+    "rfm_r_score",
+    "rfm_f_score",
+    "rfm_m_score",
+    "rfm_code",
+    "rfm_segment",
+    "purchase_gap_days",
+    "clv_value",
+    "p_alive",
+    "expected_purchases",
+    "churn_risk",
+    "churn_risk_level",
+    "value_at_risk",
+    "health_score",
+)
 #: customer ids whose history one statement records (one commit each)
 HISTORY_RANGE = 50_000
 #: rows fetched at a time by the extraction
@@ -97,6 +129,10 @@ class ScoreJob:
         result = self.evaluate(company, data, today) if data["n"] else None
         timing["engine"] = time.perf_counter() - start
         run.write(self.run_values(data, result))
+        if result:
+            start = time.perf_counter()
+            self.stage_values(run, data, result)
+            timing["write"] += time.perf_counter() - start
         # resume after the last customer written by this run (batches go by
         # increasing partner id): tracked on the run, nothing on the partners
         resume_after = run.last_partner_id
@@ -120,7 +156,7 @@ class ScoreJob:
             rows = todo[start_index : start_index + batch_size]
             partners = Partner.browse([data["ids"][i] for i in rows])
             start = time.perf_counter()
-            stats = partners._relationship_fetch_stats(today, facts=FACTS_TABLE)
+            stats = partners._relationship_fetch_stats(today, stats=STATS_TABLE)
             if result:
                 for i in rows:
                     stats[data["ids"][i]]["p_alive"] = float(result["p_alive"][i])
@@ -184,13 +220,15 @@ class ScoreJob:
         self.runs._score_commit()
         return run
 
-    def prepare_facts(self, company):
+    def prepare_facts(self, company, today):
         """Compute the order facts of the company's customers once per pass:
         :meth:`res.partner._relationship_order_facts_query` (per customer,
         company and order day, every confirmed order of the customers of
         ``company`` and of the customers shared by the companies) into a
-        temporary table that the extraction and the stage statistics of
-        every batch read. Dropped by :meth:`drop_facts`."""
+        temporary table that the extraction reads, and from it the order
+        statistics of those customers
+        (:meth:`res.partner._relationship_stats_table`) that the stage rules
+        of every batch read. Dropped by :meth:`drop_facts`."""
         Partner = self.env["res.partner"]
         Partner._relationship_flush_orders()
         cr = self.env.cr
@@ -205,12 +243,14 @@ class ScoreJob:
                 ),
             )
         )
-        cr.execute(SQL("CREATE INDEX ON %s (partner_id)", table))
+        # read whole by the extraction and the statistics: no index
         cr.execute(SQL("ANALYZE %s", table))
+        Partner._relationship_stats_table(STATS_TABLE, FACTS_TABLE, today)
         return FACTS_TABLE
 
     def drop_facts(self):
-        self.env.cr.execute(SQL("DROP TABLE IF EXISTS %s", SQL.identifier(FACTS_TABLE)))
+        for table in (VALUES_TABLE, STATS_TABLE, FACTS_TABLE):
+            self.env.cr.execute(SQL("DROP TABLE IF EXISTS %s", SQL.identifier(table)))
 
     def extract_query(self, company, today):
         """The engine's inputs from the order facts (:meth:`prepare_facts`)
@@ -227,27 +267,33 @@ class ScoreJob:
         since = today - timedelta(days=company.relationship_score_lookback_days)
         return SQL(
             """
-            WITH window_days AS (
-                SELECT partner_id, company_id, day, amount, orders,
-                       FIRST_VALUE(COALESCE(partner_company_id, company_id)) OVER (
-                           PARTITION BY partner_id ORDER BY last_at DESC, company_id
-                       ) AS home_company_id
+            WITH agg AS (
+                -- one pass over the facts of the window, without sorting: the
+                -- customer's home company is its own company or that of its
+                -- last order (the smallest company id of the last moment),
+                -- the first day's value the one of the smallest day
+                SELECT partner_id,
+                       COALESCE(
+                           MAX(partner_company_id),
+                           -(MAX(ARRAY[EXTRACT(EPOCH FROM last_at)::float8,
+                                       -company_id::float8]))[2]::int
+                       ) AS home_company_id,
+                       COUNT(*) FILTER (WHERE company_id = %(company)s) AS n_days,
+                       MIN(day) FILTER (WHERE company_id = %(company)s)
+                           AS first_day,
+                       MAX(day) FILTER (WHERE company_id = %(company)s)
+                           AS last_day,
+                       SUM(amount) FILTER (WHERE company_id = %(company)s)
+                           AS total,
+                       (MIN(ARRAY[(day - DATE '2000-01-01')::float8,
+                                  amount::float8])
+                           FILTER (WHERE company_id = %(company)s))[2]
+                           AS first_amount,
+                       COALESCE(SUM(orders) FILTER (
+                           WHERE company_id = %(company)s AND day > %(year_ago)s
+                       ), 0) AS orders_12m
                   FROM %(facts)s
                  WHERE day >= %(since)s AND day <= %(today)s
-            ), days AS (
-                SELECT partner_id, day, amount, orders
-                  FROM window_days
-                 WHERE home_company_id = %(company)s AND company_id = %(company)s
-            ), agg AS (
-                SELECT partner_id,
-                       COUNT(*) AS n_days,
-                       MIN(day) AS first_day,
-                       MAX(day) AS last_day,
-                       SUM(amount) AS total,
-                       (ARRAY_AGG(amount ORDER BY day))[1] AS first_amount,
-                       COALESCE(SUM(orders) FILTER (WHERE day > %(year_ago)s), 0)
-                           AS orders_12m
-                  FROM days
                  GROUP BY partner_id
             ), refunds AS (
                 SELECT am.commercial_partner_id AS partner_id,
@@ -271,6 +317,7 @@ class ScoreJob:
                    agg.orders_12m
               FROM agg
               LEFT JOIN refunds ON refunds.partner_id = agg.partner_id
+             WHERE agg.home_company_id = %(company)s AND agg.n_days > 0
              ORDER BY agg.partner_id
             """,
             facts=SQL.identifier(FACTS_TABLE),
@@ -291,7 +338,7 @@ class ScoreJob:
         over the purchase days in proportion to their value. Rows are fetched
         in chunks into arrays (memory of one chunk of Python tuples).
         """
-        self.prepare_facts(company)
+        self.prepare_facts(company, today)
         self.env.cr.execute(self.extract_query(company, today))
         chunks = []
         while rows := self.env.cr.fetchmany(FETCH_CHUNK):
@@ -455,9 +502,10 @@ class ScoreJob:
     def write_batch(self, run, company, data, result, rows, stats):
         """Write the scores of the customers at positions ``rows``.
 
-        One ``INSERT ... ON CONFLICT DO UPDATE`` of their rows of
-        ``crm.relationship.score`` that only rewrites a row whose figures
-        changed; the order statistics ``stats`` of the stage rules
+        Their rows of ``crm.relationship.score`` are written from the values
+        staged by :meth:`stage_values` (one UPDATE of the rows whose figures
+        changed, one INSERT of the new ones, :meth:`upsert_queries`); the
+        order statistics ``stats`` of the stage rules
         (:meth:`res.partner._relationship_fetch_stats`) are stored on the
         partners whose figures changed (none on most nights); the run then
         records the last customer written, where a crash resumes.
@@ -467,104 +515,158 @@ class ScoreJob:
         Score = self.env["crm.relationship.score"]
         Score.flush_model()
         if result:
-            self.env.cr.execute(self.upsert_query(run, company, data, result, rows))
+            for query in self.upsert_queries(run, company, min(ids), max(ids)):
+                self.env.cr.execute(query)
             Score.invalidate_model()
-        Partner._relationship_store_stats(stats, run.date)
+        Partner._relationship_store_stats(stats, run.date, table=STATS_TABLE)
         run.last_partner_id = max(ids)
         run.flush_recordset(["last_partner_id"])
         Partner.browse(ids).invalidate_recordset(
             [*SCORE_FIELDS, *SCORE_LINK_FIELDS, *STATS_FIELDS]
         )
 
-    def upsert_query(self, run, company, data, result, rows):
-        """The upsert of the score rows of the customers at positions
-        ``rows``: values rounded to the digits of their fields, so that a
-        customer whose figures did not change keeps its row untouched."""
+    def score_columns(self, run, data, result):
+        """The figures of a score row: ``{column: (values, SQL type)}`` with
+        one value per customer of ``data`` (numpy arrays or lists), rounded
+        to the digits of their fields, so that a customer whose figures did
+        not change keeps its row untouched."""
         today = np.datetime64(run.date, "D")
-        picked = np.asarray(rows, dtype=np.int64)
-
-        def col(array, digits=None, kind=float):
-            values = np.asarray(array)[picked]
-            if digits is not None:
-                values = np.round(values.astype(np.float64), digits)
-            return [kind(v) for v in values]
-
-        def dates(days):
-            return [
-                str(d)
-                for d in today - np.asarray(days)[picked].astype("timedelta64[D]")
-            ]
-
-        r, f, m = (col(result[k], kind=int) for k in ("r", "f", "m"))
-        clv_value = col(result["clv"], 2)
-        risk = col(result["risk"], 4)
-        at_risk = col(np.asarray(result["clv"]) * np.asarray(result["risk"]), 2)
-        columns = {
-            "partner_id": ([data["ids"][i] for i in rows], "int4"),
-            "first_purchase_date": (dates(data["T"]), "date"),
-            "last_purchase_date": (dates(data["recency_days"]), "date"),
-            "rfm_frequency": (col(data["purchase_days"], kind=int), "int4"),
-            "rfm_monetary": (col(data["net"], 2), "numeric"),
+        r, f, m = (np.asarray(result[k], dtype=np.int64) for k in ("r", "f", "m"))
+        clv_value = np.asarray(result["clv"], dtype=np.float64)
+        return {
+            "partner_id": (np.asarray(data["ids"], dtype=np.int64), "int4"),
+            "first_purchase_date": (
+                today - data["T"].astype("timedelta64[D]"),
+                "date",
+            ),
+            "last_purchase_date": (
+                today - data["recency_days"].astype("timedelta64[D]"),
+                "date",
+            ),
+            "rfm_frequency": (data["purchase_days"].astype(np.int64), "int4"),
+            "rfm_monetary": (np.round(data["net"], 2), "numeric"),
             "rfm_r_score": (r, "int4"),
             "rfm_f_score": (f, "int4"),
             "rfm_m_score": (m, "int4"),
-            "rfm_code": (
-                [f"{a}{b}{c}" for a, b, c in zip(r, f, m, strict=True)],
-                "varchar",
-            ),
-            "rfm_segment": (col(result["segment"], kind=str), "varchar"),
-            "purchase_gap_days": (col(data["gap"], 3), "float8"),
-            "clv_value": (clv_value, "numeric"),
-            "p_alive": (col(result["p_alive"], 4), "float8"),
+            "rfm_code": (100 * r + 10 * f + m, "varchar"),
+            "rfm_segment": (np.asarray(result["segment"]), "varchar"),
+            "purchase_gap_days": (np.round(data["gap"], 3), "float8"),
+            "clv_value": (np.round(clv_value, 2), "numeric"),
+            "p_alive": (np.round(result["p_alive"], 4), "float8"),
             "expected_purchases": (
-                col(result["scores"].expected_purchases, 2),
+                np.round(result["scores"].expected_purchases, 2),
                 "float8",
             ),
-            "churn_risk": (risk, "float8"),
-            "churn_risk_level": (col(result["level"], kind=str), "varchar"),
-            "value_at_risk": (at_risk, "numeric"),
-            "health_score": (col(result["health"], 1), "float8"),
+            "churn_risk": (np.round(result["risk"], 4), "float8"),
+            "churn_risk_level": (np.asarray(result["level"]), "varchar"),
+            "value_at_risk": (
+                np.round(clv_value * np.asarray(result["risk"], np.float64), 2),
+                "numeric",
+            ),
+            "health_score": (np.round(result["health"], 1), "float8"),
         }
+
+    def stage_values(self, run, data, result):
+        """COPY the score figures of every customer of the pass
+        (:meth:`score_columns`) into the temporary table
+        ``VALUES_TABLE``, indexed by partner: the batches write their rows
+        from it (:meth:`upsert_queries`). Dropped by :meth:`drop_facts`."""
+        columns = self.score_columns(run, data, result)
+        cr = self.env.cr
+        table = SQL.identifier(VALUES_TABLE)
+        cr.execute(SQL("DROP TABLE IF EXISTS %s", table))
+        cr.execute(
+            SQL(
+                "CREATE TEMPORARY TABLE %s (%s)",
+                table,
+                SQL(", ").join(
+                    SQL("%s %s", SQL.identifier(name), SQL(kind))
+                    for name, (_values, kind) in columns.items()
+                ),
+            )
+        )
+        # text columns of the COPY (numbers as Python prints them, which
+        # PostgreSQL reads back exactly)
+        texts = [list(map(str, values.tolist())) for values, _kind in columns.values()]
+        buffer = io.StringIO(
+            "".join(f"{line}\n" for line in map("\t".join, zip(*texts, strict=True)))
+        )
+        cr._obj.copy_expert(SQL("COPY %s FROM STDIN", table).code, buffer)
+        cr.execute(SQL("CREATE UNIQUE INDEX ON %s (partner_id)", table))
+        cr.execute(SQL("ANALYZE %s", table))
+        return list(columns)
+
+    def upsert_queries(self, run, company, low, high):
+        """The statements writing the score rows of the customers of ids
+        ``low`` to ``high`` from the staged values (:meth:`stage_values`):
+        an UPDATE of the rows whose figures changed (an unchanged customer's
+        row is left alone) and an INSERT of the customers without a row."""
+        names = [
+            name
+            for name in self.env["crm.relationship.score"]._fields
+            if name in STAGED_COLUMNS
+        ]
         constants = {
             "company_id": company.id,
             "run_id": run.id,
             "currency_id": company.currency_id.id,
-            "clv_method": result["scores"].method,
+            "clv_method": run.method,
         }
-        names = list(columns)
-        changing = [name for name in names if name != "partner_id"] + [
+        changing = [n for n in names if n != "partner_id"] + [
             "currency_id",
             "clv_method",
         ]
-        now = fields.Datetime.now()
         ident = SQL.identifier
-        return SQL(
+        now = fields.Datetime.now()
+        staged = SQL(
+            "SELECT %s, %s FROM %s WHERE partner_id BETWEEN %s AND %s",
+            SQL(", ").join(ident(n) for n in names),
+            SQL(", ").join(
+                SQL("%s AS %s", value, ident(name)) for name, value in constants.items()
+            ),
+            ident(VALUES_TABLE),
+            low,
+            high,
+        )
+        update = SQL(
             """
-            INSERT INTO crm_relationship_score AS s
-                   (%(names)s, %(constant_names)s,
-                    create_uid, create_date, write_uid, write_date)
-            SELECT %(v_names)s, %(constant_values)s, %(uid)s, %(now)s, %(uid)s, %(now)s
-              FROM unnest(%(arrays)s) AS v(%(names)s)
-                ON CONFLICT (partner_id, company_id) DO UPDATE
-               SET %(assignments)s, run_id = EXCLUDED.run_id,
-                   write_uid = EXCLUDED.write_uid, write_date = EXCLUDED.write_date
-             WHERE (%(old)s) IS DISTINCT FROM (%(new)s)
+            UPDATE crm_relationship_score s
+               SET %(assignments)s, run_id = v.run_id,
+                   write_uid = %(uid)s, write_date = %(now)s
+              FROM (%(staged)s) AS v
+             WHERE s.partner_id = v.partner_id
+               AND s.company_id = %(company)s
+               AND (%(old)s) IS DISTINCT FROM (%(new)s)
             """,
-            names=SQL(", ").join(ident(n) for n in names),
-            v_names=SQL(", ").join(ident("v", n) for n in names),
-            constant_names=SQL(", ").join(ident(n) for n in constants),
-            constant_values=SQL(", ").join(SQL("%s", v) for v in constants.values()),
+            assignments=SQL(", ").join(
+                SQL("%s = v.%s", ident(n), ident(n)) for n in changing
+            ),
             uid=self.env.uid,
             now=now,
-            arrays=SQL(", ").join(
-                SQL("%s::%s[]", values, SQL(kind)) for values, kind in columns.values()
-            ),
-            assignments=SQL(", ").join(
-                SQL("%s = EXCLUDED.%s", ident(n), ident(n)) for n in changing
-            ),
+            staged=staged,
+            company=company.id,
             old=SQL(", ").join(ident("s", n) for n in changing),
-            new=SQL(", ").join(ident("excluded", n) for n in changing),
+            new=SQL(", ").join(ident("v", n) for n in changing),
         )
+        columns = SQL(", ").join(ident(n) for n in [*names, *constants])
+        insert = SQL(
+            """
+            INSERT INTO crm_relationship_score
+                   (%(columns)s, create_uid, create_date, write_uid, write_date)
+            SELECT %(columns)s, %(uid)s, %(now)s, %(uid)s, %(now)s
+              FROM (%(staged)s) AS v
+             WHERE NOT EXISTS (
+                   SELECT 1 FROM crm_relationship_score s
+                    WHERE s.partner_id = v.partner_id
+                      AND s.company_id = %(company)s)
+            """,
+            columns=columns,
+            uid=self.env.uid,
+            now=now,
+            staged=staged,
+            company=company.id,
+        )
+        return update, insert
 
     def clear_stale(self, run, company, ids):
         """Delete the score rows of ``company`` whose customer ``run`` did not
