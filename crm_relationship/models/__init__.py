@@ -11,5 +11,4 @@ from . import crm_relationship_complaint_stage
 from . import crm_relationship_complaint_category
 from . import crm_relationship_complaint
 from . import crm_relationship_sla_policy
-from . import crm_relationship_demo
 from . import ir_attachment

@@ -1,4 +1,11 @@
-from odoo import fields, models
+import importlib
+import re
+
+from odoo import api, fields, models
+
+#: the demo generators the demo data may run: ``<addon>.<module>`` of the
+#: suite's ``demo/`` packages (see crm_relationship/demo/shop.py)
+DEMO_GENERATOR = re.compile(r"^(crm_relationship(?:_[a-z]+)?)\.([a-z_]+)$")
 
 
 class ResCompany(models.Model):
@@ -34,3 +41,18 @@ class ResCompany(models.Model):
             "longer than the decline delay.",
         ),
     ]
+
+    @api.model
+    def _relationship_demo_generate(self, generator):
+        """Run the demo generator ``generator`` (``"<addon>.<module>"``): the
+        ``generate(env)`` function of the plain module ``<addon>/demo/<module>.py``.
+
+        Called only by the ``<function>`` of the addons' demo data, so the
+        generators are imported by databases loading demo data and by no
+        other; private (no RPC)."""
+        match = DEMO_GENERATOR.match(generator or "")
+        if not match:
+            raise ValueError(f"Not a demo generator of the suite: {generator!r}")
+        addon, module = match.groups()
+        demo = importlib.import_module(f"odoo.addons.{addon}.demo.{module}")
+        return demo.generate(self.env)

@@ -2,7 +2,7 @@ import random
 
 from odoo.tests import TransactionCase, tagged
 
-from odoo.addons.crm_relationship.models import crm_relationship_demo as demo
+from odoo.addons.crm_relationship.demo import shop as demo
 
 
 @tagged("post_install", "-at_install")
@@ -16,7 +16,7 @@ class TestDemoData(TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        Demo = cls.env["crm.relationship.demo"]
+        Demo = demo.DemoShop(cls.env)
         cls.customers = Demo._demo_records("customer", "res.partner")
         cls.orders = Demo._demo_records("order", "sale.order")
         cls.complaints = Demo._demo_records("complaint", "crm.relationship.complaint")
@@ -46,13 +46,9 @@ class TestDemoData(TransactionCase):
         self.assertGreaterEqual(min(days), 0)
         # orders placed by contacts roll up to their company
         self.assertTrue(orders.partner_id.filtered("parent_id"))
-        quotations = self.env["crm.relationship.demo"]._demo_records(
-            "quotation", "sale.order"
-        )
+        quotations = demo.DemoShop(self.env)._demo_records("quotation", "sale.order")
         self.assertEqual(set(quotations.mapped("state")), {"draft"})
-        refunds = self.env["crm.relationship.demo"]._demo_records(
-            "refund", "account.move"
-        )
+        refunds = demo.DemoShop(self.env)._demo_records("refund", "account.move")
         self.assertTrue(refunds)
         self.assertEqual(set(refunds.mapped("move_type")), {"out_refund"})
         self.assertEqual(set(refunds.mapped("state")), {"posted"})
@@ -118,7 +114,7 @@ class TestDemoData(TransactionCase):
         customers = [
             {"is_company": i % 4 == 0, "index": i} for i in range(demo.CUSTOMERS)
         ]
-        Demo = self.env["crm.relationship.demo"]
+        Demo = demo.DemoShop(self.env)
         first = Demo._demo_plan_orders(random.Random(demo.SEED), customers)
         second = Demo._demo_plan_orders(random.Random(demo.SEED), customers)
         self.assertEqual(first, second)

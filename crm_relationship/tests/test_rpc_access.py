@@ -575,18 +575,6 @@ class TestBaseAccessMatrix(AccessMatrixCase, TransactionCase):
             "salesman_all": (NONE, NONE),
             "manager": (RW, RW),
         },
-        # demo generator (abstract: no table, no access)
-        "crm.relationship.demo": {
-            role: (NONE, None)
-            for role in (
-                "public",
-                "portal",
-                "employee",
-                "salesman_own",
-                "salesman_all",
-                "manager",
-            )
-        },
         # inherited: the addon gives salespeople no write on contacts (hole 5)
         "res.partner": {
             "public": (R, None),

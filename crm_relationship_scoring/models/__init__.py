@@ -5,4 +5,3 @@ from . import crm_relationship_score_snapshot
 from . import res_company
 from . import res_config_settings
 from . import res_partner
-from . import crm_relationship_demo

@@ -1,5 +1,7 @@
 from odoo.tests import TransactionCase, tagged
 
+from odoo.addons.crm_relationship.demo.shop import DemoShop
+
 from ..engine import rfm
 
 
@@ -8,7 +10,7 @@ class TestDemoScores(TransactionCase):
     """The demo shop is scored at install and shows every RFM segment."""
 
     def test_demo_covers_every_rfm_segment(self):
-        Demo = self.env["crm.relationship.demo"]
+        Demo = DemoShop(self.env)
         customers = Demo._demo_records("customer", "res.partner")
         run = self.env.ref("crm_relationship_scoring.demo_score_run_0001")
         self.assertEqual(run.state, "done")

@@ -288,7 +288,6 @@ class TestPublicMethods(RpcScoringCase):
 
     def _model_modules(self):
         from ..models import (
-            crm_relationship_demo,
             crm_relationship_score,
             crm_relationship_score_snapshot,
             res_company,
@@ -297,7 +296,6 @@ class TestPublicMethods(RpcScoringCase):
         )
 
         return (
-            crm_relationship_demo,
             crm_relationship_score,
             crm_relationship_score_snapshot,
             res_company,

@@ -8,4 +8,3 @@ from . import res_config_settings
 from . import res_partner
 from . import sale_order
 from . import crm_relationship_complaint
-from . import crm_relationship_demo

@@ -2,6 +2,8 @@ from collections import defaultdict
 
 from odoo.tests import TransactionCase, tagged
 
+from odoo.addons.crm_relationship.demo.shop import DemoShop
+
 from ..models.survey_user_input import NPS_CATEGORIES
 
 
@@ -12,7 +14,7 @@ class TestDemoSurveys(TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.answers = cls.env["crm.relationship.demo"]._demo_records(
+        cls.answers = DemoShop(cls.env)._demo_records(
             "answer", "survey.user_input", module="crm_relationship_survey"
         )
 

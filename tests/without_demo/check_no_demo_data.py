@@ -47,3 +47,28 @@ class TestNoDemoData(TransactionCase):
         company = self.env.ref("base.main_company")
         self.assertFalse(company.survey_order_survey_id)
         self.assertFalse(self.env.ref("base.CNY").active)
+
+    def test_no_demo_code_registered(self):
+        """The generators are plain modules under each addon's ``demo/``,
+        imported by the demo data only: no model, no module loaded."""
+        import sys
+
+        self.assertFalse(
+            [
+                name
+                for name in self.env.registry
+                if name.startswith("crm.relationship.demo")
+            ]
+        )
+        self.assertFalse(
+            self.env["ir.model"].search_count(
+                [("model", "=like", "crm.relationship.%demo%")]
+            )
+        )
+        self.assertFalse(
+            [
+                name
+                for name in sys.modules
+                if name.startswith("odoo.addons.crm_relationship") and ".demo" in name
+            ]
+        )

@@ -1,11 +1,12 @@
 """Demo data: three years of an online tea and homeware shop.
 
 Loaded only with the demo data of the addons: ``demo/*.xml`` of each addon
-calls one method of the abstract model ``crm.relationship.demo`` with a
-``<function>`` tag, so a database installed without demo data never runs this
-code. The customers, their orders, refunds and complaints come from a seeded
-random generator (:data:`SEED`): every install produces the same data, with
-dates relative to the install day.
+calls ``res.company._relationship_demo_generate`` with a ``<function>`` tag,
+which imports the addon's ``demo/`` module and runs its ``generate(env)``: this
+is plain Python, not a model, so a database installed without demo data
+neither runs nor registers any of it. The customers, their orders, refunds
+and complaints come from a seeded random generator (:data:`SEED`): every
+install produces the same data, with dates relative to the install day.
 
 Orders follow a repeat-purchase process: each customer is acquired on some
 day of the last three years, then buys again after exponential waiting times
@@ -25,7 +26,7 @@ from collections import defaultdict
 from datetime import datetime, time, timedelta
 from statistics import median
 
-from odoo import api, fields, models
+from odoo import fields
 from odoo.tools import SQL
 
 _logger = logging.getLogger(__name__)
@@ -198,28 +199,42 @@ COMPLAINT_TOPICS = {
 RESOLUTIONS = ("refund", "replacement", "repair", "compensation", "apology")
 
 
-class CrmRelationshipDemo(models.AbstractModel):
-    _name = "crm.relationship.demo"
-    _description = "Relationship Demo Data Generator"
+def generate(env):
+    """Entry point of ``demo/crm_relationship_demo.xml``."""
+    return DemoShop(env)._demo_generate()
+
+
+class DemoShop:
+    """The generator of the demo shop, in the environment ``env``."""
+
+    def __init__(self, env):
+        self.env = env
+
+    def with_company(self, company):
+        return type(self)(self.env["res.company"].with_company(company).env)
 
     # ------------------------------------------------------------------
     # helpers
     # ------------------------------------------------------------------
-    @api.model
     def _demo_env(self):
         """Superuser, main company, no chatter noise."""
-        return self.sudo().with_context(
-            tracking_disable=True,
-            mail_create_nolog=True,
-            mail_create_nosubscribe=True,
-            mail_notrack=True,
-            mail_auto_subscribe_no_notify=True,
-            mail_activity_quick_update=True,
-            no_reset_password=True,
-            lang="en_US",
+        return type(self)(
+            self.env(
+                su=True,
+                context=dict(
+                    self.env.context,
+                    tracking_disable=True,
+                    mail_create_nolog=True,
+                    mail_create_nosubscribe=True,
+                    mail_notrack=True,
+                    mail_auto_subscribe_no_notify=True,
+                    mail_activity_quick_update=True,
+                    no_reset_password=True,
+                    lang="en_US",
+                ),
+            )
         )
 
-    @api.model
     def _demo_register(self, records, prefix, module=MODULE):
         """Give ``records`` the XML ids ``<module>.demo_<prefix>_<n>`` (one query)."""
         self.env["ir.model.data"]._update_xmlids(
@@ -233,7 +248,6 @@ class CrmRelationshipDemo(models.AbstractModel):
             ]
         )
 
-    @api.model
     def _demo_records(self, prefix, model, module=MODULE):
         """The demo records ``<module>.demo_<prefix>_*`` of ``model``, in order."""
         rows = self.env["ir.model.data"].search_read(
@@ -247,7 +261,6 @@ class CrmRelationshipDemo(models.AbstractModel):
         )
         return self.env[model].browse([row["res_id"] for row in rows])
 
-    @api.model
     def _demo_done(self, name, module=MODULE):
         return bool(self.env.ref(f"{module}.demo_{name}", raise_if_not_found=False))
 
@@ -269,7 +282,6 @@ class CrmRelationshipDemo(models.AbstractModel):
     # ------------------------------------------------------------------
     # entry point (demo/crm_relationship_demo.xml)
     # ------------------------------------------------------------------
-    @api.model
     def _demo_generate(self):
         """Customers, orders, refunds, complaints, stages and tiers."""
         if self._demo_done("customer_0001"):
@@ -277,7 +289,6 @@ class CrmRelationshipDemo(models.AbstractModel):
         company = self.env.ref("base.main_company")
         return self._demo_env().with_company(company)._demo_build(company)
 
-    @api.model
     def _demo_build(self, company):
         started = fields.Datetime.now()
         rng = random.Random(SEED)
@@ -309,7 +320,6 @@ class CrmRelationshipDemo(models.AbstractModel):
     # ------------------------------------------------------------------
     # configuration records
     # ------------------------------------------------------------------
-    @api.model
     def _demo_pricelists(self, company):
         """Multi-currency pricelists: the default one, EUR, GBP and CNY."""
         currencies = {
@@ -353,7 +363,6 @@ class CrmRelationshipDemo(models.AbstractModel):
         result[company.currency_id.name] = default
         return result
 
-    @api.model
     def _demo_salespeople(self, company):
         groups = [
             self.env.ref("sales_team.group_sale_salesman_all_leads").id,
@@ -382,7 +391,6 @@ class CrmRelationshipDemo(models.AbstractModel):
             key: user for (key, *_rest), user in zip(SALESPEOPLE, users, strict=True)
         }
 
-    @api.model
     def _demo_products(self):
         products = self.env["product.product"].create(
             [
@@ -406,7 +414,6 @@ class CrmRelationshipDemo(models.AbstractModel):
     # ------------------------------------------------------------------
     # customers
     # ------------------------------------------------------------------
-    @api.model
     def _demo_person(self, rng, names):
         """(display name, email local part) of a person of the ``names`` pool."""
         if names == "zh":
@@ -422,7 +429,6 @@ class CrmRelationshipDemo(models.AbstractModel):
         first, last = rng.choice(first), rng.choice(last)
         return f"{first} {last}", f"{self._demo_slug(first)}.{self._demo_slug(last)}"
 
-    @api.model
     def _demo_company_name(self, rng, names, city):
         if names == "zh":
             brand, brand_py = rng.choice(ZH_BRANDS)
@@ -440,7 +446,6 @@ class CrmRelationshipDemo(models.AbstractModel):
             name = f"{brand} {trade} {city} {suffix}".replace("  ", " ")
         return name, self._demo_slug(name)[:18]
 
-    @api.model
     def _demo_customers(self, rng, company, pricelists, owners):
         """~300 commercial customers (a quarter companies with contacts)."""
         countries = {
@@ -535,7 +540,6 @@ class CrmRelationshipDemo(models.AbstractModel):
     # ------------------------------------------------------------------
     # the repeat-purchase process
     # ------------------------------------------------------------------
-    @api.model
     def _demo_plan_orders(self, rng, customers):
         """Order days of every customer (days ago, most recent last).
 
@@ -580,7 +584,6 @@ class CrmRelationshipDemo(models.AbstractModel):
             plans.append(plan)
         return plans
 
-    @api.model
     def _demo_order_lines(self, rng, customer, products, prices):
         big = customer["is_company"]
         lines = []
@@ -609,14 +612,13 @@ class CrmRelationshipDemo(models.AbstractModel):
             )
         return lines
 
-    @api.model
     def _demo_orders(self, rng, company, customers, plans, products, pricelists):
         """Confirmed orders of the plans, quotations of the explorers.
 
         Confirmation sets ``date_order`` to now: one UPDATE puts the planned
         dates back. Returns ``{customer index: [(order, date), ...]}``.
         """
-        today = fields.Date.context_today(self)
+        today = fields.Date.context_today(self.env.user)
         prices = {
             (product.id, code): company.currency_id._convert(
                 product.list_price, pricelist.currency_id, company, today
@@ -694,7 +696,6 @@ class CrmRelationshipDemo(models.AbstractModel):
             by_customer[index].append((order, date))
         return by_customer
 
-    @api.model
     def _demo_order_names(self, company, count):
         """``count`` names of the sale order sequence, taken at once."""
         sequence = self.env["ir.sequence"].search(
@@ -710,7 +711,6 @@ class CrmRelationshipDemo(models.AbstractModel):
         step, width = sequence.number_increment, sequence.padding
         return [f"{prefix}{first + i * step:0{width}d}{suffix}" for i in range(count)]
 
-    @api.model
     def _demo_follow(self, orders):
         """The customers follow their orders (what confirmation does one
         order at a time), in two queries."""
@@ -747,7 +747,6 @@ class CrmRelationshipDemo(models.AbstractModel):
         self.env["mail.followers"].invalidate_model()
         orders.invalidate_recordset(["message_follower_ids", "message_partner_ids"])
 
-    @api.model
     def _demo_place_customers(self, customers, plans):
         """Unlock the customers (locked while their orders were confirmed with
         the wrong dates) and date their creation before their first order."""
@@ -768,7 +767,6 @@ class CrmRelationshipDemo(models.AbstractModel):
         )
         self.env.invalidate_all()
 
-    @api.model
     def _demo_stage_history(self, customers, plans):
         """Rebuild each customer's stage history from its order days.
 
@@ -860,7 +858,6 @@ class CrmRelationshipDemo(models.AbstractModel):
     # ------------------------------------------------------------------
     # complaints and refunds
     # ------------------------------------------------------------------
-    @api.model
     def _demo_complaints(self, rng, company, customers, orders):
         """40 complaints in every stage, some breached, some in dispute.
 
@@ -979,7 +976,6 @@ class CrmRelationshipDemo(models.AbstractModel):
         self._demo_register(complaints, "complaint")
         return complaints
 
-    @api.model
     def _demo_complaint_order(self, rng, customers, orders, received, used):
         """A customer with an order of the weeks before ``received``."""
         window = timedelta(days=45)
@@ -1002,7 +998,6 @@ class CrmRelationshipDemo(models.AbstractModel):
         used.add(customer["index"])
         return customer, order, rng.choice(order.order_line)
 
-    @api.model
     def _demo_portal_user(self, company, complaints):
         """A portal login (portal.customer@example.com / portal) for a customer
         with a resolved complaint to accept and (survey addon) a survey to
@@ -1026,7 +1021,6 @@ class CrmRelationshipDemo(models.AbstractModel):
         self._demo_register(user, "portal_user")
         return user
 
-    @api.model
     def _demo_refunds(self, rng, company, complaints):
         """Posted credit notes of the complaints resolved by a refund."""
         refunded = complaints.filtered(

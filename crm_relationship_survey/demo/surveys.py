@@ -4,14 +4,17 @@ Invitations after orders (two years of them), after closed complaints, the
 annual relationship survey of stable customers and a Kano survey, answered or
 not, with scores drawn from a seeded generator: the NPS improves over the
 months, customers who complained or left answer worse, and every NPS category
-appears. Loaded only with demo data (demo/crm_relationship_survey_demo.xml).
+appears. Loaded only with demo data (demo/crm_relationship_survey_demo.xml, see
+crm_relationship/demo/shop.py).
 """
 
 import random
 from datetime import timedelta
 
-from odoo import api, fields, models
+from odoo import fields
 from odoo.tools import SQL
+
+from odoo.addons.crm_relationship.demo.shop import DemoShop
 
 MODULE = "crm_relationship_survey"
 SEED = 76
@@ -39,10 +42,14 @@ KANO_PROFILES = {
 }
 
 
-class CrmRelationshipDemo(models.AbstractModel):
-    _inherit = "crm.relationship.demo"
+def generate(env):
+    """Entry point of ``demo/crm_relationship_survey_demo.xml``."""
+    return SurveyDemo(env)._demo_generate_surveys()
 
-    @api.model
+
+class SurveyDemo(DemoShop):
+    """The demo shop's satisfaction surveys."""
+
     def _demo_generate_surveys(self):
         """Invitations and answers of the demo shop's customers."""
         if not self._demo_done("customer_0001") or self._demo_done(
@@ -54,7 +61,6 @@ class CrmRelationshipDemo(models.AbstractModel):
         demo = demo.with_company(company)
         return demo._demo_surveys(company)
 
-    @api.model
     def _demo_surveys(self, company):
         rng = random.Random(SEED)
         ref = self.env.ref
@@ -196,7 +202,6 @@ class CrmRelationshipDemo(models.AbstractModel):
     # ------------------------------------------------------------------
     # score models
     # ------------------------------------------------------------------
-    @api.model
     def _demo_nps_category(self, rng, months_ago, customer, unhappy, phase):
         """Promoters grow from 38 % to 62 % over two years, detractors shrink
         from 30 % to 10 %; complaints and lapsed customers weigh down."""
@@ -214,7 +219,6 @@ class CrmRelationshipDemo(models.AbstractModel):
             return "promoter"
         return "passive"
 
-    @api.model
     def _demo_nps_score(self, rng, category):
         if category == "promoter":
             return rng.choice((9, 9, 10, 10, 10))
@@ -222,7 +226,6 @@ class CrmRelationshipDemo(models.AbstractModel):
             return rng.choice((7, 8, 8))
         return rng.choice((0, 2, 3, 4, 5, 5, 6, 6, 6))
 
-    @api.model
     def _demo_invitation(
         self,
         rng,
@@ -258,7 +261,6 @@ class CrmRelationshipDemo(models.AbstractModel):
     # ------------------------------------------------------------------
     # bulk creation
     # ------------------------------------------------------------------
-    @api.model
     def _demo_answer_lines(self, user_input, questions, values):
         lines = []
         for question in questions:
@@ -294,7 +296,6 @@ class CrmRelationshipDemo(models.AbstractModel):
             lines.append(vals)
         return lines
 
-    @api.model
     def _demo_create_answers(self, plans, surveys, orders, complaints, customers):
         UserInput = self.env["survey.user_input"]
         questions = {
@@ -384,7 +385,6 @@ class CrmRelationshipDemo(models.AbstractModel):
         self._demo_rescore()
         return True
 
-    @api.model
     def _demo_rescore(self):
         """Score again with satisfaction when the scoring demo ran first."""
         if "crm.relationship.score.run" not in self.env or not self._demo_done(

@@ -1,0 +1,1 @@
+"""Demo data generators: plain modules, imported only by the demo data."""
