@@ -1,31 +1,6 @@
 from odoo import fields, models
 
-KANO_CATEGORIES = [
-    ("A", "Attractive"),
-    ("O", "One-dimensional"),
-    ("M", "Must-be"),
-    ("I", "Indifferent"),
-    ("R", "Reverse"),
-    ("Q", "Questionable"),
-]
-
-# Standard 5x5 Kano evaluation table. Rows: functional answer, columns:
-# dysfunctional answer, both in the order like, must-be, neutral, live-with,
-# dislike (1 to 5).
-KANO_TABLE = (
-    ("Q", "A", "A", "A", "O"),
-    ("R", "I", "I", "I", "M"),
-    ("R", "I", "I", "I", "M"),
-    ("R", "I", "I", "I", "M"),
-    ("R", "R", "R", "R", "Q"),
-)
-
-
-def kano_category(functional, dysfunctional):
-    """Kano category of a pair of answers given as positions 1 to 5."""
-    if not (1 <= functional <= 5 and 1 <= dysfunctional <= 5):
-        return False
-    return KANO_TABLE[functional - 1][dysfunctional - 1]
+from .satisfaction_data import KANO_CATEGORIES
 
 
 class CrmRelationshipKanoResult(models.Model):

@@ -7,7 +7,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, format_date
 
-from .survey_user_input import NPS_CATEGORIES
+from .satisfaction_data import NPS_CATEGORIES
 
 _logger = logging.getLogger(__name__)
 

@@ -1,16 +1,18 @@
 from odoo import fields, models
 
+from .satisfaction_data import ACSI_SCALE, CES_SCALE, CSAT_SCALE, NPS_SCALE
+
 # Scales of the numeric roles (answered with numerical_box questions, or with
 # simple_choice questions whose answers carry the value in answer_score).
 ROLE_SCALES = {
-    "csat": (1, 5),
-    "nps": (0, 10),
-    "ces": (1, 7),
-    "acsi_expectation": (1, 10),
-    "acsi_quality": (1, 10),
-    "acsi_value": (1, 10),
-    "acsi_satisfaction": (1, 10),
-    "acsi_repurchase": (1, 10),
+    "csat": CSAT_SCALE,
+    "nps": NPS_SCALE,
+    "ces": CES_SCALE,
+    "acsi_expectation": ACSI_SCALE,
+    "acsi_quality": ACSI_SCALE,
+    "acsi_value": ACSI_SCALE,
+    "acsi_satisfaction": ACSI_SCALE,
+    "acsi_repurchase": ACSI_SCALE,
 }
 
 RELATIONSHIP_ROLES = [

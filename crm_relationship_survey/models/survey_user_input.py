@@ -7,17 +7,22 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
-from .crm_relationship_kano_result import kano_category
+from .satisfaction_data import (
+    NPS_CATEGORIES,
+    acsi_index,
+    ces_score,
+    csat_satisfied,
+    csat_score,
+    is_unhappy,
+    kano_category,
+    nps_category,
+    nps_points,
+    satisfaction_ratio,
+)
 from .survey_question import ROLE_SCALES
 
 _logger = logging.getLogger(__name__)
 
-NPS_CATEGORIES = [
-    ("promoter", "Promoter"),
-    ("passive", "Passive"),
-    ("detractor", "Detractor"),
-]
-NPS_POINTS = {"promoter": 100.0, "passive": 0.0, "detractor": -100.0}
 SCORE_FIELDS = (
     "csat_score",
     "csat_satisfied",
@@ -56,22 +61,6 @@ SYSTEM_FIELDS = (
     "followup_activity_id",
     "followup_complaint_id",
 )
-
-
-def nps_category(score):
-    """NPS category of a 0-10 answer: 9-10 promoter, 7-8 passive, 0-6 detractor."""
-    if score >= 9:
-        return "promoter"
-    if score >= 7:
-        return "passive"
-    return "detractor"
-
-
-def acsi_index(values):
-    """ACSI index 0-100: mean of the satisfaction items answered on 1-10
-    (overall satisfaction, confirmation of expectations, distance from the
-    ideal), rescaled from 1-10 to 0-100."""
-    return round((mean(values) - 1.0) / 9.0 * 100.0, 2)
 
 
 class SurveyUserInput(models.Model):
@@ -354,24 +343,25 @@ class SurveyUserInput(models.Model):
         by_role = self._relationship_values_by_role()
         values = {}
         if by_role.get("csat"):
-            csat = mean(by_role["csat"])
+            csat = csat_score(by_role["csat"])
             values["csat_score"] = csat
-            values["csat_satisfied"] = 100.0 if csat >= 4 else 0.0
+            values["csat_satisfied"] = csat_satisfied(csat)
         if by_role.get("nps"):
             # one NPS question per survey; the last one answered wins
             score = by_role["nps"][-1]
-            category = nps_category(score)
             values.update(
-                nps_score=score, nps_category=category, nps_points=NPS_POINTS[category]
+                nps_score=score,
+                nps_category=nps_category(score),
+                nps_points=nps_points(score),
             )
         if by_role.get("ces"):
-            values["ces_score"] = mean(by_role["ces"])
+            values["ces_score"] = ces_score(by_role["ces"])
         if by_role.get("acsi_satisfaction"):
             values["acsi_index"] = acsi_index(by_role["acsi_satisfaction"])
             values["acsi_answered"] = True
         if by_role.get("acsi_quality") and by_role.get("acsi_expectation"):
-            values["satisfaction_ratio"] = round(
-                mean(by_role["acsi_quality"]) / mean(by_role["acsi_expectation"]), 3
+            values["satisfaction_ratio"] = satisfaction_ratio(
+                mean(by_role["acsi_quality"]), mean(by_role["acsi_expectation"])
             )
         return values
 
@@ -435,10 +425,7 @@ class SurveyUserInput(models.Model):
     # ------------------------------------------------------------------
     def _relationship_needs_followup(self):
         self.ensure_one()
-        return self.state == "done" and (
-            self.nps_category == "detractor"
-            or (self.csat_score and self.csat_score <= 2)
-        )
+        return self.state == "done" and is_unhappy(self.nps_category, self.csat_score)
 
     def _relationship_create_followups(self):
         """A detractor NPS or a CSAT of 2 or less creates a follow-up for the

@@ -1,4 +1,5 @@
 from . import test_foundation
+from . import test_satisfaction_data
 from . import test_satisfaction_indices
 from . import test_satisfaction_rollup
 from . import test_satisfaction_followup

@@ -1,6 +1,6 @@
 from odoo.tests import tagged
 
-from ..models.crm_relationship_kano_result import KANO_TABLE, kano_category
+from ..models.satisfaction_data import KANO_TABLE, kano_category
 from .common import SatisfactionCase
 
 
