@@ -20,12 +20,15 @@ def _insert_fixture(env):
     company = env.company
     partners = (
         env["res.partner"]
-        .with_context(
-            relationship_no_stage=True, tracking_disable=True, mail_create_nolog=True
-        )
+        .with_context(tracking_disable=True, mail_create_nolog=True)
         .create(
             [
-                {"name": f"Bench customer {i}", "is_company": True}
+                # no stage yet: the rules place them
+                {
+                    "name": f"Bench customer {i}",
+                    "is_company": True,
+                    "relationship_stage_id": False,
+                }
                 for i in range(N_PARTNERS)
             ]
         )

@@ -368,23 +368,21 @@ class DemoShop:
             self.env.ref("sales_team.group_sale_salesman_all_leads").id,
             self.env.ref("crm_relationship.crm_relationship_group_user").id,
         ]
-        users = (
-            self.env["res.users"]
-            .with_context(relationship_no_stage=True)
-            .create(
-                [
-                    {
-                        "name": name,
-                        "login": login,
-                        "email": login,
-                        "lang": lang,
-                        "company_id": company.id,
-                        "company_ids": [(6, 0, company.ids)],
-                        "groups_id": [(6, 0, groups)],
-                    }
-                    for _key, name, login, lang in SALESPEOPLE
-                ]
-            )
+        users = self.env["res.users"].create(
+            [
+                {
+                    "name": name,
+                    # salespeople, not customers: no stage
+                    "relationship_stage_id": False,
+                    "login": login,
+                    "email": login,
+                    "lang": lang,
+                    "company_id": company.id,
+                    "company_ids": [(6, 0, company.ids)],
+                    "groups_id": [(6, 0, groups)],
+                }
+                for _key, name, login, lang in SALESPEOPLE
+            ]
         )
         self._demo_register(users, "salesperson")
         return {
@@ -523,8 +521,11 @@ class DemoShop:
                             },
                         )
                     )
-        Partner = self.env["res.partner"].with_context(relationship_no_stage=True)
-        partners = Partner.create(vals_list)
+        # placed by the plans of their orders (_demo_place_customers)
+        Partner = self.env["res.partner"]
+        partners = Partner.create(
+            [dict(vals, relationship_stage_id=False) for vals in vals_list]
+        )
         for customer, partner in zip(customers, partners, strict=True):
             customer["partner"] = partner
             customer["contacts"] = []

@@ -254,8 +254,13 @@ class ResPartner(models.Model):
     # ------------------------------------------------------------------
     @api.model_create_multi
     def create(self, vals_list):
+        """A new commercial partner is placed in the prospect stage, unless
+        its values say where: ``relationship_stage_id`` (a stage, through the
+        checks of :meth:`_relationship_set_stage`, or ``False``: no stage, the
+        rules will place it)."""
         for vals in vals_list:
             self._relationship_check_system_write(vals)
+        given = ["relationship_stage_id" in vals for vals in vals_list]
         stages = [vals.pop("relationship_stage_id", None) for vals in vals_list]
         partners = super().create(vals_list)
         asked = {}
@@ -266,16 +271,19 @@ class ResPartner(models.Model):
             self.browse(ids)._relationship_set_stage(
                 self.env["crm.relationship.stage"].browse(stage_id)
             )
-        if not self.env.context.get("relationship_no_stage"):
-            newcomers = partners.filtered(
-                lambda p: not p.parent_id and not p.relationship_stage_id
-            )
-            prospect = newcomers and self.env[
-                "crm.relationship.stage"
-            ].sudo()._stage_for_phase("prospect")
-            if prospect:
-                # a first placement is recorded in the history, not in the chatter
-                newcomers._relationship_set_stage(prospect, automatic=True, track=False)
+        newcomers = self.browse(
+            [
+                partner.id
+                for partner, placed in zip(partners, given, strict=True)
+                if not placed and not partner.parent_id
+            ]
+        )
+        prospect = newcomers and self.env[
+            "crm.relationship.stage"
+        ].sudo()._stage_for_phase("prospect")
+        if prospect:
+            # a first placement is recorded in the history, not in the chatter
+            newcomers._relationship_set_stage(prospect, automatic=True, track=False)
         return partners
 
     def write(self, vals):

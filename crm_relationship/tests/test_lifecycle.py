@@ -32,6 +32,33 @@ class TestLifecycleRules(RelationshipCase):
         self.assertTrue(all(moves.mapped("automatic")))
         self.assertEqual(moves[-1].from_stage_id, self.stage["exploration"])
 
+    def test_creation_places_prospects_unless_told(self):
+        """Where a new partner starts is a value of its creation, not a
+        context key (issue 14, item 2)."""
+        Partner = self.env["res.partner"]
+        prospect, unplaced, placed = Partner.create(
+            [
+                {"name": "New Teas", "is_company": True},
+                {"name": "Imported Teas", "relationship_stage_id": False},
+                {
+                    "name": "Known Teas",
+                    "relationship_stage_id": self.stage["formation"].id,
+                },
+            ]
+        )
+        self.assertEqual(prospect.relationship_stage_id, self.stage["prospect"])
+        self.assertFalse(unplaced.relationship_stage_id)
+        self.assertFalse(unplaced.relationship_history_ids)
+        self.assertEqual(placed.relationship_stage_id, self.stage["formation"])
+        # a context key of old changes nothing
+        legacy = Partner.with_context(relationship_no_stage=True).create(
+            {"name": "Context Teas"}
+        )
+        self.assertEqual(legacy.relationship_stage_id, self.stage["prospect"])
+        # the rules place an unplaced customer like any other
+        self._apply(unplaced)
+        self.assertEqual(unplaced.relationship_stage_id, self.stage["prospect"])
+
     def test_contact_order_moves_the_company(self):
         company = self._customer()
         contact = self.env["res.partner"].create(

@@ -126,7 +126,7 @@ class TestForgedScores(RpcScoringCase):
             # a context key does not lift the guard
             with self.assertRaises(AccessError):
                 customer.with_context(
-                    tracking_disable=True, install_mode=True, relationship_no_stage=1
+                    tracking_disable=True, install_mode=True
                 ).write({"health_score": 100.0})
         # refused by the guard on system fields, not only by the ACL
         with self.assertRaisesRegex(AccessError, "computed by the system"):
