@@ -125,9 +125,9 @@ class TestForgedScores(RpcScoringCase):
                 customer.write({"clv_value": 1e9, "health_score": 100, "p_alive": 1})
             # a context key does not lift the guard
             with self.assertRaises(AccessError):
-                customer.with_context(
-                    tracking_disable=True, install_mode=True
-                ).write({"health_score": 100.0})
+                customer.with_context(tracking_disable=True, install_mode=True).write(
+                    {"health_score": 100.0}
+                )
         # refused by the guard on system fields, not only by the ACL
         with self.assertRaisesRegex(AccessError, "computed by the system"):
             self.customer.with_user(self.salesman_contacts).write({"p_alive": 1.0})

@@ -23,7 +23,7 @@ from .survey_question import ROLE_SCALES
 
 _logger = logging.getLogger(__name__)
 
-SCORE_FIELDS = (
+ANSWER_SCORE_FIELDS = (
     "csat_score",
     "csat_satisfied",
     "nps_score",
@@ -50,7 +50,7 @@ ANSWER_FIELDS = frozenset(
     }
 )
 SYSTEM_FIELDS = (
-    *SCORE_FIELDS,
+    *ANSWER_SCORE_FIELDS,
     "relationship_kind",
     "relationship_partner_id",
     "relationship_company_id",
@@ -221,7 +221,7 @@ class SurveyUserInput(models.Model):
     )
     def _compute_relationship_scores(self):
         for user_input in self:
-            values = dict.fromkeys(SCORE_FIELDS, False)
+            values = dict.fromkeys(ANSWER_SCORE_FIELDS, False)
             if user_input.state == "done":
                 values.update(user_input._relationship_scores())
             user_input.update(values)
@@ -511,9 +511,9 @@ class SurveyUserInput(models.Model):
         Kano results and the roll-up of their customers."""
         answers = self.sudo()
         answers._relationship_fill_company()
-        for fname in SCORE_FIELDS:
+        for fname in ANSWER_SCORE_FIELDS:
             self.env.add_to_compute(self._fields[fname], answers)
-        answers._recompute_recordset(list(SCORE_FIELDS))
+        answers._recompute_recordset(list(ANSWER_SCORE_FIELDS))
         answers._relationship_update_kano_results()
         answers.relationship_partner_id._survey_recompute_rollup()
 

@@ -1,3 +1,8 @@
+"""Access rights through the ORM: the model access rows and record rules of
+every user profile on answers, Kano results and the satisfaction figures
+(what a user may read or change; the RPC surface is test_rpc_access.py, the
+portal links test_portal_answer_links.py)."""
+
 from odoo import Command
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user

@@ -1,3 +1,8 @@
+"""The portal and public answer links over HTTP: tokens, expiry, the
+customer's own answers only, the rating route (CSRF, reuse of the
+invitation, no write on GET); access rights through the ORM are
+test_access_rights.py."""
+
 from datetime import timedelta
 from urllib.parse import quote
 

@@ -1,9 +1,14 @@
+"""Access rights through the ORM: who reads the scores (never the portal),
+who recomputes and edits runs, company rules, views and menus per group
+(the RPC surface is test_rpc_access.py)."""
+
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user
 
 from .common import ScoringCase
 
-SCORE_FIELDS = ["clv_value", "rfm_segment", "churn_risk", "score_explanation"]
+#: score fields of the partner read in the access checks
+READ_FIELDS = ["clv_value", "rfm_segment", "churn_risk", "score_explanation"]
 
 
 class TestScoringAccess(ScoringCase):
@@ -44,7 +49,7 @@ class TestScoringAccess(ScoringCase):
         self.assertTrue(self.customer.clv_value)
         customer = self.customer.with_user(self.portal)
         self.assertEqual(customer.read(["name"])[0]["name"], self.customer.name)
-        for field in SCORE_FIELDS:
+        for field in READ_FIELDS:
             with self.subTest(field=field):
                 with self.assertRaises(AccessError):
                     customer.read([field])
@@ -61,7 +66,7 @@ class TestScoringAccess(ScoringCase):
     def test_relationship_users_read_scores(self):
         run = self._score()
         customer = self.customer.with_user(self.user)
-        values = customer.read(SCORE_FIELDS)[0]
+        values = customer.read(READ_FIELDS)[0]
         self.assertEqual(values["clv_value"], self.customer.clv_value)
         self.assertTrue(values["score_explanation"])
         snapshots = customer.score_snapshot_ids

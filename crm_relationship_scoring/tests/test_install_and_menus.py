@@ -1,9 +1,16 @@
+"""The addon installs, its engine loads, the revenue report and the menus
+open for a salesperson (the end-to-end tour)."""
+
 from odoo.tests import HttpCase, TransactionCase, new_test_user, tagged
 
 from .. import engine
 
 
-class ScoringCase(TransactionCase):
+class InstallCase(TransactionCase):
+    """A salesperson of all documents of the main company, a customer and a
+    product (with the default taxes): what the first screens need. The
+    scoring tests use ``common.ScoringCase`` (a company of their own)."""
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -34,7 +41,7 @@ class ScoringCase(TransactionCase):
         return order
 
 
-class TestScoringFoundation(ScoringCase):
+class TestInstall(InstallCase):
     def test_module_and_engine_installed(self):
         module = self.env["ir.module.module"].search(
             [("name", "=", "crm_relationship_scoring")]
@@ -69,7 +76,7 @@ class TestScoringFoundation(ScoringCase):
 
 
 @tagged("post_install", "-at_install")
-class TestScoringTour(HttpCase, ScoringCase):
+class TestScoringTour(HttpCase, InstallCase):
     def test_revenue_menu_tour(self):
         self._confirmed_order(self.customer, 1)
         # force: the demo data of the main company was scored today at install

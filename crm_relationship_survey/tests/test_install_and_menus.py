@@ -1,8 +1,14 @@
+"""The addon installs, its satisfaction surveys action and menus open for
+the right users (the end-to-end tour)."""
+
 from odoo.tests import HttpCase, TransactionCase, new_test_user, tagged
 from odoo.tools.safe_eval import safe_eval
 
 
-class SurveyCase(TransactionCase):
+class InstallCase(TransactionCase):
+    """A survey user and a salesperson: what the first screens need (the
+    satisfaction tests use ``common.SatisfactionCase``)."""
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -20,7 +26,7 @@ class SurveyCase(TransactionCase):
         )
 
 
-class TestSurveyFoundation(SurveyCase):
+class TestInstall(InstallCase):
     def test_module_installed(self):
         module = self.env["ir.module.module"].search(
             [("name", "=", "crm_relationship_survey")]
@@ -58,7 +64,7 @@ class TestSurveyFoundation(SurveyCase):
 
 
 @tagged("post_install", "-at_install")
-class TestSurveyTour(HttpCase, SurveyCase):
+class TestSurveyTour(HttpCase, InstallCase):
     def test_survey_menu_tour(self):
         self.start_tour(
             "/odoo", "crm_relationship_survey_menu_tour", login="rel_survey_user"
