@@ -3,29 +3,24 @@ from urllib.parse import urlencode
 from odoo import _, http
 from odoo.exceptions import AccessError, MissingError, UserError
 from odoo.http import request
-from odoo.tools import plaintext2html
 
 from odoo.addons.portal.controllers.portal import CustomerPortal
 from odoo.addons.portal.controllers.portal import pager as portal_pager
 
-from ..models.crm_relationship_complaint import (
-    COMPLAINT_MODEL,
-    CUSTOMER_MAX_ATTACHMENT_SIZE,
-    CUSTOMER_MAX_ATTACHMENTS,
-)
+from ..models import crm_relationship_complaint as complaint_module
+from ..models.crm_relationship_complaint import COMPLAINT_MODEL
 from ..models.crm_relationship_complaint_stage import DONE_STATES, OPEN_STATES
 
 
 class ComplaintPortal(CustomerPortal):
-    """Customer complaints on the portal: list, detail, filing, acceptance."""
+    """Customer complaints on the portal: list, detail, filing, acceptance.
+
+    Filing: the routes check the access and read the request; the model
+    (``_portal_file``) checks the form and the files (limits: the
+    ``CUSTOMER_MAX_*`` constants of the complaint model) and files it.
+    """
 
     _complaints_per_page = 20
-    # the model applies the same limits to the portal chatter (any path that
-    # attaches customer files to a complaint); checked here first to keep the
-    # customer's input on the form
-    _complaint_max_attachments = CUSTOMER_MAX_ATTACHMENTS
-    _complaint_max_attachment_size = CUSTOMER_MAX_ATTACHMENT_SIZE  # bytes, per file
-    _complaint_max_description = 20000  # characters
 
     # ------------------------------------------------------------------
     # Home counter
@@ -225,9 +220,7 @@ class ComplaintPortal(CustomerPortal):
         return order_sudo, None
 
     def _complaint_form_lines(self, order_sudo):
-        return order_sudo.order_line.filtered(
-            lambda line: not line.display_type and not line.is_downpayment
-        )
+        return request.env[COMPLAINT_MODEL]._portal_order_lines(order_sudo)
 
     def _complaint_form_values(self, order_sudo, access_token, form=None, error=None):
         values = self._prepare_portal_layout_values()
@@ -242,102 +235,29 @@ class ComplaintPortal(CustomerPortal):
                 "order_lines": self._complaint_form_lines(order_sudo),
                 "form": form or {},
                 "error": error,
-                "max_description": self._complaint_max_description,
-                "max_attachments": self._complaint_max_attachments,
-                "max_attachment_mb": self._complaint_max_attachment_size
+                "max_description": complaint_module.CUSTOMER_MAX_DESCRIPTION,
+                "max_attachments": complaint_module.CUSTOMER_MAX_ATTACHMENTS,
+                "max_attachment_mb": complaint_module.CUSTOMER_MAX_ATTACHMENT_SIZE
                 // (1024 * 1024),
             }
         )
         return values
 
-    @staticmethod
-    def _to_int(value):
-        try:
-            return int(value) if value else None
-        except (TypeError, ValueError):
-            return None
+    def _complaint_read_files(self):
+        """The uploaded files as (name, bytes), for the model to check.
 
-    def _complaint_values_from_form(self, order_sudo, form):
-        """Values for ``_portal_file``, from the whitelisted form keys only."""
-        category_id = self._to_int(form.get("category_id"))
-        categories = request.env["crm.relationship.complaint.category"].search([])
-        if category_id not in categories.ids:
-            category_id = None
-        description = form.get("description") or ""
-        if len(description) > self._complaint_max_description:
-            raise UserError(
-                _(
-                    "Please keep the description under %(count)s characters.",
-                    count=self._complaint_max_description,
-                )
-            )
-        line_id = self._to_int(form.get("sale_order_line_id"))
-        if line_id and line_id not in self._complaint_form_lines(order_sudo).ids:
-            raise UserError(_("This order line is not part of the order."))
-        return {
-            "category_id": category_id,
-            "sale_order_line_id": line_id,
-            "subject": (form.get("subject") or "").strip(),
-            "description": plaintext2html(description),
-        }
-
-    def _complaint_read_attachments(self):
-        """Uploaded files as (name, bytes); UserError when too many/too big."""
-        files = [
+        Reads one file more than allowed, and of each at most one byte more
+        than allowed: enough for the model to refuse, without reading a huge
+        upload whole.
+        """
+        uploads = [
             f for f in request.httprequest.files.getlist("attachments") if f.filename
         ]
-        if len(files) > self._complaint_max_attachments:
-            raise UserError(
-                _(
-                    "You can attach at most %(count)s files.",
-                    count=self._complaint_max_attachments,
-                )
-            )
-        result = []
-        limit = self._complaint_max_attachment_size
-        for upload in files:
-            data = upload.read(limit + 1)
-            if len(data) > limit:
-                raise UserError(
-                    _(
-                        "%(name)s is too large: files are limited to %(size)s MB.",
-                        name=upload.filename,
-                        size=limit // (1024 * 1024),
-                    )
-                )
-            result.append((upload.filename, data))
-        return result
-
-    def _complaint_attach(self, complaint_sudo, files, partner):
-        """Post the uploaded files on the complaint, authored by the customer.
-
-        The attachments are created pending (on the composer, by the customer)
-        as the portal chatter does; posting moves them to the complaint.
-        """
-        if not files:
-            return
-        attachments = (
-            request.env["ir.attachment"]
-            .sudo()
-            .create(
-                [
-                    {
-                        "name": name,
-                        "raw": data,
-                        "res_model": "mail.compose.message",
-                        "res_id": 0,
-                    }
-                    for name, data in files
-                ]
-            )
-        )
-        complaint_sudo.message_post(
-            body=_("Files sent with the complaint."),
-            author_id=partner.id,
-            attachment_ids=attachments.ids,
-            message_type="comment",
-            subtype_xmlid="mail.mt_comment",
-        )
+        limit = complaint_module.CUSTOMER_MAX_ATTACHMENT_SIZE
+        return [
+            (upload.filename, upload.read(limit + 1))
+            for upload in uploads[: complaint_module.CUSTOMER_MAX_ATTACHMENTS + 1]
+        ]
 
     @http.route(
         ["/my/orders/<int:order_id>/complaint"],
@@ -364,19 +284,15 @@ class ComplaintPortal(CustomerPortal):
         order_sudo, redirect = self._complaint_check_order(order_id, access_token)
         if redirect:
             return redirect
-        form = {
-            key: kwargs.get(key) or ""
-            for key in ("category_id", "sale_order_line_id", "subject", "description")
-        }
-        partner = request.env.user.partner_id
+        Complaint = request.env[COMPLAINT_MODEL]
+        form = {key: kwargs.get(key) or "" for key in Complaint._portal_fields()}
         try:
-            files = self._complaint_read_attachments()
-            values = self._complaint_values_from_form(order_sudo, form)
-            with request.env.cr.savepoint():
-                complaint_sudo = request.env[COMPLAINT_MODEL]._portal_file(
-                    order_sudo, values, partner
-                )
-                self._complaint_attach(complaint_sudo, files, partner)
+            complaint_sudo = Complaint._portal_file(
+                order_sudo,
+                form,
+                request.env.user.partner_id,
+                files=self._complaint_read_files(),
+            )
         except UserError as error:
             values = self._complaint_form_values(
                 order_sudo, access_token, form=form, error=str(error)

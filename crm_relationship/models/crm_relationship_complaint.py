@@ -3,7 +3,7 @@ from collections import defaultdict
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import html2plaintext
+from odoo.tools import plaintext2html
 
 from odoo.addons.mail.tools.alias_error import AliasError
 
@@ -53,6 +53,8 @@ MANAGER_GROUP = "crm_relationship.crm_relationship_group_manager"
 #: size of each: the portal form, the portal chatter and message edits alike
 CUSTOMER_MAX_ATTACHMENTS = 5
 CUSTOMER_MAX_ATTACHMENT_SIZE = 10 * 1024 * 1024  # bytes
+#: characters of the description a customer types on the portal form
+CUSTOMER_MAX_DESCRIPTION = 20000
 #: figures computed from the policy and the dates: nobody writes them over
 #: RPC (only the system, in sudo); an administrator corrects their inputs
 SYSTEM_FIELDS = frozenset(
@@ -88,6 +90,14 @@ MANAGED_FIELDS = frozenset(
         "customer_acceptance",
     }
 )
+
+
+def _to_id(value):
+    """The record id a form sent as text (or an int), else None."""
+    try:
+        return int(value) if value else None
+    except (TypeError, ValueError):
+        return None
 
 
 class CrmRelationshipComplaint(models.Model):
@@ -811,6 +821,12 @@ class CrmRelationshipComplaint(models.Model):
             for item in attachments or []
             if len(item) > 1
         ]
+        self._check_customer_file_limits(files, already=already)
+
+    @api.model
+    def _check_customer_file_limits(self, files, already=0):
+        """UserError unless the ``(name, size)`` of ``files`` (plus ``already``
+        files of the message) are within the limits on customer files."""
         if len(files) + already > CUSTOMER_MAX_ATTACHMENTS:
             raise UserError(
                 _(
@@ -1085,30 +1101,54 @@ class CrmRelationshipComplaint(models.Model):
         return {"category_id", "sale_order_line_id", "description", "subject"}
 
     @api.model
-    def _portal_file(self, order, values, partner):
-        """Create a complaint on ``order`` for the portal ``partner``.
+    def _portal_order_lines(self, order):
+        """Lines of ``order`` a customer may complain about: its products."""
+        return order.order_line.filtered(
+            lambda line: not line.display_type and not line.is_downpayment
+        )
+
+    @api.model
+    def _portal_file(self, order, form, partner, files=()):
+        """File the complaint ``partner`` sends with the portal form on ``order``.
+
+        ``form`` holds the text the customer typed or chose (the keys of
+        :meth:`_portal_fields`, every other key is ignored): ``description``
+        is plain text, ``category_id`` and ``sale_order_line_id`` ids as text;
+        an unknown category is ignored. ``files`` are the uploaded files as
+        ``(name, bytes)``; they are posted on the complaint, authored by the
+        customer.
 
         ``order`` must be the partner's own order (checked by the caller and
-        again here); only :meth:`_portal_fields` are taken from ``values``.
+        again here). Everything is checked before anything is created: on a
+        UserError (shown to the customer) nothing is left behind.
         """
         customer = partner.commercial_partner_id
         if order.partner_id.commercial_partner_id != customer:
             raise UserError(_("You can only report a problem on your own orders."))
-        clean = {k: v for k, v in values.items() if k in self._portal_fields()}
-        description = html2plaintext(clean.get("description") or "").strip()
-        if not description:
+        form = {k: v for k, v in (form or {}).items() if k in self._portal_fields()}
+        files = list(files or ())
+        self._check_customer_file_limits([(name, len(data)) for name, data in files])
+        description = form.get("description") or ""
+        if len(description) > CUSTOMER_MAX_DESCRIPTION:
+            raise UserError(
+                _(
+                    "Please keep the description under %(count)s characters.",
+                    count=CUSTOMER_MAX_DESCRIPTION,
+                )
+            )
+        if not description.strip():
             raise UserError(_("Please describe the problem."))
-        line_id = clean.get("sale_order_line_id")
-        product_lines = order.order_line.filtered(
-            lambda line: not line.display_type and not line.is_downpayment
-        )
-        if line_id and line_id not in product_lines.ids:
+        line_id = _to_id(form.get("sale_order_line_id"))
+        if line_id and line_id not in self._portal_order_lines(order).ids:
             raise UserError(_("This order line is not part of the order."))
+        # one of the categories the form offers (active ones the customer may
+        # read), else none: ids are compared, never sent to the database
+        category_id = _to_id(form.get("category_id"))
         category = (
             self.env["crm.relationship.complaint.category"]
-            .browse(clean.get("category_id") or [])
-            .exists()
-            .filtered("active")
+            .with_context(active_test=True)
+            .search([])
+            .filtered(lambda c: c.id == category_id)
         )
         vals = {
             "partner_id": customer.id,
@@ -1116,14 +1156,49 @@ class CrmRelationshipComplaint(models.Model):
             "sale_order_id": order.id,
             "sale_order_line_id": line_id or False,
             "category_id": category.id,
-            "subject": (clean.get("subject") or "").strip()[:200]
+            "subject": (form.get("subject") or "").strip()[:200]
             or _("Problem with order %(order)s", order=order.name),
-            "description": clean.get("description"),
+            "description": plaintext2html(description),
             "channel": "portal",
             "company_id": order.company_id.id,
             "email_from": partner.email,
         }
-        return self.sudo().with_company(order.company_id).create(vals)
+        with self.env.cr.savepoint():
+            complaint = self.sudo().with_company(order.company_id).create(vals)
+            complaint._portal_post_files(files, partner)
+        return complaint
+
+    def _portal_post_files(self, files, partner):
+        """Post ``files`` (``(name, bytes)``) on the complaint, by ``partner``.
+
+        The attachments are created pending (on the composer, by the customer)
+        as the portal chatter does; posting moves them to the complaint.
+        """
+        self.ensure_one()
+        if not files:
+            return
+        attachments = (
+            self.env["ir.attachment"]
+            .sudo()
+            .create(
+                [
+                    {
+                        "name": name,
+                        "raw": data,
+                        "res_model": "mail.compose.message",
+                        "res_id": 0,
+                    }
+                    for name, data in files
+                ]
+            )
+        )
+        self.sudo().message_post(
+            body=_("Files sent with the complaint."),
+            author_id=partner.id,
+            attachment_ids=attachments.ids,
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+        )
 
     def _portal_accept_resolution(self, accepted):
         self.ensure_one()

@@ -4,10 +4,14 @@ from urllib.parse import urlencode, urlsplit
 
 from lxml import html as lxml_html
 
+from odoo.exceptions import UserError
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.crm_relationship.controllers.portal import ComplaintPortal
+from odoo.addons.crm_relationship.models import (
+    crm_relationship_complaint as complaint_module,
+)
 
 DENIED_LOGGERS = (
     "odoo.addons.base.models.ir_rule",
@@ -98,10 +102,11 @@ class ComplaintPortalCase(HttpCase):
             order.action_confirm()
         return order
 
-    def _file(self, order=None, person=None, description="<p>It broke.</p>", **vals):
-        values = dict({"description": description, "subject": "Broken"}, **vals)
+    def _file(self, order=None, person=None, description="It broke.", **form):
+        """A complaint filed as with the portal form (``form`` as posted)."""
+        form = dict({"description": description, "subject": "Broken"}, **form)
         return self.Complaint._portal_file(
-            order or self.order_a, values, person or self.person_a
+            order or self.order_a, form, person or self.person_a
         )
 
     def _resolve(self, complaint, resolution="A new teapot is on its way."):
@@ -387,7 +392,7 @@ class TestComplaintPortalFiling(ComplaintPortalCase):
         self.assertFalse(self._order_complaints(self.order_a))
 
         # an endless description
-        with patch.object(ComplaintPortal, "_complaint_max_description", 10):
+        with patch.object(complaint_module, "CUSTOMER_MAX_DESCRIPTION", 10):
             res = self._post_form(
                 self.order_a, {"subject": "Long", "description": "x" * 11}
             )
@@ -439,9 +444,11 @@ class TestComplaintPortalFiling(ComplaintPortalCase):
         self.assertNotIn("<img", shown)
 
     def test_html_descriptions_are_sanitised(self):
-        complaint = self._file(
-            description='<p>Broken</p><script>alert(1)</script><img src="x" '
-            'onerror="alert(1)">'
+        # the portal form sends plain text (see the test above); HTML written
+        # on the complaint, even by the system, is sanitised
+        complaint = self._file()
+        complaint.sudo().description = (
+            '<p>Broken</p><script>alert(1)</script><img src="x" onerror="alert(1)">'
         )
         self.assertIn("Broken", complaint.description)
         self.assertNotIn("<script", complaint.description)
@@ -506,7 +513,7 @@ class TestComplaintPortalFiling(ComplaintPortalCase):
         self.assertIn("You can attach at most 5 files.", res.text)
         self.assertFalse(self._order_complaints(self.order_a))
 
-        with patch.object(ComplaintPortal, "_complaint_max_attachment_size", 10):
+        with patch.object(complaint_module, "CUSTOMER_MAX_ATTACHMENT_SIZE", 10):
             res = self._post_form(
                 self.order_a,
                 {"description": "Big file"},
@@ -516,6 +523,199 @@ class TestComplaintPortalFiling(ComplaintPortalCase):
         self.assertIn("big.txt is too large", res.text)
         self.assertFalse(self._order_complaints(self.order_a))
         self.assertFalse(self.env["ir.attachment"].search([("name", "=", "big.txt")]))
+
+    def test_uploads_are_read_up_to_the_limits_only(self):
+        """The route hands the model one file and one byte more than allowed."""
+        Complaint = type(self.Complaint)
+        self._login(self.user_a)
+        uploads = [
+            ("attachments", (f"big{i}.txt", b"x" * 1000, "text/plain"))
+            for i in range(8)
+        ]
+        with (
+            patch.object(complaint_module, "CUSTOMER_MAX_ATTACHMENT_SIZE", 10),
+            patch.object(
+                Complaint,
+                "_portal_file",
+                autospec=True,
+                side_effect=Complaint._portal_file,
+            ) as portal_file,
+        ):
+            res = self._post_form(
+                self.order_a, {"description": "Huge files"}, files=uploads
+            )
+        self.assertEqual(res.status_code, 200)
+        self.assertIn("You can attach at most 5 files.", res.text)
+        files = portal_file.call_args.kwargs["files"]
+        self.assertEqual(
+            [name for name, _data in files], [f"big{i}.txt" for i in range(6)]
+        )
+        self.assertEqual({len(data) for _name, data in files}, {11})
+        self.assertFalse(self._order_complaints(self.order_a))
+
+
+@tagged("post_install", "-at_install")
+class TestComplaintPortalFileModel(ComplaintPortalCase):
+    """``_portal_file``: the checks of the portal form, in the model."""
+
+    def _file_as_customer(self, form, files=(), order=None):
+        """As the route calls it: the customer's env, the order in sudo."""
+        return self.Complaint.with_user(self.user_a)._portal_file(
+            (order or self.order_a).sudo(), form, self.person_a, files=files
+        )
+
+    def _trace(self):
+        """What an error must not leave behind: complaints, files, messages."""
+        # the pending tracking of the test's records first (a savepoint runs it)
+        self.env.cr.flush()
+        return (
+            self.Complaint.sudo().search_count([]),
+            self.env["ir.attachment"].sudo().search_count([]),
+            self.env["mail.message"].sudo().search_count([]),
+        )
+
+    def assertRefused(self, message, form, files=(), order=None):
+        before = self._trace()
+        with self.assertRaisesRegex(UserError, re.escape(message)):
+            self._file_as_customer(form, files=files, order=order)
+        self.assertEqual(self._trace(), before)
+        self.assertFalse(self._order_complaints(self.order_a))
+
+    def test_form_values(self):
+        complaint = self._file_as_customer(
+            {
+                "category_id": str(self.category_delivery.id),
+                "sale_order_line_id": str(self.line_a.id),
+                "subject": "  Lid broken  ",
+                "description": "The lid\nwas <b>broken</b>.",
+                # not a key of the form: ignored
+                "partner_id": str(self.company_b.id),
+                "channel": "email",
+                "severity": "critical",
+            },
+            files=[("lid.jpg", b"\xff\xd8\xff\xe0 fake jpeg")],
+        )
+        complaint = complaint.sudo()
+        self.assertEqual(complaint.partner_id, self.company_a)
+        self.assertEqual(complaint.contact_id, self.person_a)
+        self.assertEqual(complaint.channel, "portal")
+        self.assertEqual(complaint.severity, "normal")
+        self.assertEqual(complaint.category_id, self.category_delivery)
+        self.assertEqual(complaint.sale_order_line_id, self.line_a)
+        self.assertEqual(complaint.product_id, self.product)
+        self.assertEqual(complaint.subject, "Lid broken")
+        # plain text, shown as typed
+        self.assertIn("&lt;b&gt;broken&lt;/b&gt;", complaint.description)
+        self.assertNotIn("<b>", complaint.description)
+        message = complaint.message_ids.filtered("attachment_ids")
+        self.assertEqual(message.author_id, self.person_a)
+        self.assertEqual(message.message_type, "comment")
+        self.assertEqual(message.attachment_ids.mapped("name"), ["lid.jpg"])
+        self.assertEqual(message.attachment_ids.res_model, complaint._name)
+        self.assertEqual(message.attachment_ids.res_id, complaint.id)
+
+        # without a subject nor files
+        complaint = self._file_as_customer({"description": "Late"}).sudo()
+        self.assertEqual(complaint.subject, f"Problem with order {self.order_a.name}")
+        self.assertFalse(complaint.category_id)
+        self.assertFalse(complaint.sale_order_line_id)
+        self.assertFalse(complaint.message_ids.attachment_ids)
+
+    def test_unknown_category_is_ignored(self):
+        archived = self.env["crm.relationship.complaint.category"].create(
+            {"name": "Archived category", "active": False}
+        )
+        for category_id in (
+            "999999999",
+            "9" * 30,
+            "-1",
+            "abc",
+            "1.5",
+            str(archived.id),
+        ):
+            complaint = self._file_as_customer(
+                {"category_id": category_id, "description": "Unknown category"}
+            )
+            self.assertFalse(complaint.sudo().category_id, category_id)
+        complaint = self._file_as_customer(
+            {"category_id": self.category_quality.id, "description": "An int"}
+        )
+        self.assertEqual(complaint.sudo().category_id, self.category_quality)
+
+    def test_order_lines(self):
+        section = self.order_a.order_line.filtered("display_type")
+        for line in (self.order_b.order_line[1], section):
+            self.assertRefused(
+                "This order line is not part of the order.",
+                {"sale_order_line_id": str(line.id), "description": "Line"},
+            )
+        self.assertRefused(
+            "This order line is not part of the order.",
+            {"sale_order_line_id": "9" * 30, "description": "Line"},
+        )
+        # no number: no line
+        complaint = self._file_as_customer(
+            {"sale_order_line_id": "teapot", "description": "No line"}
+        )
+        self.assertFalse(complaint.sudo().sale_order_line_id)
+
+    def test_description(self):
+        for blank in ("", "   \n ", None):
+            self.assertRefused("Please describe the problem.", {"description": blank})
+        self.assertRefused("Please describe the problem.", {"subject": "No text"})
+        with patch.object(complaint_module, "CUSTOMER_MAX_DESCRIPTION", 10):
+            self.assertRefused(
+                "Please keep the description under 10 characters.",
+                {"description": "x" * 11},
+            )
+            complaint = self._file_as_customer({"description": "x" * 10})
+        self.assertIn("x" * 10, complaint.sudo().description)
+        self.assertEqual(complaint_module.CUSTOMER_MAX_DESCRIPTION, 20000)
+
+    def test_files(self):
+        self.assertEqual(complaint_module.CUSTOMER_MAX_ATTACHMENTS, 5)
+        self.assertRefused(
+            "You can attach at most 5 files.",
+            {"description": "Many files"},
+            files=[(f"f{i}.txt", b"data") for i in range(6)],
+        )
+        with patch.object(complaint_module, "CUSTOMER_MAX_ATTACHMENT_SIZE", 10):
+            self.assertRefused(
+                "big.txt is too large",
+                {"description": "Big file"},
+                files=[("small.txt", b"x"), ("big.txt", b"x" * 11)],
+            )
+            complaint = self._file_as_customer(
+                {"description": "Five files at the limit"},
+                files=[(f"f{i}.txt", b"x" * 10) for i in range(5)],
+            )
+        self.assertEqual(len(complaint.sudo().message_ids.attachment_ids), 5)
+
+    def test_own_orders_only(self):
+        self.assertRefused(
+            "You can only report a problem on your own orders.",
+            {"description": "Not mine"},
+            order=self.order_b,
+        )
+        self.assertFalse(self._order_complaints(self.order_b))
+
+    def test_nothing_is_left_when_posting_the_files_fails(self):
+        Complaint = type(self.Complaint)
+        before = self._trace()
+        with (
+            patch.object(
+                Complaint,
+                "_portal_post_files",
+                autospec=True,
+                side_effect=UserError("The files could not be posted."),
+            ),
+            self.assertRaisesRegex(UserError, "could not be posted"),
+        ):
+            self._file_as_customer(
+                {"description": "Files fail"}, files=[("a.txt", b"data")]
+            )
+        self.assertEqual(self._trace(), before)
+        self.assertFalse(self._order_complaints(self.order_a))
 
 
 @tagged("post_install", "-at_install")
