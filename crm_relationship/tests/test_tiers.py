@@ -1,5 +1,7 @@
-from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import new_test_user
+"""Value tiers: percentile and amount rules (80/20), ties, locks,
+tracking, the tier pricelist on quotations."""
+
+from odoo.exceptions import UserError, ValidationError
 
 from .common import RelationshipCase
 
@@ -113,80 +115,3 @@ class TestTiers(RelationshipCase):
         partner.value_tier_id = self.gold
         with self.assertRaisesRegex(UserError, "archive the tier"):
             self.gold.unlink()
-
-
-class TestAccess(RelationshipCase):
-    def test_portal_cannot_read_history_or_tiers(self):
-        portal = new_test_user(
-            self.env, login="rel_portal_2", groups="base.group_portal"
-        )
-        partner = self._customer()
-        self._apply(partner)
-        with self.assertRaises(AccessError):
-            self.env["crm.relationship.stage.history"].with_user(portal).search([])
-        with self.assertRaises(AccessError):
-            self.env["crm.relationship.tier"].with_user(portal).search([])
-
-    def test_salesman_reads_but_cannot_configure(self):
-        self.assertTrue(
-            self.env["crm.relationship.tier"].with_user(self.salesman).search([])
-        )
-        with self.assertRaises(AccessError):
-            self.env["crm.relationship.stage"].with_user(self.salesman).create(
-                {"name": "Mine", "phase": "formation"}
-            )
-        manager = new_test_user(
-            self.env, login="rel_mgr", groups="sales_team.group_sale_manager"
-        )
-        self.assertTrue(
-            manager.has_group("crm_relationship.crm_relationship_group_manager")
-        )
-
-    def test_other_company_history_is_invisible(self):
-        company_b = self.env["res.company"].create({"name": "Company B"})
-        user_b = new_test_user(
-            self.env,
-            login="rel_user_b",
-            groups="sales_team.group_sale_salesman",
-            company_id=company_b.id,
-            company_ids=[(6, 0, company_b.ids)],
-        )
-        partner = self._customer(company_id=self.company.id)
-        self._apply(partner)
-        history = partner.relationship_history_ids
-        self.assertTrue(history)
-        visible = (
-            self.env["crm.relationship.stage.history"]
-            .with_user(user_b)
-            .search([("id", "in", history.ids)])
-        )
-        self.assertFalse(visible)
-        tier_a = self.env["crm.relationship.tier"].create(
-            {"name": "A only", "rule": "manual", "company_id": self.company.id}
-        )
-        self.assertFalse(
-            self.env["crm.relationship.tier"]
-            .with_user(user_b)
-            .search([("id", "=", tier_a.id)])
-        )
-
-
-class TestScale(RelationshipCase):
-    def test_rule_queries_do_not_grow_with_partners(self):
-        def queries(partners):
-            partners._relationship_apply_rules(today=self.today)  # first placement
-            self.env.flush_all()
-            self.env.invalidate_all()
-            before = self.env.cr.sql_log_count
-            partners._relationship_apply_rules(today=self.today)
-            self.env.flush_all()
-            return self.env.cr.sql_log_count - before
-
-        few = self.env["res.partner"].create([{"name": f"few {i}"} for i in range(20)])
-        many = self.env["res.partner"].create(
-            [{"name": f"many {i}"} for i in range(400)]
-        )
-        self.assertLessEqual(queries(many), queries(few) + 3)
-        self.assertEqual(
-            set(many.mapped("relationship_stage_id")), {self.stage["prospect"]}
-        )
