@@ -7,14 +7,18 @@ relatively:
 
 * :mod:`.rfm`: RFM scores (mid-rank quantile bins) and segments;
 * :mod:`.clv`: BG/NBD + Gamma-Gamma customer lifetime value with a heuristic
-  fallback (:func:`.clv.score_customers` is the entry point);
+  fallback (:func:`.clv.score_customers` is the entry point; it re-exports
+  the models' public API);
+* :mod:`.bgnbd` and :mod:`.gamma_gamma`: the BG/NBD and Gamma-Gamma models
+  (fits, P(alive), expected purchases and spend), fitted with the shared
+  maximum likelihood helpers of :mod:`._fit`;
 * :mod:`.churn`: churn risk, risk levels and the "save first" priority;
 * :mod:`.health`: health score, 1-5 rescaling of the RFM scores and the
   valuable customers at risk.
 """
 
-from . import churn, clv, health, rfm
+from . import bgnbd, churn, clv, gamma_gamma, health, rfm
 
 ENGINE_VERSION = "1"
 
-__all__ = ["ENGINE_VERSION", "churn", "clv", "health", "rfm"]
+__all__ = ["ENGINE_VERSION", "bgnbd", "churn", "clv", "gamma_gamma", "health", "rfm"]

@@ -50,8 +50,8 @@ def test_bgnbd_gradient_is_exact(engine, cdnow):
     weights = np.ones_like(x)
     for point in ([-1.0, 0.5, -0.3, 0.8], [0.2, -0.4, 1.1, -0.6]):
         err = optimize.check_grad(
-            lambda p: engine.clv._bgnbd_objective(p, x, t_x, T, weights)[0],
-            lambda p: engine.clv._bgnbd_objective(p, x, t_x, T, weights)[1],
+            lambda p: engine.bgnbd._bgnbd_objective(p, x, t_x, T, weights)[0],
+            lambda p: engine.bgnbd._bgnbd_objective(p, x, t_x, T, weights)[1],
             np.array(point),
         )
         assert err < 1e-6
@@ -256,7 +256,7 @@ def test_gamma_gamma_fit_is_a_maximum(engine, cdnow_monetary, cdnow_gamma_gamma)
     x, m = cdnow_monetary["frequency"], cdnow_monetary["monetary"]
     keep = (x > 0) & (m > 0)
     best = np.log([cdnow_gamma_gamma.p, cdnow_gamma_gamma.q, cdnow_gamma_gamma.v])
-    objective = engine.clv._gg_objective
+    objective = engine.gamma_gamma._gg_objective
     weights = np.ones(keep.sum())
     f0, grad = objective(best, x[keep], m[keep], weights)
     assert np.abs(grad).max() < 1e-5
@@ -270,8 +270,8 @@ def test_gamma_gamma_gradient_is_exact(engine, cdnow_monetary):
     keep = (x > 0) & (m > 0)
     args = (x[keep], m[keep] / 30.0, np.ones(keep.sum()))
     err = optimize.check_grad(
-        lambda p: engine.clv._gg_objective(p, *args)[0],
-        lambda p: engine.clv._gg_objective(p, *args)[1],
+        lambda p: engine.gamma_gamma._gg_objective(p, *args)[0],
+        lambda p: engine.gamma_gamma._gg_objective(p, *args)[1],
         np.array([1.5, 0.8, -0.4]),
     )
     assert err < 1e-6
@@ -536,8 +536,8 @@ def test_weighted_gradients_match_finite_differences(engine, cdnow_monetary):
     weights = np.arange(x.size) % 3 + 1.0
     for point in ([-1.0, 0.5, -0.3, 0.8], [0.4, 1.2, 0.9, -0.2]):
         err = optimize.check_grad(
-            lambda p: engine.clv._bgnbd_objective(p, x, t_x, T, weights)[0],
-            lambda p: engine.clv._bgnbd_objective(p, x, t_x, T, weights)[1],
+            lambda p: engine.bgnbd._bgnbd_objective(p, x, t_x, T, weights)[0],
+            lambda p: engine.bgnbd._bgnbd_objective(p, x, t_x, T, weights)[1],
             np.array(point),
         )
         assert err < 1e-6
@@ -545,8 +545,8 @@ def test_weighted_gradients_match_finite_differences(engine, cdnow_monetary):
     args = (x[keep], d["monetary"][keep] / 30.0, weights[keep])
     for point in ([1.5, 0.8, -0.4], [0.2, 1.9, 0.7]):
         err = optimize.check_grad(
-            lambda p: engine.clv._gg_objective(p, *args)[0],
-            lambda p: engine.clv._gg_objective(p, *args)[1],
+            lambda p: engine.gamma_gamma._gg_objective(p, *args)[0],
+            lambda p: engine.gamma_gamma._gg_objective(p, *args)[1],
             np.array(point),
         )
         assert err < 1e-6
