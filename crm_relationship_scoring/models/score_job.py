@@ -66,27 +66,6 @@ FACTS_TABLE = "crm_relationship_order_facts"
 STATS_TABLE = "crm_relationship_customer_stats"
 #: temporary table of the score figures of one pass (see ScoreJob.stage_values)
 VALUES_TABLE = "crm_relationship_score_values"
-#: the columns of a score row computed by a run (ScoreJob.score_columns)
-STAGED_COLUMNS = (
-    "partner_id",
-    "first_purchase_date",
-    "last_purchase_date",
-    "rfm_frequency",
-    "rfm_monetary",
-    "rfm_r_score",
-    "rfm_f_score",
-    "rfm_m_score",
-    "rfm_code",
-    "rfm_segment",
-    "purchase_gap_days",
-    "clv_value",
-    "p_alive",
-    "expected_purchases",
-    "churn_risk",
-    "churn_risk_level",
-    "value_at_risk",
-    "health_score",
-)
 #: customer ids whose history one statement records (one commit each)
 HISTORY_RANGE = 50_000
 #: rows fetched at a time by the extraction
@@ -101,6 +80,7 @@ class ScoreJob:
     def __init__(self, runs):
         #: the ``crm.relationship.score.run`` model, in the job's environment
         self.runs = runs
+        self.staged_columns = []
 
     @property
     def env(self):
@@ -594,18 +574,16 @@ class ScoreJob:
         cr._obj.copy_expert(SQL("COPY %s FROM STDIN", table).code, buffer)
         cr.execute(SQL("CREATE UNIQUE INDEX ON %s (partner_id)", table))
         cr.execute(SQL("ANALYZE %s", table))
-        return list(columns)
+        #: the columns staged, which the batches write (upsert_queries)
+        self.staged_columns = list(columns)
+        return self.staged_columns
 
     def upsert_queries(self, run, company, low, high):
         """The statements writing the score rows of the customers of ids
         ``low`` to ``high`` from the staged values (:meth:`stage_values`):
         an UPDATE of the rows whose figures changed (an unchanged customer's
         row is left alone) and an INSERT of the customers without a row."""
-        names = [
-            name
-            for name in self.env["crm.relationship.score"]._fields
-            if name in STAGED_COLUMNS
-        ]
+        names = self.staged_columns
         constants = {
             "company_id": company.id,
             "run_id": run.id,
