@@ -2,6 +2,10 @@
 
 These tests build small directory trees shaped like Odoo source trees; they do
 not pretend to be Odoo (the Odoo tests run on a real server).
+
+``dev`` is setup/dev.py, which re-exports the functions used here from its
+package (setup/crm_setup); a function is patched in the module that defines
+it and looks it up (``dev.venv``, ``dev.pg``), not through those aliases.
 """
 
 import json
@@ -40,7 +44,7 @@ def isolated(dev, tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.setenv("CRM_VENV", str(tmp_path / "no-venv"))
     monkeypatch.delenv("ODOO_SRC", raising=False)
-    monkeypatch.setattr(dev, "probe_odoo", lambda python: None)
+    monkeypatch.setattr(dev.venv, "probe_odoo", lambda python: None)
     return tmp_path
 
 
@@ -76,7 +80,7 @@ def test_choice_is_remembered_outside_the_clone(dev, isolated, monkeypatch):
     assert not str(stored).startswith(str(REPO))
     # no ODOO_SRC, nothing importable: the remembered tree is used
     monkeypatch.setattr(
-        dev, "network_allows", lambda *a, **k: pytest.fail("no network")
+        dev.venv, "network_allows", lambda *a, **k: pytest.fail("no network")
     )
     assert dev.find_odoo() == tree.resolve()
 
@@ -84,22 +88,22 @@ def test_choice_is_remembered_outside_the_clone(dev, isolated, monkeypatch):
 def test_importable_odoo_is_used(dev, isolated, monkeypatch):
     tree = make_tree(isolated / "odoo18")
     monkeypatch.setattr(
-        dev, "probe_odoo", lambda python: {"series": "18.0", "path": str(tree)}
+        dev.venv, "probe_odoo", lambda python: {"series": "18.0", "path": str(tree)}
     )
     assert dev.find_odoo() == tree
 
 
 def test_importable_odoo_of_another_series_is_not_used(dev, isolated, monkeypatch):
     monkeypatch.setattr(
-        dev, "probe_odoo", lambda python: {"series": "17.0", "path": "/x"}
+        dev.venv, "probe_odoo", lambda python: {"series": "17.0", "path": "/x"}
     )
-    monkeypatch.setattr(dev, "network_allows", lambda *a, **k: False)
+    monkeypatch.setattr(dev.venv, "network_allows", lambda *a, **k: False)
     with pytest.raises(dev.SetupError):
         dev.find_odoo()
 
 
 def test_missing_odoo_names_odoo_src_and_official_source(dev, isolated, monkeypatch):
-    monkeypatch.setattr(dev, "network_allows", lambda *a, **k: False)
+    monkeypatch.setattr(dev.venv, "network_allows", lambda *a, **k: False)
     with pytest.raises(dev.SetupError) as err:
         dev.find_odoo()
     message = str(err.value)
@@ -162,7 +166,7 @@ def test_pg_port_is_free_and_stable(dev):
 def test_config_points_at_the_repo_addons(dev, tmp_path, monkeypatch):
     tree = make_tree(tmp_path / "o")
     (tree / "odoo" / "addons").mkdir()
-    monkeypatch.setattr(dev, "LOCAL", tmp_path / "local")
+    monkeypatch.setattr(dev.pg, "LOCAL", tmp_path / "local")
     conf = dev.write_config(
         tree,
         {
