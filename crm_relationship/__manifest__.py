@@ -1,6 +1,6 @@
 {
     "name": "Customer Relationships",
-    "version": "18.0.1.2.0",
+    "version": "18.0.1.3.0",
     "category": "Sales/CRM",
     "summary": "Customer lifecycle stages, value tiers and complaints for e-commerce",
     "description": """
@@ -14,7 +14,14 @@ complaints, on top of Odoo's partners and sale orders.
     "maintainers": [],
     "website": "https://github.com/crm-relationship/crm_relationship",
     "license": "LGPL-3",
-    "depends": ["sale_management", "contacts", "mail", "portal", "resource"],
+    "depends": [
+        "sale_management",
+        "contacts",
+        "mail",
+        "portal",
+        "resource",
+        "base_automation",
+    ],
     "external_dependencies": {"python": ["numpy"]},
     "data": [
         "security/crm_relationship_groups.xml",
@@ -32,6 +39,8 @@ complaints, on top of Odoo's partners and sale orders.
         "views/crm_relationship_complaint_portal_templates.xml",
         "report/crm_relationship_stage_duration_views.xml",
         "views/crm_relationship_job_failure_views.xml",
+        "views/crm_relationship_transition_views.xml",
+        "data/crm_relationship_automation_data.xml",
         "views/crm_relationship_menus.xml",
     ],
     "demo": ["demo/crm_relationship_demo.xml"],

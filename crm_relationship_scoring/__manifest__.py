@@ -1,6 +1,6 @@
 {
     "name": "Customer Relationships: Scoring",
-    "version": "18.0.2.0.0",
+    "version": "18.0.2.1.0",
     "category": "Sales/CRM",
     "summary": "RFM, customer lifetime value and churn risk, recomputed nightly",
     "description": """
@@ -21,11 +21,13 @@ valuable customers slipping away.
         "security/ir.model.access.csv",
         "security/crm_relationship_scoring_security.xml",
         "data/ir_cron_data.xml",
+        "data/crm_relationship_scoring_automation_data.xml",
         "views/sale_report_views.xml",
         "views/res_partner_views.xml",
         "views/crm_relationship_score_views.xml",
         "views/crm_relationship_score_run_views.xml",
         "views/crm_relationship_score_snapshot_views.xml",
+        "views/crm_relationship_transition_views.xml",
         "views/res_config_settings_views.xml",
         "views/crm_relationship_scoring_menus.xml",
     ],

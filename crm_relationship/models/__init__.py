@@ -3,6 +3,7 @@ from . import crm_relationship_stage
 from . import crm_relationship_reason
 from . import crm_relationship_tier
 from . import crm_relationship_stage_history
+from . import crm_relationship_transition
 from . import res_company
 from . import res_config_settings
 from . import res_partner

@@ -470,10 +470,25 @@ class ResPartner(models.Model):
                 ]
             )
         )
+        # a first placement (existing customers placed at install or by the
+        # first run of the rules) is not an event to act on: no playbook, no
+        # transition
+        moved = history.filtered("from_stage_id")
         if stage.activity_type_id:
-            # a first placement (existing customers placed at install or by the
-            # first run of the rules) is not an event to act on: no playbook
-            history.filtered("from_stage_id")._relationship_schedule_playbook()
+            moved._relationship_schedule_playbook()
+        self.env["crm.relationship.transition"]._transition_create(
+            [
+                {
+                    "partner_id": entry.partner_id.id,
+                    "kind": "stage",
+                    "from_stage_id": entry.from_stage_id.id,
+                    "to_stage_id": stage.id,
+                    "automatic": automatic,
+                    "date": now,
+                }
+                for entry in moved
+            ]
+        )
         return history
 
     # ------------------------------------------------------------------
@@ -1037,12 +1052,26 @@ class ResPartner(models.Model):
             if (current or False) != (tier.id or False):
                 by_tier.setdefault((tier, not current), []).append(pid)
         moved = {}
+        previous = {pid: current for pid, current, _locked in rows}
+        transitions = []
         for (tier, first), ids in by_tier.items():
             movers = self.browse(ids).sudo()
             if first:
                 movers = movers.with_context(tracking_disable=True)
             movers.write({"value_tier_id": tier.id})
             moved.setdefault(tier, []).extend(ids)
+            if not first:  # a first tier is not a move
+                transitions += [
+                    {
+                        "partner_id": pid,
+                        "kind": "tier",
+                        "from_tier_id": previous[pid],
+                        "to_tier_id": tier.id,
+                        "automatic": True,
+                    }
+                    for pid in ids
+                ]
+        self.env["crm.relationship.transition"]._transition_create(transitions)
         return moved
 
     # ------------------------------------------------------------------

@@ -1,5 +1,6 @@
 from . import test_install_and_menus
 from . import test_lifecycle
+from . import test_transitions
 from . import test_tiers
 from . import test_access_rights
 from . import test_rules_scale

@@ -534,6 +534,16 @@ class TestBaseAccessMatrix(AccessMatrixCase, TransactionCase):
                 "crm.relationship.complaint.category",
             )
         },
+        # moves of customers: read by relationship users, written by the
+        # system only (automation rules react to their creation)
+        "crm.relationship.transition": {
+            "public": (NONE, NONE),
+            "portal": (NONE, NONE),
+            "employee": (NONE, NONE),
+            "salesman_own": (R, R),
+            "salesman_all": (R, R),
+            "manager": (R, R),
+        },
         "crm.relationship.stage.history": {
             "public": (NONE, NONE),
             "portal": (NONE, NONE),
@@ -617,6 +627,22 @@ class TestBaseAccessMatrix(AccessMatrixCase, TransactionCase):
                 "crm.relationship.complaint.category"
             ].search([], limit=1),
             "crm.relationship.stage.history": customer.relationship_history_ids[:1],
+            "crm.relationship.transition": self.env[
+                "crm.relationship.transition"
+            ]._transition_create(
+                [
+                    {
+                        "partner_id": customer.id,
+                        "kind": "stage",
+                        "from_stage_id": self.env.ref(
+                            "crm_relationship.stage_prospect"
+                        ).id,
+                        "to_stage_id": self.env.ref(
+                            "crm_relationship.stage_exploration"
+                        ).id,
+                    }
+                ]
+            ),
             "crm.relationship.complaint": complaint,
             "crm.relationship.job.failure": failure,
         }

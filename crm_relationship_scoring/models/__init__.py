@@ -2,6 +2,7 @@
 from . import crm_relationship_score
 from . import crm_relationship_score_run
 from . import crm_relationship_score_snapshot
+from . import crm_relationship_transition
 from . import res_company
 from . import res_config_settings
 from . import res_partner

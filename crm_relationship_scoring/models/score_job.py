@@ -761,7 +761,8 @@ class ScoreJob:
                            value_tier_id = EXCLUDED.value_tier_id,
                            relationship_stage_id = EXCLUDED.relationship_stage_id,
                            write_date = EXCLUDED.write_date
-                    RETURNING partner_id
+                    RETURNING partner_id, previous_segment, rfm_segment,
+                              previous_risk_level, churn_risk_level
                 ), remembered AS (
                     UPDATE crm_relationship_score s
                        SET history_date = %(today)s,
@@ -772,7 +773,9 @@ class ScoreJob:
                       FROM due
                      WHERE s.id = due.id
                 )
-                SELECT COUNT(*) FROM history
+                SELECT partner_id, previous_segment, rfm_segment,
+                       previous_risk_level, churn_risk_level
+                  FROM history
                 """,
                 company=company.id,
                 low=low,
@@ -788,7 +791,37 @@ class ScoreJob:
         self.env["crm.relationship.score.snapshot"].invalidate_model()
         self.env["crm.relationship.score"].invalidate_model()
         run.invalidate_recordset(["snapshot_ids", "snapshot_count"])
-        return rows[0][0] if rows else 0
+        self.create_transitions(run, company, rows)
+        return len(rows)
+
+    def create_transitions(self, run, company, rows):
+        """The moves among the history rows just written (partner, previous
+        and new segment, previous and new risk level), as transitions created
+        through the ORM in one batch, so that automation rules can react to
+        them (a first history row is a placement, not a move)."""
+        vals_list = []
+        for partner_id, old_segment, segment, old_level, level in rows:
+            if old_segment and old_segment != segment:
+                vals_list.append(
+                    {
+                        "partner_id": partner_id,
+                        "kind": "segment",
+                        "from_segment": old_segment,
+                        "to_segment": segment,
+                    }
+                )
+            if old_level and old_level != level:
+                vals_list.append(
+                    {
+                        "partner_id": partner_id,
+                        "kind": "risk_level",
+                        "from_risk_level": old_level,
+                        "to_risk_level": level,
+                    }
+                )
+        for vals in vals_list:
+            vals.update(run_id=run.id, company_id=company.id, automatic=True)
+        return self.env["crm.relationship.transition"]._transition_create(vals_list)
 
     def at_risk_ids(self, company, data, result):
         """Valuable customers (top share by net revenue of the window) whose
