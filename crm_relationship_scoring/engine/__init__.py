@@ -14,11 +14,22 @@ relatively:
   maximum likelihood helpers of :mod:`._fit`;
 * :mod:`.churn`: churn risk, risk levels and the "save first" priority;
 * :mod:`.health`: health score, 1-5 rescaling of the RFM scores and the
-  valuable customers at risk.
+  valuable customers at risk;
+* :mod:`.next_order`: the expected date of the next order (median and
+  interval, given alive) and whether it is overdue.
 """
 
-from . import bgnbd, churn, clv, gamma_gamma, health, rfm
+from . import bgnbd, churn, clv, gamma_gamma, health, next_order, rfm
 
 ENGINE_VERSION = "1"
 
-__all__ = ["ENGINE_VERSION", "bgnbd", "churn", "clv", "gamma_gamma", "health", "rfm"]
+__all__ = [
+    "ENGINE_VERSION",
+    "bgnbd",
+    "churn",
+    "clv",
+    "gamma_gamma",
+    "health",
+    "next_order",
+    "rfm",
+]

@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from .res_partner import CLV_METHODS, RFM_SEGMENTS, RISK_LEVELS
+from .res_partner import CLV_METHODS, NEXT_ORDER_BASES, RFM_SEGMENTS, RISK_LEVELS
 
 #: free space left in each page of the table, so that the nightly update of a
 #: row fits in its page (a HOT update: no index entry is rewritten)
@@ -94,6 +94,28 @@ class CrmRelationshipScore(models.Model):
     churn_risk_level = fields.Selection(RISK_LEVELS, readonly=True, index=True)
     value_at_risk = fields.Monetary(currency_field="currency_id", readonly=True)
     health_score = fields.Float(digits=(16, 1), readonly=True, aggregator="avg")
+    next_order_date = fields.Date(
+        string="Next Order Expected",
+        readonly=True,
+        help="Median date of the customer's next order if still active "
+        "(engine/next_order.py); empty for one-time buyers.",
+    )
+    next_order_low_date = fields.Date(string="Next Order from", readonly=True)
+    next_order_high_date = fields.Date(string="Next Order until", readonly=True)
+    next_order_basis = fields.Selection(
+        NEXT_ORDER_BASES,
+        readonly=True,
+        help="Fitted model: from the customer's purchases and the population's; "
+        "own pace: from the customer's own purchases only (few customers); "
+        "one-time buyer: no date is predicted from a single purchase.",
+    )
+    next_order_overdue = fields.Boolean(
+        string="Next Order Overdue",
+        readonly=True,
+        index=True,
+        help="Longer since the last order than the expected gap plus the margin "
+        "of the settings.",
+    )
     # what the customer's last history row says (the next history row is
     # written when one of them changes, or at the checkpoint)
     history_date = fields.Date(readonly=True)
@@ -188,3 +210,15 @@ class CrmRelationshipScore(models.Model):
             "views": [(False, "form")],
             "target": "current",
         }
+
+    def action_send_mailing(self):
+        """A new mailing of Email Marketing to the customers of these rows
+        (``res.partner.action_relationship_send_mailing``)."""
+        self.check_access("read")
+        return self.partner_id.action_relationship_send_mailing()
+
+    def action_add_to_mailing_list(self):
+        """The customers of these rows added to a mailing list
+        (``res.partner.action_relationship_add_to_mailing_list``)."""
+        self.check_access("read")
+        return self.partner_id.action_relationship_add_to_mailing_list()

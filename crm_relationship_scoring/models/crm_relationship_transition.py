@@ -10,8 +10,16 @@ class CrmRelationshipTransition(models.Model):
     _inherit = "crm.relationship.transition"
 
     kind = fields.Selection(
-        selection_add=[("segment", "RFM Segment"), ("risk_level", "Churn Risk Level")],
-        ondelete={"segment": "cascade", "risk_level": "cascade"},
+        selection_add=[
+            ("segment", "RFM Segment"),
+            ("risk_level", "Churn Risk Level"),
+            ("next_order", "Next Order Overdue"),
+        ],
+        ondelete={
+            "segment": "cascade",
+            "risk_level": "cascade",
+            "next_order": "cascade",
+        },
     )
     run_id = fields.Many2one(
         "crm.relationship.score.run",
@@ -29,6 +37,8 @@ class CrmRelationshipTransition(models.Model):
         return super()._compute_name()
 
     def _transition_labels(self):
+        if self.kind == "next_order":
+            return self.env._("Expected"), self.env._("Overdue")
         if self.kind not in ("segment", "risk_level"):
             return super()._transition_labels()
         field = "segment" if self.kind == "segment" else "risk_level"

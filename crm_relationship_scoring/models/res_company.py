@@ -65,6 +65,13 @@ class ResCompany(models.Model):
         help="A customer in formation or stability whose probability of still "
         "being active falls below this value moves to Decline (0 disables it).",
     )
+    relationship_next_order_margin = fields.Float(
+        string="Next Order Overdue after (%)",
+        default=50.0,
+        help="A repeat customer is overdue when the days since their last order "
+        "exceed the gap expected before their next order by this share (50 % = "
+        "half as long again).",
+    )
     relationship_score_keep_runs = fields.Integer(
         string="Scoring Runs Kept",
         default=24,
@@ -93,6 +100,11 @@ class ResCompany(models.Model):
     )
 
     _sql_constraints = [
+        (
+            "relationship_next_order_margin_valid",
+            "CHECK(relationship_next_order_margin >= 0)",
+            "The margin after which a next order is overdue cannot be negative.",
+        ),
         (
             "relationship_score_settings_valid",
             "CHECK(relationship_score_lookback_days > 0 "

@@ -31,6 +31,9 @@ class ResConfigSettings(models.TransientModel):
     relationship_score_high_value_percentile = fields.Float(
         related="company_id.relationship_score_high_value_percentile", readonly=False
     )
+    relationship_next_order_margin = fields.Float(
+        related="company_id.relationship_next_order_margin", readonly=False
+    )
     relationship_score_decline_p_alive = fields.Float(
         related="company_id.relationship_score_decline_p_alive", readonly=False
     )

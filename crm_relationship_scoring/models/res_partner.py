@@ -2,7 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
-from ..engine import clv, rfm
+from ..engine import clv, next_order, rfm
 
 SCORE_GROUP = "crm_relationship.crm_relationship_group_user"
 
@@ -12,6 +12,11 @@ CLV_METHODS = [
     (clv.METHOD_HEURISTIC, "Heuristic"),
 ]
 RISK_LEVELS = [("low", "Low"), ("medium", "Medium"), ("high", "High")]
+NEXT_ORDER_BASES = [
+    (next_order.BASIS_MODEL, "Fitted model"),
+    (next_order.BASIS_HEURISTIC, "Own pace"),
+    (next_order.BASIS_ONE_TIME, "One-time buyer"),
+]
 
 #: the score fields of the customer, read from its row of
 #: ``crm.relationship.score`` (same names on both models)
@@ -33,6 +38,11 @@ SCORE_FIELDS = (
     "churn_risk_level",
     "value_at_risk",
     "health_score",
+    "next_order_date",
+    "next_order_low_date",
+    "next_order_high_date",
+    "next_order_basis",
+    "next_order_overdue",
 )
 #: partner fields read from the score row or its run, under another name
 SCORE_LINK_FIELDS = ("score_date", "score_run_id", "score_currency_id")
@@ -154,6 +164,32 @@ class ResPartner(models.Model):
         name="health_score",
         digits=(16, 1),
         help="0-100, from the RFM scores, P(alive) and complaints with the weights "
+        "of the settings.",
+    )
+    next_order_date = _score_field(
+        fields.Date,
+        name="next_order_date",
+        string="Next Order Expected",
+        help="The customer's next order is expected around this day (median), "
+        "if they are still active; empty for one-time buyers.",
+    )
+    next_order_low_date = _score_field(
+        fields.Date, name="next_order_low_date", string="Next Order from"
+    )
+    next_order_high_date = _score_field(
+        fields.Date, name="next_order_high_date", string="Next Order until"
+    )
+    next_order_basis = _score_field(
+        fields.Selection,
+        NEXT_ORDER_BASES,
+        name="next_order_basis",
+        string="Next Order Basis",
+    )
+    next_order_overdue = _score_field(
+        fields.Boolean,
+        name="next_order_overdue",
+        string="Next Order Overdue",
+        help="Longer since the last order than the expected gap plus the margin "
         "of the settings.",
     )
     score_date = _score_field(

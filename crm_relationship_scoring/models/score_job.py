@@ -54,7 +54,7 @@ from odoo.addons.crm_relationship.models.crm_relationship_complaint_stage import
 )
 from odoo.addons.crm_relationship.models.res_partner import STATS_FIELDS
 
-from ..engine import churn, clv, health, rfm
+from ..engine import churn, clv, health, next_order, rfm
 from .res_partner import SCORE_FIELDS, SCORE_LINK_FIELDS
 
 _logger = logging.getLogger(__name__)
@@ -406,7 +406,18 @@ class ScoreJob:
             ),
         )
         open_count, recent = self.complaints(company, data["ids"], today)
+        upcoming = next_order.expected_next_order(
+            data["frequency"],
+            data["recency"],
+            data["T"],
+            params=scores.bgnbd,
+            method=scores.method,
+        )
         return {
+            "next_order": upcoming,
+            "overdue": upcoming.overdue(
+                margin=company.relationship_next_order_margin / 100.0
+            ),
             "scores": scores,
             "r": r,
             "f": f,
@@ -495,9 +506,22 @@ class ScoreJob:
         Score = self.env["crm.relationship.score"]
         Score.flush_model()
         if result:
+            late = self.newly_overdue(company, min(ids), max(ids))
             for query in self.upsert_queries(run, company, min(ids), max(ids)):
                 self.env.cr.execute(query)
             Score.invalidate_model()
+            self.env["crm.relationship.transition"]._transition_create(
+                [
+                    {
+                        "partner_id": partner_id,
+                        "kind": "next_order",
+                        "run_id": run.id,
+                        "company_id": company.id,
+                        "automatic": True,
+                    }
+                    for partner_id in late
+                ]
+            )
         Partner._relationship_store_stats(stats, run.date, table=STATS_TABLE)
         run.last_partner_id = max(ids)
         run.flush_recordset(["last_partner_id"])
@@ -544,6 +568,27 @@ class ScoreJob:
                 "numeric",
             ),
             "health_score": (np.round(result["health"], 1), "float8"),
+            **self.next_order_columns(today, result),
+        }
+
+    @staticmethod
+    def next_order_columns(today, result):
+        """The expected next order as dates (``NaT`` for one-time buyers:
+        no date), its basis and whether it is overdue."""
+        upcoming = result["next_order"]
+
+        def date(days):
+            days = np.asarray(days, dtype=np.float64)
+            whole = np.where(np.isfinite(days), np.round(days), 0).astype(np.int64)
+            dates = today + whole.astype("timedelta64[D]")
+            return np.where(np.isfinite(days), dates, np.datetime64("NaT"))
+
+        return {
+            "next_order_date": (date(upcoming.days_from_today), "date"),
+            "next_order_low_date": (date(upcoming.low), "date"),
+            "next_order_high_date": (date(upcoming.high), "date"),
+            "next_order_basis": (np.asarray(upcoming.basis), "varchar"),
+            "next_order_overdue": (np.asarray(result["overdue"], dtype=bool), "bool"),
         }
 
     def stage_values(self, run, data, result):
@@ -567,7 +612,10 @@ class ScoreJob:
         )
         # text columns of the COPY (numbers as Python prints them, which
         # PostgreSQL reads back exactly)
-        texts = [list(map(str, values.tolist())) for values, _kind in columns.values()]
+        texts = [
+            ["\\N" if value is None else str(value) for value in values.tolist()]
+            for values, _kind in columns.values()
+        ]
         buffer = io.StringIO(
             "".join(f"{line}\n" for line in map("\t".join, zip(*texts, strict=True)))
         )
@@ -577,6 +625,29 @@ class ScoreJob:
         #: the columns staged, which the batches write (upsert_queries)
         self.staged_columns = list(columns)
         return self.staged_columns
+
+    def newly_overdue(self, company, low, high):
+        """The customers of ids ``low`` to ``high`` whose next order becomes
+        overdue with the staged values (it was not on their score row: a
+        customer scored for the first time is not a move)."""
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT v.partner_id
+                  FROM %s v
+                  JOIN crm_relationship_score s
+                    ON s.partner_id = v.partner_id AND s.company_id = %s
+                 WHERE v.partner_id BETWEEN %s AND %s
+                   AND v.next_order_overdue
+                   AND s.next_order_overdue IS FALSE
+                """,
+                SQL.identifier(VALUES_TABLE),
+                company.id,
+                low,
+                high,
+            )
+        )
+        return [partner_id for (partner_id,) in self.env.cr.fetchall()]
 
     def upsert_queries(self, run, company, low, high):
         """The statements writing the score rows of the customers of ids

@@ -2,6 +2,7 @@ from . import test_install_and_menus
 from . import test_extraction
 from . import test_scoring_job
 from . import test_transitions
+from . import test_next_order
 from . import test_access_rights
 from . import test_demo_data
 from . import test_rpc_access
