@@ -256,3 +256,42 @@ def test_lock_of_a_live_postgres_is_reported(dev, tmp_path):
     finally:
         sleeper.kill()
         sleeper.wait()
+
+
+def test_email_marketing_is_installed_with_the_addons(dev, tmp_path, monkeypatch):
+    """The demo and test databases get Email Marketing (the mailing actions
+    are tested, not skipped; an update installs it when missing); the
+    database installed without demo data does without it."""
+    databases = dev.databases
+    commands, checked = [], []
+    monkeypatch.setattr(databases, "odoo_bin", lambda src: ["odoo-bin"])
+    monkeypatch.setattr(
+        databases,
+        "run",
+        lambda cmd, check=True: (
+            commands.append(cmd) or subprocess.CompletedProcess(cmd, 0)
+        ),
+    )
+    monkeypatch.setattr(
+        databases,
+        "_check_installed",
+        lambda conf, name, rc, extra=(): checked.append(extra),
+    )
+    addons = "crm_relationship,crm_relationship_scoring,crm_relationship_survey"
+    databases.install_addons(tmp_path, "c.conf", "t", update=False)
+    databases.install_addons(tmp_path, "c.conf", "t", update=True)
+    install, update = commands
+    assert install[install.index("-i") + 1] == f"{addons},mass_mailing"
+    assert update[update.index("-u") + 1] == addons
+    assert update[update.index("-i") + 1] == "mass_mailing"
+    assert checked == [("mass_mailing",), ("mass_mailing",)]
+    monkeypatch.setattr(databases, "REPO", tmp_path)
+    monkeypatch.setattr(databases, "LOCAL", tmp_path)
+    monkeypatch.setattr(
+        databases.subprocess, "Popen", lambda cmd, **kw: commands.append(cmd)
+    )
+    databases.start_install(tmp_path, "c.conf", "t_nodemo", demo=False)
+    nodemo = commands[-1]
+    assert nodemo[nodemo.index("-i") + 1] == addons
+    assert "mass_mailing" not in nodemo
+    assert "--without-demo=all" in nodemo

@@ -13,6 +13,15 @@ PHASES = [
 REASON_PHASES = ("decline", "churned")
 
 
+def default_contact_activity_type(env):
+    """The activity type of keep-in-touch activities when a tier or stage
+    names none: Call, else To-Do (empty when both were deleted)."""
+    return env.ref("mail.mail_activity_data_call", raise_if_not_found=False) or (
+        env.ref("mail.mail_activity_data_todo", raise_if_not_found=False)
+        or env["mail.activity.type"]
+    )
+
+
 class CrmRelationshipStage(models.Model):
     _name = "crm.relationship.stage"
     _description = "Relationship Stage"
@@ -38,6 +47,21 @@ class CrmRelationshipStage(models.Model):
     )
     activity_summary = fields.Char(string="Playbook Summary", translate=True)
     activity_delay_days = fields.Integer(string="Playbook Delay (days)", default=0)
+    keep_in_touch_days = fields.Integer(
+        string="Contact Every (days)",
+        default=0,
+        help="Keep in touch: contact the customers of this stage at least every "
+        "so many days (0: no cadence). A customer not contacted for that long "
+        "gets an activity for its owner; with a cadence on its value tier too, "
+        "the shorter one applies.",
+    )
+    keep_in_touch_activity_type_id = fields.Many2one(
+        "mail.activity.type",
+        string="Keep-in-touch Activity",
+        ondelete="set null",
+        default=lambda self: default_contact_activity_type(self.env),
+        help="Activity scheduled for the owner of a customer due for contact.",
+    )
     active = fields.Boolean(default=True)
     partner_count = fields.Integer(compute="_compute_partner_count")
 
@@ -46,6 +70,11 @@ class CrmRelationshipStage(models.Model):
             "activity_delay_positive",
             "CHECK(activity_delay_days >= 0)",
             "The playbook delay cannot be negative.",
+        ),
+        (
+            "keep_in_touch_days_positive",
+            "CHECK(keep_in_touch_days >= 0)",
+            "The keep-in-touch cadence cannot be negative.",
         ),
     ]
 

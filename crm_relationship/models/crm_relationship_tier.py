@@ -3,6 +3,8 @@ import numpy as np
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from .crm_relationship_stage import default_contact_activity_type
+
 
 class CrmRelationshipTier(models.Model):
     """Value tiers (80/20): the first tier whose rule a customer meets wins.
@@ -45,11 +47,34 @@ class CrmRelationshipTier(models.Model):
         help="Default pricelist of new quotations for customers of this tier.",
     )
     benefits = fields.Html(translate=True, sanitize=True)
+    keep_in_touch_days = fields.Integer(
+        string="Contact Every (days)",
+        default=0,
+        help="Keep in touch: contact the customers of this tier at least every "
+        "so many days (0: no cadence). A customer not contacted for that long "
+        "gets an activity for its owner; with a cadence on its stage too, the "
+        "shorter one applies.",
+    )
+    keep_in_touch_activity_type_id = fields.Many2one(
+        "mail.activity.type",
+        string="Keep-in-touch Activity",
+        ondelete="set null",
+        default=lambda self: default_contact_activity_type(self.env),
+        help="Activity scheduled for the owner of a customer due for contact.",
+    )
     active = fields.Boolean(default=True)
     company_id = fields.Many2one(
         "res.company", ondelete="cascade", default=lambda self: self.env.company
     )
     partner_count = fields.Integer(compute="_compute_partner_count")
+
+    _sql_constraints = [
+        (
+            "keep_in_touch_days_positive",
+            "CHECK(keep_in_touch_days >= 0)",
+            "The keep-in-touch cadence cannot be negative.",
+        ),
+    ]
 
     def _compute_partner_count(self):
         counts = dict(

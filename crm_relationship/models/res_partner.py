@@ -1,15 +1,17 @@
 import json
 import logging
 import math
+import operator as py_operator
 import time
 from datetime import timedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import SQL
+from odoo.osv import expression
+from odoo.tools import SQL, clean_context, format_date, split_every
 
 from .crm_relationship_complaint_stage import OPEN_STATES
-from .crm_relationship_stage import REASON_PHASES
+from .crm_relationship_stage import REASON_PHASES, default_contact_activity_type
 
 _logger = logging.getLogger(__name__)
 
@@ -31,6 +33,23 @@ USER_FIELDS = frozenset({"relationship_stage_locked"})
 RULES_JOB = "crm_relationship.rules"
 USER_GROUP = "crm_relationship.crm_relationship_group_user"
 MANAGER_GROUP = "crm_relationship.crm_relationship_group_manager"
+KEEP_IN_TOUCH_JOB = "crm_relationship.keep_in_touch"
+KEEP_IN_TOUCH_CRON = "crm_relationship.ir_cron_relationship_keep_in_touch"
+#: summary of the job's activities, also searched untranslated
+KEEP_IN_TOUCH_SUMMARY = "Keep in touch"
+#: who reads the contact dates (they summarise messages and orders a plain
+#: employee may not read) and sets "Do not contact"
+CONTACT_GROUP = "crm_relationship.crm_relationship_group_user"
+#: customers whose touches are read in one query by a search
+SEARCH_CHUNK = 5000
+SEARCH_OPERATORS = {
+    "=": py_operator.eq,
+    "!=": py_operator.ne,
+    "<": py_operator.lt,
+    "<=": py_operator.le,
+    ">": py_operator.gt,
+    ">=": py_operator.ge,
+}
 
 
 def _median_gap(day_gaps, same_day):
@@ -328,6 +347,16 @@ class ResPartner(models.Model):
         user = self.env.user
         if USER_FIELDS & set(vals) and not user.has_group(USER_GROUP):
             raise AccessError(_("Only relationship users can lock a customer's stage."))
+        # relationship users set "Do not contact" (with Odoo's write right on
+        # the contact, like any other field of it); other users do not
+        if (
+            "relationship_no_contact" in vals
+            and (self or vals["relationship_no_contact"])
+            and not user.has_group(CONTACT_GROUP)
+        ):
+            raise AccessError(
+                _("Only relationship users can mark a customer as not to contact.")
+            )
         managed = MANAGER_FIELDS & set(vals)
         if not self:  # creation: empty values are the defaults
             managed = {name for name in managed if vals[name]}
@@ -1131,3 +1160,662 @@ class ResPartner(models.Model):
         self._relationship_check_user()
         self._relationship_apply_rules()
         return True
+
+    # Mailings: Email Marketing (mass_mailing) is used when installed, it is
+    # not a dependency
+    def _relationship_mass_mailing_installed(self):
+        return "mailing.mailing" in self.env
+
+    def _relationship_notification(self, title, message, next_action=None):
+        params = {"title": title, "message": message, "type": "warning"}
+        if next_action:
+            params["next"] = next_action
+        else:
+            params["sticky"] = True
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": params,
+        }
+
+    def _relationship_mailing_refusal(self, *model_names):
+        """The notification to return instead of a mailing action, or ``False``.
+
+        Without Email Marketing, administrators are taken to its page in Apps
+        (Odoo's Activate button installs it), other users are told to ask
+        them; with it, the user needs the rights to create ``model_names``.
+        """
+        if not self._relationship_mass_mailing_installed():
+            title = _("Email Marketing is not installed")
+            if not self.env.user.has_group("base.group_system"):
+                return self._relationship_notification(
+                    title,
+                    _(
+                        "Ask an administrator to install the Email Marketing "
+                        "application to send mailings to your customers."
+                    ),
+                )
+            module = self.env["ir.module.module"].search(
+                [("name", "=", "mass_mailing")], limit=1
+            )
+            if not module:
+                return self._relationship_notification(
+                    title,
+                    _(
+                        "The Email Marketing application is not available on "
+                        "this server."
+                    ),
+                )
+            return self._relationship_notification(
+                title,
+                _(
+                    "Install the Email Marketing application (Activate on its "
+                    "page) to send mailings to your customers."
+                ),
+                {
+                    "type": "ir.actions.act_window",
+                    "res_model": "ir.module.module",
+                    "res_id": module.id,
+                    "views": [(False, "form")],
+                    "target": "current",
+                },
+            )
+        if not all(self.env[name].has_access("create") for name in model_names):
+            return self._relationship_notification(
+                _("Email Marketing rights needed"),
+                _(
+                    "Ask an administrator for the Email Marketing user rights "
+                    "to send mailings to your customers."
+                ),
+            )
+        return False
+
+    def action_relationship_send_mailing(self):
+        """A new mailing of Email Marketing on Contacts to the selected
+        customers (the form, not saved yet).
+
+        Its recipients are the customers of ``self``, in the domain
+        ``[('id', 'in', ids)]`` joined to Odoo's default domain of a mailing on
+        Contacts (not blacklisted) and to "not marked Do Not Contact"; when
+        sending, Email Marketing leaves out
+        the blacklisted and opted-out addresses again.
+        """
+        self._relationship_check_user()
+        if not self:
+            raise UserError(_("Select the customers to send the mailing to."))
+        refusal = self._relationship_mailing_refusal("mailing.mailing")
+        if refusal:
+            return refusal
+        contacts_model = self.env["ir.model"]._get_id("res.partner")
+        draft = self.env["mailing.mailing"].new(
+            {"mailing_model_id": contacts_model, "mailing_type": "mail"}
+        )
+        # customers who asked not to be contacted are left out too
+        domain = expression.AND(
+            [
+                draft._get_default_mailing_domain(),
+                [("relationship_no_contact", "=", False)],
+                [("id", "in", self.ids)],
+            ]
+        )
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "mass_mailing.mailing_mailing_action_mail"
+        )
+        action.update(
+            {
+                "views": [(False, "form")],
+                "view_mode": "form",
+                "target": "current",
+                "context": {
+                    "default_mailing_type": "mail",
+                    "default_mailing_model_id": contacts_model,
+                    "default_mailing_domain": repr(domain),
+                },
+            }
+        )
+        return action
+
+    def action_relationship_add_to_mailing_list(self):
+        """Odoo's "Add to Mailing List" dialog on the selected customers.
+
+        Each customer with an e-mail address gets its mailing contact (the
+        existing one of that address, else a new one); the user then picks a
+        list or names a new one. Opt-outs of a list and blacklisted addresses
+        are left as they are (Email Marketing skips them when sending).
+        """
+        self._relationship_check_user()
+        if not self:
+            raise UserError(_("Select the customers to add to a mailing list."))
+        refusal = self._relationship_mailing_refusal(
+            "mailing.contact", "mailing.contact.to.list"
+        )
+        if refusal:
+            return refusal
+        customers = self.filtered("email_normalized")
+        if not customers:
+            return self._relationship_notification(
+                _("No e-mail address"),
+                _("None of the selected customers has an e-mail address."),
+            )
+        Contact = self.env["mailing.contact"].with_context(
+            clean_context(self.env.context)
+        )
+        emails = list(dict.fromkeys(customers.mapped("email_normalized")))
+        contacts = {}
+        for contact in Contact.search([("email_normalized", "in", emails)], order="id"):
+            contacts.setdefault(contact.email_normalized, contact)
+        new = {}
+        for partner in customers:
+            email = partner.email_normalized
+            if email not in contacts and email not in new:
+                new[email] = {
+                    "name": partner.name,
+                    "email": email,
+                    "company_name": partner.commercial_company_name or False,
+                    "country_id": partner.country_id.id,
+                }
+        for contact in Contact.create(list(new.values())):
+            contacts[contact.email_normalized] = contact
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "mass_mailing.mailing_contact_to_list_action"
+        )
+        action["context"] = {
+            "default_contact_ids": [contacts[email].id for email in emails]
+        }
+        return action
+
+    # ------------------------------------------------------------------
+    # Keep in touch (定期沟通计划)
+    # ------------------------------------------------------------------
+    # Keep-in-touch cadences (issue 15, item 3).
+    #
+    # A value tier and a lifecycle stage may ask to contact their customers at least
+    # every N days (``keep_in_touch_days``, 0: no cadence). A commercial customer
+    # whose **last touch** is older than its cadence (the shortest of its tier and
+    # its stage that is set) gets one "Keep in touch" activity for its owner from
+    # the daily job.
+    #
+    # Rules (one place, used by the form fields, the Overdue Contacts search and
+    # the job alike):
+    #
+    # * **Customers** the rule applies to (:meth:`_relationship_contact_plans`):
+    #   active commercial partners (no parent company), neither the partner of a
+    #   company nor of an internal user, that are customers: invoiced or created as
+    #   customers (``customer_rank`` > 0) or with a quotation or order that is not
+    #   cancelled (theirs or one of their contacts').
+    # * **Opted out** customers are left alone: "Do not contact"
+    #   (``relationship_no_contact``) is set, or the customer's e-mail address is
+    #   blacklisted (``is_blacklisted``, Odoo's mailing blacklist on
+    #   ``res.partner``). A blacklisted address of one of its contacts only is not
+    #   an opt-out of the company.
+    # * **Cadence**: the shortest cadence of the customer's tier and stage that is
+    #   set (> 0; archived tiers and stages ask for nothing), with the activity
+    #   type of that tier or stage (the tier's on a tie; Call, else To-Do, when it
+    #   has none).
+    # * **Last touch** (:meth:`_relationship_touch_dates`): the latest of
+    #
+    #   - the customer's last confirmed order (``date_order`` of an order in state
+    #     ``sale``, placed by the customer or one of its contacts, any company);
+    #   - the last activity marked done on the customer, one of its contacts or one
+    #     of their sale orders (Odoo posts a message with ``mail_activity_type_id``
+    #     set when an activity is done);
+    #   - the last message sent to the customer: a message of type ``email`` or
+    #     ``comment`` on those records that is not internal (not a log note: a
+    #     subtype that is not internal, and not "employee only");
+    #   - added by crm_relationship_survey: the customer's last completed survey
+    #     answer.
+    #
+    #   Done activities and messages count when their author is an internal user
+    #   (a message of the customer is not a contact we made; mass mailings,
+    #   ``email_outgoing``, are not a personal contact either).
+    # * **Next contact due**: the day of the last touch (of the creation of the
+    #   customer when nothing was ever recorded) plus the cadence. The job acts on
+    #   customers due today or earlier, and so does "Overdue Contacts".
+    # * **One open activity**: a customer with an open keep-in-touch activity (a
+    #   keep-in-touch activity type and the fixed summary, translated or not) gets
+    #   no other one; the activity goes to the owner (relationship owner, else
+    #   salesperson) and is skipped when the owner is archived or a portal user.
+
+    relationship_no_contact = fields.Boolean(
+        string="Do Not Contact",
+        tracking=True,
+        groups="base.group_user",
+        help="The customer asked not to be contacted: no keep-in-touch "
+        "activity is scheduled for it (nor for a customer whose e-mail "
+        "address is blacklisted).",
+    )
+    relationship_last_contact = fields.Datetime(
+        string="Last Contact",
+        compute="_compute_relationship_contact",
+        groups=CONTACT_GROUP,
+        help="Latest of the last confirmed order, the last activity done, the "
+        "last message sent to the customer by an employee (on the customer, "
+        "its contacts or their orders) and the last survey answer.",
+    )
+    relationship_next_contact_due = fields.Date(
+        string="Next Contact Due",
+        compute="_compute_relationship_contact",
+        search="_search_relationship_next_contact_due",
+        groups=CONTACT_GROUP,
+        help="Last contact plus the keep-in-touch cadence of the customer's "
+        "tier or stage (the shorter one). Empty without cadence or when the "
+        "customer must not be contacted.",
+    )
+
+    # ------------------------------------------------------------------
+    # Last touch
+    # ------------------------------------------------------------------
+    @api.model
+    def _relationship_merge_touches(self, touches, rows):
+        """Merge ``rows`` of ``(partner_id, datetime)`` into ``touches``
+        (``{partner_id: datetime}``), keeping the latest date."""
+        for partner_id, *dates in rows:
+            for date in dates:
+                if date and (partner_id not in touches or date > touches[partner_id]):
+                    touches[partner_id] = date
+        return touches
+
+    @api.model
+    def _relationship_touch_dates(self, partners):
+        """When each of the commercial ``partners`` was last in touch with us:
+        ``{partner_id: datetime}`` (UTC), partners never touched left out.
+
+        The hook of every source of the last touch (see the module): one
+        aggregate query per table for the whole recordset (orders; done
+        activities and sent messages, both read from ``mail_message``).
+        Extended by crm_relationship_survey (completed survey answers).
+        """
+        ids = list(partners.ids)
+        touches = {}
+        if not ids:
+            return touches
+        self.env["sale.order"].flush_model(["state", "date_order", "partner_id"])
+        self.flush_model(["commercial_partner_id"])
+        self.env["mail.message"].flush_model(
+            [
+                "model",
+                "res_id",
+                "date",
+                "author_id",
+                "message_type",
+                "subtype_id",
+                "is_internal",
+                "mail_activity_type_id",
+            ]
+        )
+        self.env["res.users"].flush_model(["partner_id", "share"])
+        cr = self.env.cr
+        # last confirmed order
+        cr.execute(
+            SQL(
+                """
+                SELECT p.commercial_partner_id, MAX(so.date_order)
+                  FROM sale_order so
+                  JOIN res_partner p ON p.id = so.partner_id
+                 WHERE so.state = 'sale'
+                   AND p.commercial_partner_id = ANY(%s)
+                 GROUP BY p.commercial_partner_id
+                """,
+                ids,
+            )
+        )
+        self._relationship_merge_touches(touches, cr.fetchall())
+        # last activity done and last message sent, by an employee, on the
+        # customer, its contacts and their orders
+        cr.execute(
+            SQL(
+                """
+                WITH records AS (
+                    SELECT 'res.partner'::varchar AS model, p.id AS res_id,
+                           p.commercial_partner_id AS partner_id
+                      FROM res_partner p
+                     WHERE p.commercial_partner_id = ANY(%(ids)s)
+                    UNION ALL
+                    SELECT 'sale.order'::varchar, so.id, p.commercial_partner_id
+                      FROM sale_order so
+                      JOIN res_partner p ON p.id = so.partner_id
+                     WHERE p.commercial_partner_id = ANY(%(ids)s)
+                )
+                SELECT r.partner_id,
+                       MAX(m.date) FILTER (
+                           WHERE m.mail_activity_type_id IS NOT NULL),
+                       MAX(m.date) FILTER (
+                           WHERE m.message_type IN ('email', 'comment')
+                             AND m.is_internal IS NOT TRUE
+                             AND st.id IS NOT NULL
+                             AND st.internal IS NOT TRUE)
+                  FROM records r
+                  JOIN mail_message m ON m.model = r.model AND m.res_id = r.res_id
+                  LEFT JOIN mail_message_subtype st ON st.id = m.subtype_id
+                 WHERE EXISTS (
+                           SELECT 1 FROM res_users u
+                            WHERE u.partner_id = m.author_id AND NOT u.share)
+                   AND (m.mail_activity_type_id IS NOT NULL
+                        OR m.message_type IN ('email', 'comment'))
+                 GROUP BY r.partner_id
+                """,
+                ids=ids,
+            )
+        )
+        self._relationship_merge_touches(touches, cr.fetchall())
+        return touches
+
+    # ------------------------------------------------------------------
+    # Cadences
+    # ------------------------------------------------------------------
+    @api.model
+    def _relationship_contact_plans(self, ids=None):
+        """The cadence of every customer the keep-in-touch rule applies to
+        (see the module), among ``ids`` (a list) or all customers, in one
+        query: ``{partner_id: dict(days, activity_type_id, tier_id,
+        stage_id, owner_id, created)}``, where ``tier_id`` or ``stage_id`` is
+        the tier or stage whose cadence applies."""
+        self.flush_model(
+            [
+                "parent_id",
+                "active",
+                "create_date",
+                "value_tier_id",
+                "relationship_stage_id",
+                "relationship_no_contact",
+                "relationship_owner_id",
+                "user_id",
+                "email_normalized",
+                "customer_rank",
+                "commercial_partner_id",
+            ]
+        )
+        for model in ("crm.relationship.tier", "crm.relationship.stage"):
+            self.env[model].flush_model(
+                ["active", "keep_in_touch_days", "keep_in_touch_activity_type_id"]
+            )
+        self.env["mail.blacklist"].flush_model(["email", "active"])
+        self.env["sale.order"].flush_model(["state", "partner_id"])
+        self.env["res.users"].flush_model(["partner_id", "share"])
+        self.env["res.company"].flush_model(["partner_id"])
+        among = SQL("TRUE") if ids is None else SQL("p.id = ANY(%s)", list(ids))
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT p.id, p.create_date,
+                       COALESCE(p.relationship_owner_id, p.user_id),
+                       t.id, t.keep_in_touch_days, t.keep_in_touch_activity_type_id,
+                       s.id, s.keep_in_touch_days, s.keep_in_touch_activity_type_id
+                  FROM res_partner p
+                  LEFT JOIN crm_relationship_tier t
+                    ON t.id = p.value_tier_id
+                   AND t.active AND t.keep_in_touch_days > 0
+                  LEFT JOIN crm_relationship_stage s
+                    ON s.id = p.relationship_stage_id
+                   AND s.active AND s.keep_in_touch_days > 0
+                 WHERE %s
+                   AND p.parent_id IS NULL
+                   AND p.active
+                   AND (t.id IS NOT NULL OR s.id IS NOT NULL)
+                   AND p.relationship_no_contact IS NOT TRUE
+                   AND NOT EXISTS (
+                           SELECT 1 FROM mail_blacklist bl
+                            WHERE bl.active AND bl.email = p.email_normalized)
+                   AND NOT EXISTS (
+                           SELECT 1 FROM res_company c WHERE c.partner_id = p.id)
+                   AND NOT EXISTS (
+                           SELECT 1 FROM res_users u
+                            WHERE u.partner_id = p.id AND NOT u.share)
+                   AND (COALESCE(p.customer_rank, 0) > 0
+                        OR EXISTS (
+                           SELECT 1 FROM sale_order so
+                             JOIN res_partner c ON c.id = so.partner_id
+                            WHERE c.commercial_partner_id = p.id
+                              AND so.state != 'cancel'))
+                 ORDER BY p.id
+                """,
+                among,
+            )
+        )
+        plans = {}
+        for row in self.env.cr.fetchall():
+            pid, created, owner_id = row[:3]
+            # the tier before the stage on a tie
+            options = [
+                (days, rank, source_id, type_id)
+                for rank, (source_id, days, type_id) in enumerate((row[3:6], row[6:9]))
+                if source_id
+            ]
+            days, rank, source_id, type_id = min(options)
+            plans[pid] = {
+                "days": days,
+                "activity_type_id": type_id,
+                "tier_id": source_id if rank == 0 else False,
+                "stage_id": source_id if rank == 1 else False,
+                "owner_id": owner_id,
+                "created": created,
+            }
+        return plans
+
+    @api.model
+    def _relationship_local_day(self, value):
+        """The day of the UTC datetime ``value`` in the user's time zone."""
+        return fields.Datetime.context_timestamp(self, value).date()
+
+    @api.model
+    def _relationship_contact_due(self, plans, touches):
+        """Set ``last`` and ``due`` (the next contact day) on each of
+        ``plans`` from ``touches`` (:meth:`_relationship_touch_dates`)."""
+        for pid, plan in plans.items():
+            plan["last"] = touches.get(pid)
+            since = plan["last"] or plan["created"]
+            plan["due"] = since and self._relationship_local_day(since) + timedelta(
+                days=plan["days"]
+            )
+        return plans
+
+    @api.depends(
+        "parent_id", "value_tier_id", "relationship_stage_id", "relationship_no_contact"
+    )
+    def _compute_relationship_contact(self):
+        """Last contact and next contact due of the commercial partners of
+        ``self`` (contacts show none: they follow their company): the touches
+        in one query per source, the cadences in one query."""
+        ids = [p._origin.id for p in self if p._origin.id and not p.parent_id]
+        touches = self._relationship_touch_dates(self.browse(ids)) if ids else {}
+        plans = self._relationship_contact_plans(ids) if ids else {}
+        self._relationship_contact_due(plans, touches)
+        for partner in self:
+            pid = partner._origin.id if not partner.parent_id else None
+            partner.relationship_last_contact = touches.get(pid, False)
+            partner.relationship_next_contact_due = plans.get(pid, {}).get("due", False)
+
+    def _search_relationship_next_contact_due(self, operator, value):
+        """Customers by next contact due (e.g. due today or earlier: the
+        Overdue Contacts list). The due day is computed for every customer
+        with a cadence, their touches read by chunks of ``SEARCH_CHUNK``."""
+        # Odoo checks the groups of a field read, not of a field searched: the
+        # due day summarises messages and orders a plain employee may not read
+        if not self.env.su and not self.env.user.has_group(CONTACT_GROUP):
+            raise AccessError(
+                _("Only relationship users can search customers by contact due.")
+            )
+        compare = SEARCH_OPERATORS.get(operator)
+        if compare is None:
+            raise UserError(
+                _(
+                    "Next Contact Due cannot be searched with %(operator)s.",
+                    operator=operator,
+                )
+            )
+        plans = self._relationship_contact_plans()
+        for chunk in split_every(SEARCH_CHUNK, list(plans), list):
+            self._relationship_contact_due(
+                {pid: plans[pid] for pid in chunk},
+                self._relationship_touch_dates(self.browse(chunk)),
+            )
+        due = [pid for pid, plan in plans.items() if plan["due"]]
+        if value is False or value is None:
+            if operator == "=":
+                return [("id", "not in", due)]
+            if operator == "!=":
+                return [("id", "in", due)]
+            return [("id", "in", [])]
+        day = fields.Date.to_date(value)
+        return [("id", "in", [pid for pid in due if compare(plans[pid]["due"], day)])]
+
+    # ------------------------------------------------------------------
+    # Daily job
+    # ------------------------------------------------------------------
+    @api.model
+    def _relationship_keep_in_touch_domain(self):
+        """The customers the keep-in-touch job goes through (each batch then
+        keeps those the rule applies to, see the module)."""
+        return [
+            ("parent_id", "=", False),
+            ("relationship_no_contact", "=", False),
+            "|",
+            ("value_tier_id.keep_in_touch_days", ">", 0),
+            ("relationship_stage_id.keep_in_touch_days", ">", 0),
+        ]
+
+    @api.model
+    def _cron_relationship_keep_in_touch(self, batch_size=500):
+        """Daily job: one keep-in-touch activity per customer due for contact.
+
+        Time-boxed and resumable like the stage rules
+        (:meth:`_cron_relationship_rules`); a failure is recorded for the
+        administrators and retried by the next run.
+        """
+        return self.env["crm.relationship.job.failure"]._run_cron_job(
+            KEEP_IN_TOUCH_JOB,
+            _("Keep-in-touch activities"),
+            lambda deadline: self._relationship_run_keep_in_touch(
+                batch_size=batch_size, deadline=deadline
+            ),
+        )
+
+    @api.model
+    def _relationship_run_keep_in_touch(self, batch_size=500, deadline=None):
+        """The keep-in-touch activities of the day, in batches of customers by
+        increasing id, each batch committed with the id it ended on (a crash
+        loses at most the batch in flight; the next run resumes after it;
+        once the day is done, further calls of the day do nothing). With a
+        ``deadline``, the call stops after the batch that passes it, reports
+        the remaining customers and triggers the scheduled action again.
+        Returns the customers looked at."""
+        today = fields.Date.context_today(self)
+        Jobs = self.env["crm.relationship.job.failure"]
+        after = Jobs._job_progress(KEEP_IN_TOUCH_JOB, today)
+        if after is None:
+            return 0  # today's activities are scheduled
+        partners = self.search(
+            self._relationship_keep_in_touch_domain() + [("id", ">", after)],
+            order="id",
+        )
+        cron = self.env["ir.cron"]
+        done = 0
+        for start in range(0, len(partners), batch_size):
+            if start and deadline is not None and time.monotonic() > deadline:
+                Jobs._job_continue_later(KEEP_IN_TOUCH_CRON, done, len(partners) - done)
+                return done
+            batch = partners[start : start + batch_size]
+            batch._relationship_keep_in_touch_batch(today)
+            # the progress is committed with the batch: a crash resumes after it
+            Jobs._job_save_progress(KEEP_IN_TOUCH_JOB, today, batch.ids[-1])
+            done += len(batch)
+            cron._notify_progress(done=done, remaining=len(partners) - done)
+            if self._relationship_auto_commit():  # pragma: no cover
+                self.env.cr.commit()  # pylint: disable=invalid-commit
+        Jobs._job_save_progress(KEEP_IN_TOUCH_JOB, today)
+        return done
+
+    @api.model
+    def _relationship_keep_in_touch_types(self):
+        """Every activity type a keep-in-touch activity may have."""
+        types = self.env["mail.activity.type"]
+        for model in ("crm.relationship.tier", "crm.relationship.stage"):
+            types |= (
+                self.env[model]
+                .sudo()
+                .with_context(active_test=False)
+                .search([("keep_in_touch_activity_type_id", "!=", False)])
+                .keep_in_touch_activity_type_id
+            )
+        return types | default_contact_activity_type(self.env)
+
+    def _relationship_keep_in_touch_batch(self, today):
+        """Schedule a keep-in-touch activity for each customer of ``self``
+        due for contact on ``today`` that has no open one (found in one
+        query) and an active internal owner. Returns the activities."""
+        Activity = self.env["mail.activity"].sudo()
+        plans = self._relationship_contact_plans(self.ids)
+        self._relationship_contact_due(
+            plans, self._relationship_touch_dates(self.browse(list(plans)))
+        )
+        due = {
+            pid: plan
+            for pid, plan in plans.items()
+            if plan["due"] and plan["due"] <= today
+        }
+        if not due:
+            return Activity
+        lang = self.env.company.partner_id.lang or self.env.lang or "en_US"
+        env = self.with_context(lang=lang).env
+        summary = env._("Keep in touch")
+        types = self._relationship_keep_in_touch_types()
+        open_ = Activity.search(
+            [
+                ("res_model", "=", "res.partner"),
+                ("res_id", "in", list(due)),
+                ("activity_type_id", "in", types.ids),
+                ("summary", "in", list({summary, KEEP_IN_TOUCH_SUMMARY})),
+            ]
+        )
+        covered = set(open_.mapped("res_id"))
+        default_type = default_contact_activity_type(self.env)
+        model_id = self.env["ir.model"]._get_id("res.partner")
+        customers = env["res.partner"].sudo().browse(list(due))
+        owners = (
+            self.env["res.users"]
+            .sudo()
+            .with_context(active_test=False)
+            .browse({plan["owner_id"] for plan in due.values() if plan["owner_id"]})
+        )
+        usable = set(owners.filtered(lambda u: u.active and not u.share).ids)
+        sources = {
+            "tier": env["crm.relationship.tier"].sudo(),
+            "stage": env["crm.relationship.stage"].sudo(),
+        }
+        vals_list = []
+        for customer in customers:
+            plan = due[customer.id]
+            if customer.id in covered or plan["owner_id"] not in usable:
+                continue
+            kind = "tier" if plan["tier_id"] else "stage"
+            source = sources[kind].browse(plan[f"{kind}_id"])
+            values = {
+                "customer": customer.display_name,
+                "segment": source.display_name,
+                "days": plan["days"],
+            }
+            if plan["last"]:
+                note = env._(
+                    "Last contact with %(customer)s on %(date)s; customers of "
+                    "%(segment)s are contacted at least every %(days)s days.",
+                    date=format_date(env, self._relationship_local_day(plan["last"])),
+                    **values,
+                )
+            else:
+                note = env._(
+                    "No contact with %(customer)s recorded yet; customers of "
+                    "%(segment)s are contacted at least every %(days)s days.",
+                    **values,
+                )
+            vals_list.append(
+                {
+                    "res_model_id": model_id,
+                    "res_id": customer.id,
+                    "activity_type_id": plan["activity_type_id"] or default_type.id,
+                    "summary": summary,
+                    "note": note,
+                    "user_id": plan["owner_id"],
+                    "date_deadline": today,
+                }
+            )
+        return Activity.with_context(mail_activity_quick_update=True).create(vals_list)

@@ -8,3 +8,5 @@ from . import test_complaints
 from . import test_complaint_portal
 from . import test_demo_data
 from . import test_rpc_access
+from . import test_keep_in_touch
+from . import test_mailing

@@ -314,12 +314,30 @@ class TestPublicMethods(RpcCase):
             self._snapshot(self.customer, ["relationship_order_count"]), before
         )
 
+    def test_mailing_actions_are_refused_to_customers_and_employees(self):
+        public = self.env.ref("base.public_user")
+        contacts = self.env["mailing.contact"].search_count([])
+        for user in (self.portal, public, self.employee):
+            for method in (
+                "action_relationship_send_mailing",
+                "action_relationship_add_to_mailing_list",
+            ):
+                with (
+                    self.subTest(user=user.login, method=method),
+                    self.assertRaises(AccessError),
+                ):
+                    getattr(self.customer.with_user(user), method)()
+        self.assertEqual(self.env["mailing.contact"].search_count([]), contacts)
+
     def test_public_methods_of_res_partner_are_known(self):
         """A new public method on res.partner must be reviewed here."""
         reviewed = {
             # CRUD overrides: the guard of system figures and stage changes
             "create",
             "write",
+            # relationship users; Email Marketing checks its own rights
+            "action_relationship_send_mailing",
+            "action_relationship_add_to_mailing_list",
             "action_relationship_apply_rules",
             "action_relationship_change_stage",
             "action_relationship_drop_on_stage",

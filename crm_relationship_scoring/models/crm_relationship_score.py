@@ -110,7 +110,6 @@ class CrmRelationshipScore(models.Model):
         "one-time buyer: no date is predicted from a single purchase.",
     )
     next_order_overdue = fields.Boolean(
-        string="Next Order Overdue",
         readonly=True,
         index=True,
         help="Longer since the last order than the expected gap plus the margin "

@@ -188,7 +188,6 @@ class ResPartner(models.Model):
     next_order_overdue = _score_field(
         fields.Boolean,
         name="next_order_overdue",
-        string="Next Order Overdue",
         help="Longer since the last order than the expected gap plus the margin "
         "of the settings.",
     )

@@ -7,3 +7,4 @@ from . import test_access_rights
 from . import test_demo_data
 from . import test_rpc_access
 from . import test_migration
+from . import test_mailing

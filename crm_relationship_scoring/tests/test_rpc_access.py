@@ -33,6 +33,13 @@ PUBLIC_METHODS = {
     ("res.config.settings", "action_relationship_recompute_scores"): "manager",
     ("res.partner", "action_view_score_trend"): "user",
     ("crm.relationship.score", "action_open_partner"): "user",
+    ("crm.relationship.score", "action_send_mailing"): "user",
+    ("crm.relationship.score", "action_add_to_mailing_list"): "user",
+}
+#: salespeople without Email Marketing rights are told to ask for them
+MAILING_METHODS = {
+    ("crm.relationship.score", "action_send_mailing"),
+    ("crm.relationship.score", "action_add_to_mailing_list"),
 }
 
 
@@ -261,6 +268,18 @@ class TestPublicMethods(RpcScoringCase):
                 .with_user(u)
                 .action_open_partner()
             ),
+            ("crm.relationship.score", "action_send_mailing"): lambda u: (
+                self.env["crm.relationship.score"]
+                .search([("partner_id", "=", self.customer.id)])
+                .with_user(u)
+                .action_send_mailing()
+            ),
+            ("crm.relationship.score", "action_add_to_mailing_list"): lambda u: (
+                self.env["crm.relationship.score"]
+                .search([("partner_id", "=", self.customer.id)])
+                .with_user(u)
+                .action_add_to_mailing_list()
+            ),
         }
 
     def test_every_public_method_is_listed(self):
@@ -332,7 +351,10 @@ class TestPublicMethods(RpcScoringCase):
                             calls[key](user)
                     else:
                         self.assertEqual(
-                            calls[key](user)["type"], "ir.actions.act_window"
+                            calls[key](user)["type"],
+                            "ir.actions.client"
+                            if key in MAILING_METHODS
+                            else "ir.actions.act_window",
                         )
         self.assertEqual(self._counts(), before)
         with patch.object(score_model, "SYNC_RECOMPUTE_LIMIT", 0):

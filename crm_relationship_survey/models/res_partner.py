@@ -323,6 +323,36 @@ class ResPartner(models.Model):
         return inputs
 
     # ------------------------------------------------------------------
+    # Keep in touch (crm_relationship): a completed answer is a touch
+    # ------------------------------------------------------------------
+    @api.model
+    def _relationship_touch_dates(self, partners):
+        """Add the last completed survey answer (``end_datetime`` of a
+        ``done`` answer of the customer or one of its contacts) to the last
+        touch of each customer: one query for the recordset."""
+        touches = super()._relationship_touch_dates(partners)
+        if partners.ids:
+            self.env["survey.user_input"].flush_model(
+                ["partner_id", "state", "end_datetime"]
+            )
+            self.flush_model(["commercial_partner_id"])
+            self.env.cr.execute(
+                SQL(
+                    """
+                    SELECT p.commercial_partner_id, MAX(ui.end_datetime)
+                      FROM survey_user_input ui
+                      JOIN res_partner p ON p.id = ui.partner_id
+                     WHERE ui.state = 'done'
+                       AND p.commercial_partner_id = ANY(%s)
+                     GROUP BY p.commercial_partner_id
+                    """,
+                    partners.ids,
+                )
+            )
+            self._relationship_merge_touches(touches, self.env.cr.fetchall())
+        return touches
+
+    # ------------------------------------------------------------------
     # Invitations
     # ------------------------------------------------------------------
     @api.model

@@ -9,3 +9,4 @@ from . import test_portal_answer_links
 from . import test_demo_data
 from . import test_access_rights
 from . import test_rpc_access
+from . import test_keep_in_touch

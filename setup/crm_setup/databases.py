@@ -12,6 +12,11 @@ from .common import ADDONS, LOCAL, REPO, SetupError, run, say
 from .pg import psql_env, read_conf
 from .venv import odoo_bin, venv_python
 
+#: Odoo applications installed with the addons in the databases of `make run`
+#: and `make test` (not dependencies: the addons use them when installed; the
+#: database installed without demo data does without them)
+OPTIONAL_MODULES = ("mass_mailing",)
+
 
 def db_query(db: dict, sql: str, dbname="postgres") -> str:
     code = (
@@ -45,9 +50,15 @@ def drop_db(db: dict, name: str) -> None:
     shutil.rmtree(LOCAL / "data" / "filestore" / name, ignore_errors=True)
 
 
-def _install_cmd(src: Path, conf: Path, name: str, update: bool, demo: bool):
+def _install_cmd(src: Path, conf: Path, name: str, update: bool, demo: bool, extra=()):
     cmd = odoo_bin(src) + ["-c", conf, "-d", name, "--stop-after-init", "--no-http"]
-    cmd += ["-u" if update else "-i", ",".join(ADDONS)]
+    if update:
+        cmd += ["-u", ",".join(ADDONS)]
+        if extra:
+            # installed when missing, not updated
+            cmd += ["-i", ",".join(extra)]
+    else:
+        cmd += ["-i", ",".join((*ADDONS, *extra))]
     if not demo:
         cmd.append("--without-demo=all")
     cmd += ["--log-level=warn"]
@@ -62,10 +73,13 @@ def install_addons(
     demo: bool = True,
     languages: tuple[str, ...] = (),
 ) -> None:
-    cmd = _install_cmd(src, conf, name, update, demo)
-    say(("upgrading" if update else "installing") + f" {', '.join(ADDONS)} in '{name}'")
+    cmd = _install_cmd(src, conf, name, update, demo, OPTIONAL_MODULES)
+    say(
+        ("upgrading" if update else "installing")
+        + f" {', '.join(ADDONS)} (with {', '.join(OPTIONAL_MODULES)}) in '{name}'"
+    )
     res = run(cmd, check=False)
-    _check_installed(conf, name, res.returncode)
+    _check_installed(conf, name, res.returncode, OPTIONAL_MODULES)
     if languages and not update:
         load_languages(src, conf, name, languages)
 
@@ -114,19 +128,20 @@ def finish_install(conf: Path, name: str, started) -> None:
     _check_installed(conf, name, returncode)
 
 
-def _check_installed(conf: Path, name: str, returncode: int) -> None:
+def _check_installed(conf: Path, name: str, returncode: int, extra=()) -> None:
     if returncode != 0:
         raise SetupError(
             f"installing the addons in database '{name}' failed (see above)."
         )
+    modules = (*ADDONS, *extra)
     states = db_query(
         {**read_conf(conf)},
         "SELECT name, state FROM ir_module_module WHERE name IN "
         + "("
-        + ",".join(f"'{a}'" for a in ADDONS)
+        + ",".join(f"'{a}'" for a in modules)
         + ")",
         dbname=name,
     )
     bad = [r for r in states.splitlines() if not r.endswith("|installed")]
-    if bad or len(states.splitlines()) != len(ADDONS):
+    if bad or len(states.splitlines()) != len(modules):
         raise SetupError(f"addons not installed in '{name}': {states}")
