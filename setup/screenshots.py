@@ -286,6 +286,12 @@ def admin_shots(session: Session) -> list[tuple[str, str, str, str | None]]:
             None,
         ),
         (
+            "transitions",
+            act + "crm_relationship.crm_relationship_transition_action",
+            ".o_list_renderer .o_data_row",
+            None,
+        ),
+        (
             "complaint-sla",
             f"{act}crm_relationship.crm_relationship_complaint_action/{complaint}",
             ".o_form_view .o_form_sheet",
