@@ -245,12 +245,17 @@ def first_id(session: Session, model: str, domain: list, order: str) -> int:
 def admin_shots(session: Session) -> list[tuple[str, str, str, str | None]]:
     """``(name, path, selector to wait for, selector to click first)``."""
     act = "/odoo/action-"
-    customer = first_id(
+    # the most valuable champion with an expected next order (the scores are
+    # a table of their own: sorted there, not on the partner)
+    best = first_id(
         session,
-        "res.partner",
-        [("rfm_segment", "=", "champions"), ("score_explanation", "!=", False)],
+        "crm.relationship.score",
+        [("rfm_segment", "=", "champions"), ("next_order_date", "!=", False)],
         "clv_value desc",
     )
+    customer = session.call(
+        "crm.relationship.score", "read", [best], ["partner_id"]
+    )[0]["partner_id"][0]
     complaint = first_id(
         session,
         "crm.relationship.complaint",

@@ -146,7 +146,11 @@ class NextOrder:
     :ivar days_since_last: ``idle + days_from_today``, the expected order
         counted from the last purchase.
     :ivar expected_gap: median gap after the last purchase as predicted at
-        that purchase, the reference of :func:`is_overdue`.
+        that purchase, the reference of :func:`is_overdue`: the last purchase
+        plus this gap is the date the next order was expected, which today
+        can pass (unlike ``days_from_today``, which grows with the silence).
+    :ivar gap_low: lower end of the central interval of that gap.
+    :ivar gap_high: upper end of the central interval of that gap.
     :ivar idle: time since the last purchase, ``T - recency`` (always set).
     :ivar p_alive: probability of being still active (always set): the
         BG/NBD's for the model, the heuristic's otherwise, as in
@@ -161,6 +165,8 @@ class NextOrder:
     high: np.ndarray
     days_since_last: np.ndarray
     expected_gap: np.ndarray
+    gap_low: np.ndarray
+    gap_high: np.ndarray
     idle: np.ndarray
     p_alive: np.ndarray
     basis: np.ndarray
@@ -216,9 +222,16 @@ def expected_next_order(
         code = BASES.index(BASIS_HEURISTIC)
     shape = np.where(dated, shape, 1.0)  # placeholder, masked below
     tail = (1.0 - central) / 2.0
-    median, low, high, gap = (
+    median, low, high, gap, gap_low, gap_high = (
         np.where(dated, _lomax_quantile(scale, shape, q), np.nan)
-        for scale, q in ((now, 0.5), (now, tail), (now, 1.0 - tail), (last, 0.5))
+        for scale, q in (
+            (now, 0.5),
+            (now, tail),
+            (now, 1.0 - tail),
+            (last, 0.5),
+            (last, tail),
+            (last, 1.0 - tail),
+        )
     )
     idle = age - t_x
     return NextOrder(
@@ -227,6 +240,8 @@ def expected_next_order(
         high=high,
         days_since_last=idle + median,
         expected_gap=gap,
+        gap_low=gap_low,
+        gap_high=gap_high,
         idle=idle,
         p_alive=p_alive,
         basis=np.asarray(BASES)[np.where(dated, code, BASES.index(BASIS_ONE_TIME))],

@@ -97,8 +97,9 @@ class CrmRelationshipScore(models.Model):
     next_order_date = fields.Date(
         string="Next Order Expected",
         readonly=True,
-        help="Median date of the customer's next order if still active "
-        "(engine/next_order.py); empty for one-time buyers.",
+        help="The last order plus the gap expected after it (median, "
+        "engine/next_order.py): the day the next order is expected if the "
+        "customer is still active; empty for one-time buyers.",
     )
     next_order_low_date = fields.Date(string="Next Order from", readonly=True)
     next_order_high_date = fields.Date(string="Next Order until", readonly=True)

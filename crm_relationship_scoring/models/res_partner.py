@@ -170,8 +170,9 @@ class ResPartner(models.Model):
         fields.Date,
         name="next_order_date",
         string="Next Order Expected",
-        help="The customer's next order is expected around this day (median), "
-        "if they are still active; empty for one-time buyers.",
+        help="The last order plus the gap expected after it (median): the day "
+        "the next order is expected if the customer is still active; empty "
+        "for one-time buyers.",
     )
     next_order_low_date = _score_field(
         fields.Date, name="next_order_low_date", string="Next Order from"

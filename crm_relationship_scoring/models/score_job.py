@@ -574,8 +574,11 @@ class ScoreJob:
     @staticmethod
     def next_order_columns(today, result):
         """The expected next order as dates (``NaT`` for one-time buyers:
-        no date), its basis and whether it is overdue."""
+        no date): the last purchase plus the gap expected at that purchase
+        (median and interval, :class:`.next_order.NextOrder`), a date today
+        can pass; its basis and whether it is overdue."""
         upcoming = result["next_order"]
+        idle = np.asarray(upcoming.idle, dtype=np.float64)
 
         def date(days):
             days = np.asarray(days, dtype=np.float64)
@@ -584,9 +587,9 @@ class ScoreJob:
             return np.where(np.isfinite(days), dates, np.datetime64("NaT"))
 
         return {
-            "next_order_date": (date(upcoming.days_from_today), "date"),
-            "next_order_low_date": (date(upcoming.low), "date"),
-            "next_order_high_date": (date(upcoming.high), "date"),
+            "next_order_date": (date(upcoming.expected_gap - idle), "date"),
+            "next_order_low_date": (date(upcoming.gap_low - idle), "date"),
+            "next_order_high_date": (date(upcoming.gap_high - idle), "date"),
             "next_order_basis": (np.asarray(upcoming.basis), "varchar"),
             "next_order_overdue": (np.asarray(result["overdue"], dtype=bool), "bool"),
         }

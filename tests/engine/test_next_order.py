@@ -84,6 +84,9 @@ def test_model_values_by_hand(engine, next_order):
     assert out.days_since_last == pytest.approx([22.426407], abs=1e-6)
     # predicted at the last purchase: scale alpha + t_x = 20
     assert out.expected_gap == pytest.approx([8.284271], abs=1e-6)
+    # its interval (25th, 75th percentiles of the Lomax of scale 20, shape 2)
+    assert out.gap_low == pytest.approx([20 * (np.sqrt(4 / 3) - 1)], rel=1e-12)
+    assert out.gap_high == pytest.approx([20.0], rel=1e-12)
     # 1 / (1 + a / (b + x - 1) * ((alpha + T) / (alpha + t_x)) ** (r + x))
     assert out.p_alive == pytest.approx([1 / 3.25], rel=1e-12)
     assert out.interval == 0.5
