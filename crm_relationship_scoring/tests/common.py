@@ -100,6 +100,29 @@ class ScoringCase(TransactionCase):
             order.date_order = now - timedelta(days=item[1])
         return orders
 
+    @classmethod
+    def _synthetic_customers(cls, name):
+        """The customers of :func:`synthetic_plan` (``cls.plan``), owned by
+        the salesman, with their confirmed orders: ``cls.customers``."""
+        cls.plan = synthetic_plan()
+        cls.customers = cls.Partner.create(
+            [
+                {"name": f"{name} {i:02d}", "is_company": True}
+                for i in range(len(cls.plan))
+            ]
+        )
+        cls.customers.user_id = cls.salesman
+        cls._orders(
+            [
+                (customer, day, amount)
+                for customer, (days, amounts) in zip(
+                    cls.customers, cls.plan, strict=True
+                )
+                for day, amount in zip(days, amounts, strict=True)
+            ]
+        )
+        return cls.customers
+
     def _score(self, company=None, **kwargs):
         kwargs.setdefault("today", self.today)
         return self.Run._compute_scores(company or self.company, **kwargs)

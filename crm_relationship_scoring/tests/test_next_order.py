@@ -7,30 +7,14 @@ from datetime import timedelta
 import numpy as np
 
 from ..engine import clv, next_order
-from .common import ScoringCase, synthetic_plan
+from .common import ScoringCase
 
 
 class TestNextOrder(ScoringCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.plan = synthetic_plan()
-        cls.customers = cls.Partner.create(
-            [
-                {"name": f"Tea taster {i:02d}", "is_company": True}
-                for i in range(len(cls.plan))
-            ]
-        )
-        cls.customers.user_id = cls.salesman
-        cls._orders(
-            [
-                (customer, day, amount)
-                for customer, (days, amounts) in zip(
-                    cls.customers, cls.plan, strict=True
-                )
-                for day, amount in zip(days, amounts, strict=True)
-            ]
-        )
+        cls._synthetic_customers("Tea taster")
 
     def _reference(self, today_offset=0):
         days = [np.array(d, float) + today_offset for d, _a in self.plan]

@@ -17,7 +17,7 @@ from odoo.addons.crm_relationship.models import (
 from ..engine import churn, clv, rfm
 from ..models import crm_relationship_score_run as score_model
 from ..models import score_job
-from .common import ScoringCase, synthetic_plan
+from .common import ScoringCase
 
 
 class TestScoringRun(ScoringCase):
@@ -26,23 +26,7 @@ class TestScoringRun(ScoringCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.plan = synthetic_plan()
-        cls.customers = cls.Partner.create(
-            [
-                {"name": f"Tea lover {i:02d}", "is_company": True}
-                for i in range(len(cls.plan))
-            ]
-        )
-        cls.customers.user_id = cls.salesman
-        cls._orders(
-            [
-                (customer, day, amount)
-                for customer, (days, amounts) in zip(
-                    cls.customers, cls.plan, strict=True
-                )
-                for day, amount in zip(days, amounts, strict=True)
-            ]
-        )
+        cls._synthetic_customers("Tea lover")
 
     def _reference(self):
         """Engine results on arrays built by hand from the plan."""

@@ -4,30 +4,14 @@ that an automation rule fires once per move; a rerun creates nothing."""
 
 from datetime import timedelta
 
-from .common import ScoringCase, synthetic_plan
+from .common import ScoringCase
 
 
 class TestScoreTransitions(ScoringCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.plan = synthetic_plan()
-        cls.customers = cls.Partner.create(
-            [
-                {"name": f"Tea drinker {i:02d}", "is_company": True}
-                for i in range(len(cls.plan))
-            ]
-        )
-        cls.customers.user_id = cls.salesman
-        cls._orders(
-            [
-                (customer, day, amount)
-                for customer, (days, amounts) in zip(
-                    cls.customers, cls.plan, strict=True
-                )
-                for day, amount in zip(days, amounts, strict=True)
-            ]
-        )
+        cls._synthetic_customers("Tea drinker")
         cls.Transition = cls.env["crm.relationship.transition"]
 
     def _moves(self, run):

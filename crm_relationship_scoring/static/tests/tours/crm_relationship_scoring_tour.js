@@ -1,25 +1,12 @@
 /** @odoo-module **/
 
 import { registry } from "@web/core/registry";
+import { openRelationshipsReporting } from "@crm_relationship_scoring/../tests/tours/tour_steps";
 
 registry.category("web_tour.tours").add("crm_relationship_scoring_menu_tour", {
     url: "/odoo",
     steps: () => [
-        {
-            content: "Open the apps menu",
-            trigger: ".o_navbar_apps_menu button",
-            run: "click",
-        },
-        {
-            content: "Open the Relationships application",
-            trigger: '.o_app[data-menu-xmlid="crm_relationship.crm_relationship_menu_root"]',
-            run: "click",
-        },
-        {
-            content: "Open the Reporting menu",
-            trigger: '.o_main_navbar button[data-menu-xmlid="crm_relationship.crm_relationship_menu_reporting"]',
-            run: "click",
-        },
+        ...openRelationshipsReporting(),
         {
             content: "Open Revenue by Customer",
             trigger: '.dropdown-item[data-menu-xmlid="crm_relationship_scoring.sale_report_menu_customer_value"]',

@@ -1,6 +1,7 @@
 /** @odoo-module **/
 
 import { registry } from "@web/core/registry";
+import { openRelationshipsReporting } from "@crm_relationship_scoring/../tests/tours/tour_steps";
 
 // Relies on the data of crm_relationship_scoring/tests/test_mailing.py: three
 // customers at high churn risk on top of the list, Tour Mailing Beta's
@@ -10,21 +11,7 @@ const ROW = (name) => `.o_data_row:contains('Tour Mailing ${name}') .o_list_reco
 registry.category("web_tour.tours").add("crm_relationship_scoring_mailing_tour", {
     url: "/odoo",
     steps: () => [
-        {
-            content: "Open the apps menu",
-            trigger: ".o_navbar_apps_menu button",
-            run: "click",
-        },
-        {
-            content: "Open the Relationships application",
-            trigger: '.o_app[data-menu-xmlid="crm_relationship.crm_relationship_menu_root"]',
-            run: "click",
-        },
-        {
-            content: "Open the Reporting menu",
-            trigger: '.o_main_navbar button[data-menu-xmlid="crm_relationship.crm_relationship_menu_reporting"]',
-            run: "click",
-        },
+        ...openRelationshipsReporting(),
         {
             content: "Open the at-risk customers",
             trigger: '.dropdown-item[data-menu-xmlid="crm_relationship_scoring.res_partner_menu_at_risk"]',
