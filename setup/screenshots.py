@@ -253,9 +253,8 @@ def admin_shots(session: Session) -> list[tuple[str, str, str, str | None]]:
         [("rfm_segment", "=", "champions"), ("next_order_date", "!=", False)],
         "clv_value desc",
     )
-    customer = session.call(
-        "crm.relationship.score", "read", [best], ["partner_id"]
-    )[0]["partner_id"][0]
+    [row] = session.call("crm.relationship.score", "read", [best], ["partner_id"])
+    customer = row["partner_id"][0]
     complaint = first_id(
         session,
         "crm.relationship.complaint",
