@@ -1,7 +1,9 @@
 """Benchmark: nightly customer scoring on 100,000 customers.
 
 Run with ``make bench`` (``python3 setup/dev.py bench benchmarks/bench_scoring.py``).
-It runs inside ``odoo-bin shell`` on the test database:
+It runs inside ``odoo-bin shell`` on a scratch copy of the test database
+(``make bench`` makes it and drops it afterwards), and commits like the
+scheduled action does:
 
 1. creates a company of its own and inserts ``BENCH_PARTNERS`` customers
    (default 100,000; 1,000,000 is supported) and about 10 confirmed orders
@@ -13,9 +15,12 @@ It runs inside ``odoo-bin shell`` on the test database:
    fixture's memory does not grow with ``BENCH_PARTNERS``;
 2. runs the full rescoring of that company (extraction, engine, batched
    upsert of the narrow score rows of ``crm.relationship.score``, stage
-   rules, tiers, history rows on change, activities) twice: the first run,
-   which creates every customer's score row and places every customer in a
-   stage and a tier, and the next night's run;
+   rules, tiers, history rows on change, transitions, activities) twice: the
+   first run, which creates every customer's score row and places every
+   customer in a stage and a tier, and the next night's run. Each run is
+   committed, and between them the tables the run wrote are vacuumed, as
+   autovacuum does during a day in production (the old row versions of the
+   first night are pruned, so that the next night's updates can be HOT);
 3. measures the physical floor of the nightly work on the same data: one
    aggregate of the orders per customer and order day, a COPY of one row per
    customer (id and 15 numeric columns, like the score write-back) into a
@@ -25,12 +30,13 @@ It runs inside ``odoo-bin shell`` on the test database:
    comparison: the partner's orders read with the ORM, then its row of
    ``crm.relationship.score`` for the company searched and written (created
    when missing) through the ORM, one customer at a time;
-5. prints ONE JSON line with the figures and rolls everything back.
+5. prints ONE JSON line with the figures (the floor and the naive way are
+   rolled back; the scratch database is dropped afterwards).
 
 The rows of ``res_partner`` and ``crm_relationship_score`` updated or
-inserted and the history rows inserted by each run are read from
-``pg_stat_xact_user_tables``, which counts the work of the current
-transaction (the benchmark keeps it open until its rollback). A score row
+inserted and the history rows inserted by each run are the difference of
+``pg_stat_user_tables`` before and after the run (its statistics flushed
+first). A score row
 counts as updated when the upsert rewrote its figures or when the history
 step stamped it (``history_date``, ...); ``n_tup_hot_upd`` tells how many of
 those updates were HOT (no index entry written).
@@ -220,17 +226,35 @@ def _naive(env, company, ids, today):
     return time.perf_counter() - start
 
 
-def _xact_stats(cr):
-    """Rows updated / inserted / HOT-updated so far in this transaction, per
-    table."""
+def _table_stats(cr):
+    """Rows updated / inserted / HOT-updated so far, per table, of the
+    committed work (called right after a commit: this backend's statistics
+    are flushed to the shared ones first)."""
+    cr.execute("SELECT pg_stat_force_next_flush()")
+    cr.commit()  # the end of a transaction reports the statistics
+    cr.execute("SELECT pg_stat_clear_snapshot()")
     cr.execute(
         SQL(
             "SELECT relname, n_tup_upd, n_tup_ins, n_tup_hot_upd "
-            "FROM pg_stat_xact_user_tables WHERE relname = ANY(%s)",
+            "FROM pg_stat_user_tables WHERE relname = ANY(%s)",
             ["res_partner", SCORE_TABLE, *HISTORY_TABLES],
         )
     )
-    return {name: (upd, ins, hot) for name, upd, ins, hot in cr.fetchall()}
+    rows = {name: (upd, ins, hot) for name, upd, ins, hot in cr.fetchall()}
+    cr.commit()
+    return rows
+
+
+def _vacuum(cr, tables):
+    """VACUUM ANALYZE ``tables`` (outside a transaction), as autovacuum does
+    between two nights."""
+    cr.commit()
+    cr._cnx.autocommit = True
+    try:
+        for table in tables:
+            cr.execute(SQL("VACUUM ANALYZE %s", SQL.identifier(table)))
+    finally:
+        cr._cnx.autocommit = False
 
 
 def _stats_delta(before, after):
@@ -475,16 +499,18 @@ def _floor(env, company, ids, today):
 def _timed_run(env, company, today, tracer=None, title=""):
     Run = env["crm.relationship.score.run"]
     env.flush_all()
+    env.cr.commit()
     queries = env.cr.sql_log_count
-    stats = _xact_stats(env.cr)
+    stats = _table_stats(env.cr)
     hwm = _reset_hwm()
     rss_before = _proc_status_mb("VmRSS")
     start = time.perf_counter()
     run = Run._compute_scores(company, force=True, batch_size=BATCH, today=today)
     env.flush_all()
+    env.cr.commit()
     total = time.perf_counter() - start
     peak = _proc_status_mb("VmHWM") if hwm else _maxrss_mb()
-    rows = _stats_delta(stats, _xact_stats(env.cr))
+    rows = _stats_delta(stats, _table_stats(env.cr))
     if tracer:
         tracer.report(title)
     return (
@@ -515,6 +541,8 @@ def _timed_run(env, company, today, tracer=None, title=""):
 def run(env):
     started = time.perf_counter()
     company, ids, n_orders, today = _insert_fixture(env)
+    env.cr.commit()
+    _vacuum(env.cr, ["res_partner", "sale_order"])
     fixture_seconds = time.perf_counter() - started
     rss_fixture_mb = _maxrss_mb()
     tracer = _Tracer(env) if TRACE else None
@@ -522,6 +550,16 @@ def run(env):
     # a tier
     run, first_rows, first, first_rss = _timed_run(
         env, company, today, tracer, "first run"
+    )
+    # the day passes: autovacuum prunes the first night's old row versions
+    _vacuum(
+        env.cr,
+        [
+            SCORE_TABLE,
+            "res_partner",
+            *HISTORY_TABLES,
+            "crm_relationship_transition",
+        ],
     )
     # the next night's run: every customer's recency and scores change, the
     # stages and tiers of a few (the steady state of the scheduled action)

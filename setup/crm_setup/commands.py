@@ -254,10 +254,13 @@ def cmd_i18n(args) -> int:
 
 
 def cmd_bench(args) -> int:
-    """Run the benchmarks/ scripts in ``odoo-bin shell`` on the test database
-    (those that say "(plain Python, no Odoo)" with the project's Python).
+    """Run the benchmarks/ scripts in ``odoo-bin shell`` (those that say
+    "(plain Python, no Odoo)" with the project's Python).
 
-    Each script prints its figures and rolls its data back.
+    Each Odoo script runs on a scratch copy of the test database
+    (``<test database>_bench``, a PostgreSQL template copy, dropped
+    afterwards), so that a script may commit between steps as the scheduled
+    actions do; the test database itself is left as it was.
     """
     src = ensure_odoo()
     db = start_pg()
@@ -267,6 +270,7 @@ def cmd_bench(args) -> int:
     scripts = [Path(s) for s in args.scripts] or sorted(
         (REPO / "benchmarks").glob("bench_*.py")
     )
+    scratch = f"{TEST_DB}_bench"
     status = 0
     for script in scripts:
         say(f"benchmark {script.name}")
@@ -274,10 +278,21 @@ def cmd_bench(args) -> int:
             res = run([venv_python(), script], check=False, cwd=REPO)
             status = status or res.returncode
             continue
-        cmd = odoo_bin(src) + ["shell", "-c", conf, "-d", TEST_DB]
-        cmd += ["--no-http", "--log-level=warn"]
-        with open(script, encoding="utf-8") as stdin:
-            res = run(cmd, check=False, stdin=stdin)
+        drop_db(db, scratch)
+        try:
+            db_query(db, f'CREATE DATABASE "{scratch}" TEMPLATE "{TEST_DB}"')
+        except SetupError as exc:
+            raise SetupError(
+                f"could not copy '{TEST_DB}' for the benchmark ({exc}): is "
+                "another command using it?"
+            ) from None
+        try:
+            cmd = odoo_bin(src) + ["shell", "-c", conf, "-d", scratch]
+            cmd += ["--no-http", "--log-level=warn"]
+            with open(script, encoding="utf-8") as stdin:
+                res = run(cmd, check=False, stdin=stdin)
+        finally:
+            drop_db(db, scratch)
         status = status or res.returncode
     return status
 
