@@ -70,6 +70,8 @@ VALUES_TABLE = "crm_relationship_score_values"
 HISTORY_RANGE = 50_000
 #: rows fetched at a time by the extraction
 FETCH_CHUNK = 50_000
+#: customers whose score figures one COPY stages (ScoreJob.stage_values)
+STAGE_CHUNK = 50_000
 #: summary of the at-risk activities (also searched untranslated)
 AT_RISK_SUMMARY = "Valuable customer at risk"
 
@@ -614,15 +616,19 @@ class ScoreJob:
             )
         )
         # text columns of the COPY (numbers as Python prints them, which
-        # PostgreSQL reads back exactly)
-        texts = [
-            ["\\N" if value is None else str(value) for value in values.tolist()]
-            for values, _kind in columns.values()
-        ]
-        buffer = io.StringIO(
-            "".join(f"{line}\n" for line in map("\t".join, zip(*texts, strict=True)))
-        )
-        cr._obj.copy_expert(SQL("COPY %s FROM STDIN", table).code, buffer)
+        # PostgreSQL reads back exactly), STAGE_CHUNK customers at a time: the
+        # Python strings of a million customers would not fit in a worker's
+        # memory limit
+        copy = SQL("COPY %s FROM STDIN", table).code
+        for start in range(0, data["n"], STAGE_CHUNK):
+            part = slice(start, start + STAGE_CHUNK)
+            texts = [
+                ["\\N" if v is None else str(v) for v in values[part].tolist()]
+                for values, _kind in columns.values()
+            ]
+            lines = map("\t".join, zip(*texts, strict=True))
+            cr._obj.copy_expert(copy, io.StringIO("".join(f"{x}\n" for x in lines)))
+            del texts
         cr.execute(SQL("CREATE UNIQUE INDEX ON %s (partner_id)", table))
         cr.execute(SQL("ANALYZE %s", table))
         #: the columns staged, which the batches write (upsert_queries)

@@ -61,7 +61,10 @@ class TestScoringRun(ScoringCase):
         }
 
     def test_scores_equal_an_independent_reference(self):
-        run = self._score(batch_size=7)
+        # staged 4 customers per COPY (a million at a time would not fit a
+        # worker's memory), written 7 per batch
+        with patch.object(score_job, "STAGE_CHUNK", 4):
+            run = self._score(batch_size=7)
         ref = self._reference()
         scores = ref["scores"]
         self.assertEqual(scores.method, clv.METHOD_MODEL, scores.reason)
