@@ -73,15 +73,23 @@ class CrmRelationshipTransition(models.Model):
     @api.depends("kind", "from_stage_id", "to_stage_id", "from_tier_id", "to_tier_id")
     def _compute_name(self):
         kinds = dict(self._fields["kind"]._description_selection(self.env))
+        selections = self._transition_selections()
         for transition in self:
-            old, new = transition._transition_labels()
+            old, new = transition._transition_labels(selections)
             transition.from_label = old
             transition.to_label = new
             transition.name = f"{kinds.get(transition.kind, '')}: {old} → {new}"
 
-    def _transition_labels(self):
+    def _transition_selections(self):
+        """``{field: {code: label}}`` of the selection fields the labels read,
+        in the reader's language, built once per recordset (extended by the
+        scoring addon)."""
+        return {}
+
+    def _transition_labels(self, selections):
         """The display of what the customer moved from and to (extended by the
-        scoring addon for its kinds)."""
+        scoring addon for its kinds); ``selections`` as
+        :meth:`_transition_selections` returns them."""
         self.ensure_one()
         if self.kind == "stage":
             return self.from_stage_id.name or "", self.to_stage_id.name or ""

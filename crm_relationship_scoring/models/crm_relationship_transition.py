@@ -36,13 +36,24 @@ class CrmRelationshipTransition(models.Model):
     def _compute_name(self):
         return super()._compute_name()
 
-    def _transition_labels(self):
+    def _transition_selections(self):
+        return {
+            **super()._transition_selections(),
+            **{
+                field: dict(
+                    self._fields[f"to_{field}"]._description_selection(self.env)
+                )
+                for field in ("segment", "risk_level")
+            },
+        }
+
+    def _transition_labels(self, selections):
         if self.kind == "next_order":
             return self.env._("Expected"), self.env._("Overdue")
         if self.kind not in ("segment", "risk_level"):
-            return super()._transition_labels()
+            return super()._transition_labels(selections)
         field = "segment" if self.kind == "segment" else "risk_level"
-        labels = dict(self._fields[f"to_{field}"]._description_selection(self.env))
+        labels = selections[field]
         return (
             labels.get(self[f"from_{field}"], ""),
             labels.get(self[f"to_{field}"], ""),
