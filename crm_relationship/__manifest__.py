@@ -1,6 +1,6 @@
 {
     "name": "Customer Relationships",
-    "version": "18.0.1.3.0",
+    "version": "18.0.1.4.0",
     "category": "Sales/CRM",
     "summary": "Customer lifecycle stages, value tiers and complaints for e-commerce",
     "description": """

@@ -1,6 +1,6 @@
 {
     "name": "Customer Relationships: Scoring",
-    "version": "18.0.2.1.0",
+    "version": "18.0.2.2.0",
     "category": "Sales/CRM",
     "summary": "RFM, customer lifetime value and churn risk, recomputed nightly",
     "description": """
@@ -29,6 +29,9 @@ valuable customers slipping away.
         "views/crm_relationship_score_snapshot_views.xml",
         "views/crm_relationship_transition_views.xml",
         "views/res_config_settings_views.xml",
+        "data/ir_cron_affinity_data.xml",
+        "views/crm_relationship_product_affinity_views.xml",
+        "views/sale_order_views.xml",
         "views/crm_relationship_scoring_menus.xml",
     ],
     "demo": ["demo/crm_relationship_scoring_demo.xml"],

@@ -1,6 +1,6 @@
 {
     "name": "Customer Relationships: Satisfaction Surveys",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.2.0",
     "category": "Sales/CRM",
     "summary": "CSAT, NPS and CES surveys customers answer from portal links",
     "description": """

@@ -6,7 +6,7 @@ import time
 from datetime import timedelta
 
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.osv import expression
 from odoo.tools import SQL, clean_context, format_date, split_every
 
@@ -415,6 +415,23 @@ class ResPartner(models.Model):
                 ),
                 subtype_xmlid="mail.mt_note",
             )
+
+    def _compute_relationship_referral_count(self):
+        counts = dict(
+            self.env["res.partner"]._read_group(
+                [("relationship_referred_by_id", "in", self.ids)],
+                ["relationship_referred_by_id"],
+                ["__count"],
+            )
+        )
+        for partner in self:
+            partner.relationship_referral_count = counts.get(partner, 0)
+
+    @api.constrains("relationship_referred_by_id")
+    def _check_relationship_referred_by_id(self):
+        for partner in self:
+            if partner.relationship_referred_by_id == partner:
+                raise ValidationError(_("A customer cannot refer themselves."))
 
     # ------------------------------------------------------------------
     # Stage changes
@@ -1376,6 +1393,23 @@ class ResPartner(models.Model):
     #   no other one; the activity goes to the owner (relationship owner, else
     #   salesperson) and is skipped when the owner is archived or a portal user.
 
+    relationship_referred_by_id = fields.Many2one(
+        "res.partner",
+        string="Referred By",
+        index="btree_not_null",
+        ondelete="set null",
+        tracking=True,
+        groups="base.group_user",
+        domain="[('parent_id', '=', False), ('id', '!=', id)]",
+        help="The customer who recommended us to this one (a loyal customer who "
+        "refers others is an advocate).",
+    )
+    relationship_referral_count = fields.Integer(
+        string="Referrals",
+        compute="_compute_relationship_referral_count",
+        groups="base.group_user",
+        help="Customers who were referred by this one.",
+    )
     relationship_no_contact = fields.Boolean(
         string="Do Not Contact",
         tracking=True,

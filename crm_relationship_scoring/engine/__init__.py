@@ -16,10 +16,14 @@ relatively:
 * :mod:`.health`: health score, 1-5 rescaling of the RFM scores and the
   valuable customers at risk;
 * :mod:`.next_order`: the expected date of the next order (median and
-  interval, given alive) and whether it is overdue.
+  interval, given alive) and whether it is overdue;
+* :mod:`.loyalty`: the six loyalty factors, the loyalty index and ladder,
+  and the satisfaction x loyalty quadrants;
+* :mod:`.affinity`: products bought together (support, confidence, lift) and
+  the products suggested to each customer.
 """
 
-from . import bgnbd, churn, clv, gamma_gamma, health, next_order, rfm
+from . import bgnbd, churn, clv, gamma_gamma, health, loyalty, next_order, rfm
 
 ENGINE_VERSION = "1"
 
@@ -30,6 +34,7 @@ __all__ = [
     "clv",
     "gamma_gamma",
     "health",
+    "loyalty",
     "next_order",
     "rfm",
 ]

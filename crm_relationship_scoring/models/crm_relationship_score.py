@@ -1,7 +1,14 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from .res_partner import CLV_METHODS, NEXT_ORDER_BASES, RFM_SEGMENTS, RISK_LEVELS
+from .res_partner import (
+    CLV_METHODS,
+    LOYALTY_CLASSES,
+    NEXT_ORDER_BASES,
+    RFM_SEGMENTS,
+    RISK_LEVELS,
+    SATISFACTION_QUADRANTS,
+)
 
 #: free space left in each page of the table, so that the nightly update of a
 #: row fits in its page (a HOT update: no index entry is rewritten)
@@ -115,6 +122,47 @@ class CrmRelationshipScore(models.Model):
         index=True,
         help="Longer since the last order than the expected gap plus the margin "
         "of the settings.",
+    )
+    loyalty_index = fields.Float(
+        digits=(16, 1),
+        readonly=True,
+        aggregator="avg",
+        help="0-100: weighted mean of the loyalty factors measured for the "
+        "customer; a factor without data is left out, not counted as zero.",
+    )
+    loyalty_class = fields.Selection(
+        LOYALTY_CLASSES, string="Loyalty", readonly=True, index=True
+    )
+    loyalty_factors_used = fields.Integer(
+        string="Loyalty Factors Measured", readonly=True, aggregator=False
+    )
+    loyalty_repeat = fields.Float(
+        string="Repeat Purchases", readonly=True, aggregator="avg"
+    )
+    loyalty_share_of_wallet = fields.Float(
+        string="Share of Wallet", readonly=True, aggregator="avg"
+    )
+    loyalty_choosing = fields.Float(
+        string="Time Spent Choosing", readonly=True, aggregator="avg"
+    )
+    loyalty_price = fields.Float(
+        string="Price Insensitivity", readonly=True, aggregator="avg"
+    )
+    loyalty_competitors = fields.Float(
+        string="Attitude to Competitors", readonly=True, aggregator="avg"
+    )
+    loyalty_tolerance = fields.Float(
+        string="Tolerance of Incidents", readonly=True, aggregator="avg"
+    )
+    satisfaction_level = fields.Float(
+        string="Satisfaction (%)", digits=(16, 1), readonly=True, aggregator="avg"
+    )
+    satisfaction_quadrant = fields.Selection(
+        SATISFACTION_QUADRANTS,
+        string="Satisfaction x Loyalty",
+        readonly=True,
+        help="Customers who answered a satisfaction survey, placed on their "
+        "satisfaction and their loyalty index (thresholds in the settings).",
     )
     # what the customer's last history row says (the next history row is
     # written when one of them changes, or at the checkpoint)

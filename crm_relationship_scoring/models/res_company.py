@@ -98,6 +98,78 @@ class ResCompany(models.Model):
     relationship_health_weight_complaints = fields.Float(
         string="Health Weight: Complaints", default=20.0
     )
+    # loyalty (engine/loyalty.py): weights of the six factors, the ladder
+    relationship_loyalty_weight_repeat = fields.Float(
+        string="Loyalty Weight: Repeat Purchases", default=3.0
+    )
+    relationship_loyalty_weight_share = fields.Float(
+        string="Loyalty Weight: Share of Wallet", default=2.0
+    )
+    relationship_loyalty_weight_choosing = fields.Float(
+        string="Loyalty Weight: Time Spent Choosing", default=1.0
+    )
+    relationship_loyalty_weight_price = fields.Float(
+        string="Loyalty Weight: Price Sensitivity", default=1.0
+    )
+    relationship_loyalty_weight_competitors = fields.Float(
+        string="Loyalty Weight: Attitude to Competitors", default=2.0
+    )
+    relationship_loyalty_weight_tolerance = fields.Float(
+        string="Loyalty Weight: Tolerance of Incidents", default=1.0
+    )
+    relationship_loyalty_regular_purchases = fields.Integer(
+        string="Regular Customer from (purchase days)",
+        default=2,
+        help="A customer with at least this many purchase days in the scoring "
+        "window is a regular customer (fewer: a new customer).",
+    )
+    relationship_loyalty_long_standing_days = fields.Integer(
+        string="Long-Standing Customer after (days)",
+        default=365,
+        help="A regular customer whose first purchase is at least this old and "
+        "who has the purchase days below is a long-standing customer.",
+    )
+    relationship_loyalty_long_standing_purchases = fields.Integer(
+        string="Long-Standing Customer from (purchase days)", default=4
+    )
+    relationship_loyalty_loyal_index = fields.Float(
+        string="Loyal from Loyalty Index",
+        default=70.0,
+        help="A long-standing customer whose loyalty index (0-100) reaches this "
+        "value is loyal; a loyal customer who is a promoter (latest NPS answer) "
+        "or referred other customers is an advocate. The satisfaction trap "
+        "report splits loyal and not loyal customers here too.",
+    )
+    relationship_loyalty_recovery_days = fields.Integer(
+        string="Incident Tolerance Window (days)",
+        default=90,
+        help="After a complaint or a refund, a customer who buys again within "
+        "this many days tolerated the incident.",
+    )
+    relationship_loyalty_satisfied = fields.Float(
+        string="Satisfied from (%)",
+        default=70.0,
+        help="A customer whose latest satisfaction (NPS and CSAT read on 0-100 "
+        "%) reaches this value counts as satisfied in the satisfaction trap "
+        "report.",
+    )
+    # what customers buy together (engine/affinity.py)
+    relationship_affinity_min_orders = fields.Integer(
+        string="Bought Together in at least (orders)",
+        default=5,
+        help="A pair of products is shown as bought together only when this many "
+        "confirmed orders of the scoring window contain both (noise is not "
+        "shown).",
+    )
+    relationship_affinity_min_lift = fields.Float(
+        string="Minimum Lift",
+        default=1.2,
+        help="A pair is kept when buying the first product makes the second this "
+        "many times more likely than on average (1 = no association).",
+    )
+    relationship_suggestion_count = fields.Integer(
+        string="Suggested Products per Customer", default=5
+    )
 
     _sql_constraints = [
         (
@@ -136,5 +208,39 @@ class ResCompany(models.Model):
             "AND relationship_health_weight_rfm + relationship_health_weight_alive "
             "+ relationship_health_weight_complaints > 0)",
             "Health weights cannot be negative and at least one must be positive.",
+        ),
+        (
+            "relationship_loyalty_settings_valid",
+            "CHECK(relationship_loyalty_weight_repeat >= 0 "
+            "AND relationship_loyalty_weight_share >= 0 "
+            "AND relationship_loyalty_weight_choosing >= 0 "
+            "AND relationship_loyalty_weight_price >= 0 "
+            "AND relationship_loyalty_weight_competitors >= 0 "
+            "AND relationship_loyalty_weight_tolerance >= 0 "
+            "AND relationship_loyalty_weight_repeat "
+            "+ relationship_loyalty_weight_share "
+            "+ relationship_loyalty_weight_choosing "
+            "+ relationship_loyalty_weight_price "
+            "+ relationship_loyalty_weight_competitors "
+            "+ relationship_loyalty_weight_tolerance > 0 "
+            "AND relationship_loyalty_regular_purchases >= 2 "
+            "AND relationship_loyalty_long_standing_purchases "
+            ">= relationship_loyalty_regular_purchases "
+            "AND relationship_loyalty_long_standing_days >= 0 "
+            "AND relationship_loyalty_loyal_index BETWEEN 0 AND 100 "
+            "AND relationship_loyalty_recovery_days > 0 "
+            "AND relationship_loyalty_satisfied BETWEEN 0 AND 100)",
+            "Loyalty settings: weights cannot be negative and one must be positive; "
+            "a regular customer needs at least 2 purchase days and a long-standing "
+            "one at least as many; the loyal index and the satisfied level are "
+            "between 0 and 100 and the tolerance window is at least one day.",
+        ),
+        (
+            "relationship_affinity_settings_valid",
+            "CHECK(relationship_affinity_min_orders >= 2 "
+            "AND relationship_affinity_min_lift >= 0 "
+            "AND relationship_suggestion_count BETWEEN 0 AND 50)",
+            "Products bought together: at least 2 orders per pair, a lift that is "
+            "not negative and at most 50 suggested products per customer.",
         ),
     ]

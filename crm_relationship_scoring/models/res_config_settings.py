@@ -55,6 +55,52 @@ class ResConfigSettings(models.TransientModel):
     relationship_health_weight_complaints = fields.Float(
         related="company_id.relationship_health_weight_complaints", readonly=False
     )
+    relationship_loyalty_weight_repeat = fields.Float(
+        related="company_id.relationship_loyalty_weight_repeat", readonly=False
+    )
+    relationship_loyalty_weight_share = fields.Float(
+        related="company_id.relationship_loyalty_weight_share", readonly=False
+    )
+    relationship_loyalty_weight_choosing = fields.Float(
+        related="company_id.relationship_loyalty_weight_choosing", readonly=False
+    )
+    relationship_loyalty_weight_price = fields.Float(
+        related="company_id.relationship_loyalty_weight_price", readonly=False
+    )
+    relationship_loyalty_weight_competitors = fields.Float(
+        related="company_id.relationship_loyalty_weight_competitors", readonly=False
+    )
+    relationship_loyalty_weight_tolerance = fields.Float(
+        related="company_id.relationship_loyalty_weight_tolerance", readonly=False
+    )
+    relationship_loyalty_regular_purchases = fields.Integer(
+        related="company_id.relationship_loyalty_regular_purchases", readonly=False
+    )
+    relationship_loyalty_long_standing_days = fields.Integer(
+        related="company_id.relationship_loyalty_long_standing_days", readonly=False
+    )
+    relationship_loyalty_long_standing_purchases = fields.Integer(
+        related="company_id.relationship_loyalty_long_standing_purchases",
+        readonly=False,
+    )
+    relationship_loyalty_loyal_index = fields.Float(
+        related="company_id.relationship_loyalty_loyal_index", readonly=False
+    )
+    relationship_loyalty_recovery_days = fields.Integer(
+        related="company_id.relationship_loyalty_recovery_days", readonly=False
+    )
+    relationship_loyalty_satisfied = fields.Float(
+        related="company_id.relationship_loyalty_satisfied", readonly=False
+    )
+    relationship_affinity_min_orders = fields.Integer(
+        related="company_id.relationship_affinity_min_orders", readonly=False
+    )
+    relationship_affinity_min_lift = fields.Float(
+        related="company_id.relationship_affinity_min_lift", readonly=False
+    )
+    relationship_suggestion_count = fields.Integer(
+        related="company_id.relationship_suggestion_count", readonly=False
+    )
     relationship_score_last_run_id = fields.Many2one(
         "crm.relationship.score.run",
         string="Last Scoring Run",

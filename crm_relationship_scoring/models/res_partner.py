@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.osv import expression
 from odoo.tools import SQL
 
 from ..engine import clv, next_order, rfm
@@ -12,6 +13,32 @@ CLV_METHODS = [
     (clv.METHOD_HEURISTIC, "Heuristic"),
 ]
 RISK_LEVELS = [("low", "Low"), ("medium", "Medium"), ("high", "High")]
+#: the loyalty ladder (engine/loyalty.py CLASSES)
+LOYALTY_CLASSES = [
+    ("prospect", "Prospect"),
+    ("new", "New Customer"),
+    ("regular", "Regular Customer"),
+    ("long_standing", "Long-Standing Customer"),
+    ("loyal", "Loyal Customer"),
+    ("advocate", "Advocate"),
+]
+#: satisfaction x loyalty (engine/loyalty.py QUADRANTS)
+SATISFACTION_QUADRANTS = [
+    ("satisfied_loyal", "Satisfied and Loyal"),
+    ("trap", "Satisfied but Not Loyal (the Trap)"),
+    ("loyal_unsatisfied", "Loyal but Dissatisfied"),
+    ("neither", "Neither Satisfied nor Loyal"),
+]
+#: the loyalty factors stored per customer (0-1, empty when not measured), in
+#: the order of engine/loyalty.py FACTORS
+LOYALTY_FACTOR_FIELDS = (
+    "loyalty_repeat",
+    "loyalty_share_of_wallet",
+    "loyalty_choosing",
+    "loyalty_price",
+    "loyalty_competitors",
+    "loyalty_tolerance",
+)
 NEXT_ORDER_BASES = [
     (next_order.BASIS_MODEL, "Fitted model"),
     (next_order.BASIS_HEURISTIC, "Own pace"),
@@ -43,6 +70,12 @@ SCORE_FIELDS = (
     "next_order_high_date",
     "next_order_basis",
     "next_order_overdue",
+    "loyalty_index",
+    "loyalty_class",
+    "loyalty_factors_used",
+    *LOYALTY_FACTOR_FIELDS,
+    "satisfaction_level",
+    "satisfaction_quadrant",
 )
 #: partner fields read from the score row or its run, under another name
 SCORE_LINK_FIELDS = ("score_date", "score_run_id", "score_currency_id")
@@ -192,6 +225,93 @@ class ResPartner(models.Model):
         help="Longer since the last order than the expected gap plus the margin "
         "of the settings.",
     )
+    loyalty_index = _score_field(
+        fields.Float,
+        name="loyalty_index",
+        digits=(16, 1),
+        help="0-100: weighted mean of the loyalty factors measured for the "
+        "customer (weights in the settings); a factor without data is left "
+        "out, not counted as zero.",
+    )
+    loyalty_class = _score_field(
+        fields.Selection,
+        LOYALTY_CLASSES,
+        name="loyalty_class",
+        string="Loyalty",
+        help="The loyalty ladder: new (one purchase day), regular (repeat "
+        "purchases), long-standing (purchases over a long time), loyal "
+        "(long-standing with a high loyalty index), advocate (loyal and a "
+        "promoter, or referred other customers). Prospects have not bought.",
+    )
+    loyalty_factors_used = _score_field(
+        fields.Integer,
+        name="loyalty_factors_used",
+        string="Loyalty Factors Measured",
+        help="Bit mask of the factors measured (engine/loyalty.py FACTORS).",
+    )
+    loyalty_repeat = _score_field(
+        fields.Float,
+        name="loyalty_repeat",
+        string="Repeat Purchases",
+        help="0-1 from the purchase days and the tenure of the scoring window.",
+    )
+    loyalty_share_of_wallet = _score_field(
+        fields.Float,
+        name="loyalty_share_of_wallet",
+        string="Share of Wallet",
+        help="0-1: the customer's own estimate, in their latest survey answer, of "
+        "the share of their spending on such products that goes to us.",
+    )
+    loyalty_choosing = _score_field(
+        fields.Float,
+        name="loyalty_choosing",
+        string="Time Spent Choosing",
+        help="0-1: 1 when the customer confirms quotations at once; 0.5 after a "
+        "week (median days from a quotation's creation to its confirmation).",
+    )
+    loyalty_price = _score_field(
+        fields.Float,
+        name="loyalty_price",
+        string="Price Insensitivity",
+        help="0-1: one minus the share of the customer's revenue bought with a "
+        "discount, a promotion or a discounted pricelist.",
+    )
+    loyalty_competitors = _score_field(
+        fields.Float,
+        name="loyalty_competitors",
+        string="Attitude to Competitors",
+        help="0-1: 1 when the customer answered they would never consider another "
+        "supplier (latest survey answer).",
+    )
+    loyalty_tolerance = _score_field(
+        fields.Float,
+        name="loyalty_tolerance",
+        string="Tolerance of Incidents",
+        help="0-1: share of the customer's complaints and refunds after which "
+        "they bought again within the window of the settings.",
+    )
+    satisfaction_level = _score_field(
+        fields.Float,
+        name="satisfaction_level",
+        string="Satisfaction (%)",
+        digits=(16, 1),
+        help="Latest satisfaction (NPS and CSAT read on 0-100 %) when the "
+        "customer answered a survey; set by the nightly job.",
+    )
+    satisfaction_quadrant = _score_field(
+        fields.Selection,
+        SATISFACTION_QUADRANTS,
+        name="satisfaction_quadrant",
+        string="Satisfaction x Loyalty",
+        help="A satisfied customer is not necessarily loyal: customers who "
+        "answered a satisfaction survey placed on satisfaction and loyalty.",
+    )
+    loyalty_explanation = fields.Text(
+        compute="_compute_loyalty_explanation",
+        groups=SCORE_GROUP,
+        help="The loyalty factors in words, in the reader's language: which "
+        "were measured and which were left out.",
+    )
     score_date = _score_field(
         fields.Date,
         name="score_date",
@@ -288,6 +408,9 @@ class ResPartner(models.Model):
             if not row:
                 for name in SCORE_FIELDS:
                     partner[name] = False
+                # first rung of the loyalty ladder: a customer who never bought
+                if not partner.parent_id and not partner.relationship_order_count:
+                    partner.loyalty_class = "prospect"
                 partner.score_date = False
                 partner.score_run_id = False
                 partner.score_currency_id = False
@@ -424,6 +547,15 @@ class ResPartner(models.Model):
         )
 
     @api.model
+    def _relationship_loyalty_inputs(self, partners):
+        """What the customers tell about their loyalty (surveys), none by
+        default: ``{name: {partner_id: value}}`` with ``share_of_wallet``
+        (0-100 %), ``competitors`` (0-10, would consider another supplier),
+        ``satisfaction`` (0-1) and ``promoter`` (True). A partner missing
+        from a mapping has no value (the factor is left out of its index)."""
+        return {}
+
+    @api.model
     def _relationship_health_inputs(self, partners):
         """Extra inputs of the health score (satisfaction, ...), none by default.
 
@@ -480,6 +612,80 @@ class ResPartner(models.Model):
                 },
                 formats[currency],
             )
+
+    @api.depends_context("lang")
+    @api.depends("loyalty_index", "loyalty_class", "loyalty_factors_used")
+    def _compute_loyalty_explanation(self):
+        """The loyalty index and its factors in words, in the reader's
+        language: the value of each factor measured and, for the others, why
+        it was left out of the index (rendered when read, never stored)."""
+        labels = dict(self._fields["loyalty_class"]._description_selection(self.env))
+        factor_labels = [
+            self._fields[name]._description_string(self.env)
+            for name in LOYALTY_FACTOR_FIELDS
+        ]
+        missing = {
+            "loyalty_share_of_wallet": self.env._("not measured: no survey answer"),
+            "loyalty_competitors": self.env._("not measured: no survey answer"),
+            "loyalty_tolerance": self.env._(
+                "not measured: no complaint or refund to judge"
+            ),
+        }
+        for partner in self:
+            if not partner.loyalty_factors_used:
+                partner.loyalty_explanation = labels.get(partner.loyalty_class) or False
+                continue
+            used = partner.loyalty_factors_used
+            lines = [
+                self.env._(
+                    "Loyalty index %(index)s / 100 (%(rung)s), from %(used)s of "
+                    "%(total)s factors:",
+                    index=f"{partner.loyalty_index:.0f}",
+                    rung=labels.get(partner.loyalty_class, ""),
+                    used=bin(used).count("1"),
+                    total=len(LOYALTY_FACTOR_FIELDS),
+                )
+            ]
+            for bit, (name, label) in enumerate(
+                zip(LOYALTY_FACTOR_FIELDS, factor_labels, strict=True)
+            ):
+                if used & (1 << bit):
+                    value = f"{round(partner[name] * 100)} %"
+                else:
+                    value = missing.get(name) or self.env._(
+                        "not measured (weight 0 or no data)"
+                    )
+                lines.append(f"• {label}: {value}")
+            partner.loyalty_explanation = "\n".join(lines)
+
+    def _search_loyalty_class(self, operator, value):
+        """Like the other scores, plus the prospects: commercial partners
+        without a score row nor any confirmed order."""
+        domain = self._score_search_domain("loyalty_class", operator, value)
+        values = value if isinstance(value, (list, tuple)) else [value]
+        if operator in ("=", "in") and "prospect" in values:
+            Score = self.env["crm.relationship.score"]
+            scored = Score._search([])
+            company = str(self.env.company.id)
+            prospects = [
+                ("parent_id", "=", False),
+                (
+                    "id",
+                    "not in",
+                    scored.subselect(SQL.identifier(scored.table, "partner_id")),
+                ),
+                (
+                    "id",
+                    "not in",
+                    SQL(
+                        "(SELECT id FROM res_partner "
+                        "WHERE (relationship_order_count->>%s)::int > 0)",
+                        company,
+                    ),
+                ),
+            ]
+            domain = expression.OR([domain, prospects])
+        return domain
 
     # ------------------------------------------------------------------
     # Lifecycle rules and tiers of crm_relationship, refined by the scores

@@ -54,7 +54,7 @@ from odoo.addons.crm_relationship.models.crm_relationship_complaint_stage import
 )
 from odoo.addons.crm_relationship.models.res_partner import STATS_FIELDS
 
-from ..engine import churn, clv, health, next_order, rfm
+from ..engine import churn, clv, health, loyalty, next_order, rfm
 from .res_partner import SCORE_FIELDS, SCORE_LINK_FIELDS
 
 _logger = logging.getLogger(__name__)
@@ -416,6 +416,7 @@ class ScoreJob:
             method=scores.method,
         )
         return {
+            "loyalty": self.loyalty(company, data, today),
             "next_order": upcoming,
             "overdue": upcoming.overdue(
                 margin=company.relationship_next_order_margin / 100.0
@@ -431,6 +432,222 @@ class ScoreJob:
             "level": level,
             "health": self.health(
                 company, data, (r, f, m), scores.p_alive, open_count, recent
+            ),
+        }
+
+    def loyalty_facts_query(self, company, ids, today):
+        """Per customer of ``ids``: the median days from a quotation's
+        creation to its confirmation (time spent choosing), the revenue of
+        the scoring window and the part of it bought with a discount (a
+        discounted line, an order with a promotion or reward line, i.e. a
+        negative line, or an order on a pricelist with a percentage or
+        formula discount), in company currency."""
+        since = today - timedelta(days=company.relationship_score_lookback_days)
+        return SQL(
+            """
+            WITH discounted_pricelists AS (
+                SELECT DISTINCT pricelist_id
+                  FROM product_pricelist_item
+                 WHERE (compute_price = 'percentage' AND percent_price > 0)
+                    OR (compute_price = 'formula' AND price_discount > 0)
+            ), orders AS (
+                SELECT so.id, p.commercial_partner_id AS partner_id,
+                       GREATEST(EXTRACT(EPOCH FROM so.date_order - so.create_date),
+                                0) / 86400.0 AS choosing,
+                       so.pricelist_id IN (SELECT pricelist_id
+                                             FROM discounted_pricelists)
+                           AS pricelist_discount,
+                       COALESCE(NULLIF(so.currency_rate, 0), 1.0) AS rate
+                  FROM sale_order so
+                  JOIN res_partner p ON p.id = so.partner_id
+                 WHERE so.state = 'sale'
+                   AND so.company_id = %(company)s
+                   AND so.date_order >= %(since)s
+                   AND so.date_order < %(until)s
+                   AND p.commercial_partner_id = ANY(%(ids)s)
+            ), lines AS (
+                SELECT sol.order_id,
+                       SUM(sol.price_subtotal) FILTER (WHERE sol.price_subtotal > 0)
+                           AS gross,
+                       SUM(sol.price_subtotal) FILTER (
+                           WHERE sol.price_subtotal > 0 AND sol.discount > 0)
+                           AS discounted,
+                       BOOL_OR(sol.price_subtotal < 0) AS promotion
+                  FROM sale_order_line sol
+                 WHERE sol.order_id IN (SELECT id FROM orders)
+                   AND sol.display_type IS NULL
+                 GROUP BY sol.order_id
+            )
+            SELECT o.partner_id,
+                   PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY o.choosing),
+                   COALESCE(SUM(CASE WHEN l.promotion OR o.pricelist_discount
+                                     THEN l.gross
+                                     ELSE COALESCE(l.discounted, 0) END
+                                / o.rate), 0)::float8,
+                   COALESCE(SUM(l.gross / o.rate), 0)::float8
+              FROM orders o
+              LEFT JOIN lines l ON l.order_id = o.id
+             GROUP BY o.partner_id
+            """,
+            company=company.id,
+            since=since,
+            until=today + timedelta(days=1),
+            ids=ids,
+        )
+
+    def incidents_query(self, company, ids, today):
+        """Per customer of ``ids``: the complaints and posted refunds of the
+        scoring window that can be judged (at least the tolerance window old,
+        or already followed by a purchase) and how many of them were followed
+        by a confirmed order within the tolerance window (order facts of the
+        pass, :meth:`prepare_facts`)."""
+        since = today - timedelta(days=company.relationship_score_lookback_days)
+        window = company.relationship_loyalty_recovery_days
+        return SQL(
+            """
+            WITH incidents AS (
+                SELECT p.commercial_partner_id AS partner_id,
+                       c.date_received::date AS day
+                  FROM crm_relationship_complaint c
+                  JOIN res_partner p ON p.id = c.partner_id
+                 WHERE c.company_id = %(company)s
+                   AND c.date_received >= %(since)s
+                   AND p.commercial_partner_id = ANY(%(ids)s)
+                UNION ALL
+                SELECT am.commercial_partner_id, am.invoice_date
+                  FROM account_move am
+                 WHERE am.move_type = 'out_refund'
+                   AND am.state = 'posted'
+                   AND am.company_id = %(company)s
+                   AND am.invoice_date >= %(since)s
+                   AND am.commercial_partner_id = ANY(%(ids)s)
+            ), numbered AS (
+                SELECT ROW_NUMBER() OVER () AS id, partner_id, day FROM incidents
+            ), judged AS (
+                SELECT i.partner_id, i.day,
+                       BOOL_OR(f.day IS NOT NULL) AS recovered
+                  FROM numbered i
+                  LEFT JOIN %(facts)s f
+                    ON f.partner_id = i.partner_id
+                   AND f.company_id = %(company)s
+                   AND f.day > i.day
+                   AND f.day <= i.day + %(window)s
+                 GROUP BY i.id, i.partner_id, i.day
+            )
+            SELECT partner_id,
+                   COUNT(*) FILTER (WHERE recovered OR day <= %(judged)s),
+                   COUNT(*) FILTER (WHERE recovered)
+              FROM judged
+             GROUP BY partner_id
+            """,
+            company=company.id,
+            since=since,
+            ids=ids,
+            facts=SQL.identifier(FACTS_TABLE),
+            window=window,
+            judged=today - timedelta(days=window),
+        )
+
+    def loyalty(self, company, data, today):
+        """The loyalty factors, index and class of every customer
+        (``engine/loyalty.py``), the satisfaction and the satisfaction x
+        loyalty quadrant: order behaviour from two aggregates
+        (:meth:`loyalty_facts_query`, :meth:`incidents_query`), referrals
+        (``relationship_referred_by_id``), what the customers answered in
+        surveys (``res.partner._relationship_loyalty_inputs``, extended by
+        crm_relationship_survey)."""
+        ids = data["ids"]
+        position = {pid: i for i, pid in enumerate(ids)}
+        cr = self.env.cr
+        self.env["sale.order"].flush_model(["create_date", "pricelist_id"])
+        self.env["sale.order.line"].flush_model(
+            ["order_id", "price_subtotal", "discount", "display_type"]
+        )
+        self.env["crm.relationship.complaint"].flush_model(
+            ["partner_id", "company_id", "date_received"]
+        )
+        self.env["res.partner"].flush_model(["relationship_referred_by_id"])
+
+        def arrays(query, width):
+            cr.execute(query)
+            values = np.full((width, len(ids)), np.nan)
+            for row in cr.fetchall():
+                i = position.get(row[0])
+                if i is not None:
+                    values[:, i] = [np.nan if v is None else v for v in row[1:]]
+            return values
+
+        choosing, discounted, gross = arrays(
+            self.loyalty_facts_query(company, ids, today), 3
+        )
+        incidents, recovered = arrays(self.incidents_query(company, ids, today), 2)
+        cr.execute(
+            SQL(
+                """
+                SELECT relationship_referred_by_id
+                  FROM res_partner
+                 WHERE relationship_referred_by_id = ANY(%s) AND active
+                """,
+                ids,
+            )
+        )
+        referrers = {pid for (pid,) in cr.fetchall()}
+        Partner = self.env["res.partner"].with_company(company)
+        inputs = Partner._relationship_loyalty_inputs(Partner.browse(ids))
+
+        def answered(name):
+            mapping = inputs.get(name, {})
+            return np.array([mapping.get(pid, np.nan) for pid in ids], float)
+
+        share = np.divide(
+            discounted, gross, out=np.full_like(gross, np.nan), where=gross > 0
+        )
+        factors = {
+            "repeat": loyalty.repeat_factor(data["purchase_days"], data["T"]),
+            "share_of_wallet": loyalty.share_of_wallet_factor(
+                answered("share_of_wallet")
+            ),
+            "choosing": loyalty.choosing_factor(choosing),
+            "price": loyalty.price_factor(share),
+            "competitors": loyalty.competitors_factor(answered("competitors")),
+            "tolerance": loyalty.tolerance_factor(
+                np.nan_to_num(incidents), np.nan_to_num(recovered)
+            ),
+        }
+        index = loyalty.loyalty_index(
+            factors,
+            loyalty.LoyaltyWeights(
+                repeat=company.relationship_loyalty_weight_repeat,
+                share_of_wallet=company.relationship_loyalty_weight_share,
+                choosing=company.relationship_loyalty_weight_choosing,
+                price=company.relationship_loyalty_weight_price,
+                competitors=company.relationship_loyalty_weight_competitors,
+                tolerance=company.relationship_loyalty_weight_tolerance,
+            ),
+        )
+        promoters = inputs.get("promoter", {})
+        advocate = np.array(
+            [pid in referrers or bool(promoters.get(pid)) for pid in ids], dtype=bool
+        )
+        thresholds = loyalty.LoyaltyThresholds(
+            regular_purchases=company.relationship_loyalty_regular_purchases,
+            long_standing_days=company.relationship_loyalty_long_standing_days,
+            long_standing_purchases=company.relationship_loyalty_long_standing_purchases,
+            loyal_index=company.relationship_loyalty_loyal_index,
+        )
+        satisfaction = answered("satisfaction") * 100.0
+        return {
+            "factors": factors,
+            "index": index,
+            "class": loyalty.loyalty_classes(
+                index.index, data["purchase_days"], data["T"], advocate, thresholds
+            ),
+            "satisfaction": satisfaction,
+            "quadrant": loyalty.satisfaction_quadrants(
+                satisfaction,
+                index.index,
+                satisfied=company.relationship_loyalty_satisfied,
+                loyal=company.relationship_loyalty_loyal_index,
             ),
         }
 
@@ -571,6 +788,35 @@ class ScoreJob:
             ),
             "health_score": (np.round(result["health"], 1), "float8"),
             **self.next_order_columns(today, result),
+            **self.loyalty_columns(result["loyalty"]),
+        }
+
+    @staticmethod
+    def loyalty_columns(result):
+        """The loyalty figures of :meth:`loyalty` as columns; a factor, index
+        or satisfaction that was not measured is NULL (not zero)."""
+
+        def nullable(values, digits):
+            values = np.round(np.asarray(values, dtype=np.float64), digits)
+            column = values.astype(object)
+            column[np.isnan(values)] = None
+            return column
+
+        quadrant = np.asarray(result["quadrant"], dtype=object)
+        quadrant[quadrant == ""] = None
+        return {
+            "loyalty_index": (nullable(result["index"].index, 1), "float8"),
+            "loyalty_class": (np.asarray(result["class"]), "varchar"),
+            "loyalty_factors_used": (
+                np.asarray(result["index"].used, dtype=np.int64),
+                "int4",
+            ),
+            **{
+                f"loyalty_{name}": (nullable(result["factors"][name], 4), "float8")
+                for name in loyalty.FACTORS
+            },
+            "satisfaction_level": (nullable(result["satisfaction"], 1), "float8"),
+            "satisfaction_quadrant": (quadrant, "varchar"),
         }
 
     @staticmethod

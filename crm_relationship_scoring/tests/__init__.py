@@ -8,3 +8,4 @@ from . import test_demo_data
 from . import test_rpc_access
 from . import test_migration
 from . import test_mailing
+from . import test_loyalty

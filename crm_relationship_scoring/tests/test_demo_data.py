@@ -2,7 +2,7 @@ from odoo.tests import TransactionCase, tagged
 
 from odoo.addons.crm_relationship.demo.shop import DemoShop
 
-from ..engine import rfm
+from ..engine import loyalty, rfm
 
 
 @tagged("post_install", "-at_install")
@@ -23,3 +23,23 @@ class TestDemoScores(TransactionCase):
         )
         self.assertTrue(all(scored.mapped("score_explanation")))
         self.assertTrue(run.snapshot_ids)
+
+    def test_demo_covers_the_loyalty_ladder_and_the_trap(self):
+        """Every rung of the loyalty ladder and, once the survey demo scored
+        again with the answers, every satisfaction x loyalty quadrant."""
+        Demo = DemoShop(self.env)
+        customers = Demo._demo_records("customer", "res.partner")
+        self.assertEqual(set(customers.mapped("loyalty_class")), set(loyalty.CLASSES))
+        # the survey demo (installed with the suite) answered the loyalty
+        # questions of the annual survey and scored again
+        self.assertIn("survey.user_input", self.env)
+        scored = customers.filtered("score_date")
+        self.assertEqual(
+            set(scored.mapped("satisfaction_quadrant")) - {False},
+            set(loyalty.QUADRANTS),
+        )
+        measured = scored.filtered(lambda p: p.loyalty_factors_used & 0b10)
+        self.assertTrue(measured, "no share of wallet answered in the demo")
+        self.assertTrue(scored.filtered(lambda p: 0 < p.loyalty_price < 1))
+        self.assertTrue(scored.filtered(lambda p: 0 < p.loyalty_choosing < 1))
+        self.assertTrue(all(scored.mapped("loyalty_explanation")))

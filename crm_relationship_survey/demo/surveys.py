@@ -140,7 +140,11 @@ class SurveyDemo(DemoShop):
                     complaint=complaint,
                 )
             )
-        # the annual relationship survey of stable customers
+        # the annual relationship survey of stable customers; its loyalty
+        # questions from a generator of their own (the other draws stay as
+        # they were): a third of the promoters still buy much elsewhere and
+        # would switch (satisfied but not loyal: the trap)
+        loyalty_rng = random.Random(SEED + 1)
         stable = customers.filtered(
             lambda c: c.relationship_phase in ("stability", "decline")
         )
@@ -169,6 +173,7 @@ class SurveyDemo(DemoShop):
                         "acsi_repurchase": min(10, base + rng.randint(0, 2)),
                         "acsi_complaint": 1 if customer.id in unhappy else 2,
                         "nps": self._demo_nps_score(rng, category),
+                        **self._demo_loyalty_answers(loyalty_rng, category),
                     },
                     answer_rate=0.55,
                 )
@@ -218,6 +223,21 @@ class SurveyDemo(DemoShop):
         if draw < detractor + max(promoter, 0.05):
             return "promoter"
         return "passive"
+
+    def _demo_loyalty_answers(self, rng, category):
+        """Share of wallet (%) and "would consider another supplier" (0-10)."""
+        if category == "promoter" and rng.random() < 0.35:
+            category = "trap"
+        low, high, consider = {
+            "promoter": (60, 95, (0, 1, 2, 3)),
+            "trap": (10, 35, (6, 7, 8, 9)),
+            "passive": (30, 70, (3, 4, 5, 6)),
+            "detractor": (10, 45, (5, 7, 8, 10)),
+        }[category]
+        return {
+            "share_of_wallet": 5 * (rng.randint(low, high) // 5),
+            "competitor": rng.choice(consider),
+        }
 
     def _demo_nps_score(self, rng, category):
         if category == "promoter":
@@ -279,6 +299,13 @@ class SurveyDemo(DemoShop):
             vals = {"user_input_id": user_input.id, "question_id": question.id}
             if question.question_type == "scale" and values.get(key) is not None:
                 vals.update(answer_type="scale", value_scale=values[key])
+            elif (
+                question.question_type == "numerical_box"
+                and values.get(key) is not None
+            ):
+                vals.update(
+                    answer_type="numerical_box", value_numerical_box=values[key]
+                )
             elif question.question_type == "text_box" and values.get(key):
                 vals.update(answer_type="text_box", value_text_box=values[key])
             elif question.question_type == "simple_choice" and (

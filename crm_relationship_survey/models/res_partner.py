@@ -322,6 +322,81 @@ class ResPartner(models.Model):
             )
         return inputs
 
+    @api.model
+    def _relationship_loyalty_inputs(self, partners):
+        """Add what only the customers can tell to the loyalty of
+        crm_relationship_scoring (``engine/loyalty.py``), without a hard
+        dependency between the two addons: ``{name: {partner id: value}}``
+        with ``share_of_wallet`` (0-100 %) and ``competitors`` (0-10,
+        would consider another supplier) from the latest answer of the
+        current company that answered each question role,
+        ``satisfaction`` (0-1, :meth:`_relationship_satisfaction_values`)
+        and ``promoter`` (the latest NPS answer is a promoter's). One query
+        per input for any number of partners; a customer who never answered
+        is absent (the factor is left out, not counted as zero)."""
+        parent = getattr(super(), "_relationship_loyalty_inputs", None)
+        inputs = dict(parent(partners)) if parent else {}
+        if not partners.ids:
+            return inputs
+        self.env["survey.user_input"].flush_model(
+            [
+                "relationship_partner_id",
+                "relationship_company_id",
+                "state",
+                "test_entry",
+                "end_datetime",
+                "share_of_wallet",
+                "share_of_wallet_answered",
+                "competitor_consideration",
+                "competitor_answered",
+            ]
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT relationship_partner_id,
+                       (ARRAY_AGG(share_of_wallet
+                                  ORDER BY end_datetime DESC NULLS LAST, id DESC)
+                           FILTER (WHERE share_of_wallet_answered))[1],
+                       (ARRAY_AGG(competitor_consideration
+                                  ORDER BY end_datetime DESC NULLS LAST, id DESC)
+                           FILTER (WHERE competitor_answered))[1]
+                  FROM survey_user_input
+                 WHERE relationship_partner_id = ANY(%s)
+                   AND relationship_company_id = %s
+                   AND state = 'done'
+                   AND test_entry IS NOT TRUE
+                   AND (share_of_wallet_answered OR competitor_answered)
+                 GROUP BY relationship_partner_id
+                """,
+                partners.ids,
+                self.env.company.id,
+            )
+        )
+        share, competitors = {}, {}
+        for partner_id, wallet, consider in self.env.cr.fetchall():
+            if wallet is not None:
+                share[partner_id] = float(wallet)
+            if consider is not None:
+                competitors[partner_id] = float(consider)
+        category = self._field_to_sql("p", "last_nps_category")
+        self.env.cr.execute(
+            SQL(
+                "SELECT p.id FROM res_partner p WHERE p.id = ANY(%s) AND %s = %s",
+                partners.ids,
+                category,
+                "promoter",
+            )
+        )
+        promoters = {partner_id: True for (partner_id,) in self.env.cr.fetchall()}
+        inputs.update(
+            share_of_wallet=share,
+            competitors=competitors,
+            satisfaction=self._relationship_satisfaction_values(partners),
+            promoter=promoters,
+        )
+        return inputs
+
     # ------------------------------------------------------------------
     # Keep in touch (crm_relationship): a completed answer is a touch
     # ------------------------------------------------------------------

@@ -23,6 +23,10 @@ CES_SCALE = (1, 7)
 #: every ACSI item: expectations, perceived quality and value, the
 #: satisfaction items, repurchase intention
 ACSI_SCALE = (1, 10)
+#: the customer's own estimate of our share of their spending on such products (%)
+SHARE_OF_WALLET_SCALE = (0, 100)
+#: "would you consider buying such products from another supplier?" (0 = never)
+COMPETITOR_SCALE = (0, 10)
 
 # ----------------------------------------------------------------------
 # Net Promoter Score

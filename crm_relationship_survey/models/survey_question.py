@@ -1,6 +1,13 @@
 from odoo import fields, models
 
-from .satisfaction_data import ACSI_SCALE, CES_SCALE, CSAT_SCALE, NPS_SCALE
+from .satisfaction_data import (
+    ACSI_SCALE,
+    CES_SCALE,
+    COMPETITOR_SCALE,
+    CSAT_SCALE,
+    NPS_SCALE,
+    SHARE_OF_WALLET_SCALE,
+)
 
 # Scales of the numeric roles (answered with numerical_box questions, or with
 # simple_choice questions whose answers carry the value in answer_score).
@@ -13,6 +20,8 @@ ROLE_SCALES = {
     "acsi_value": ACSI_SCALE,
     "acsi_satisfaction": ACSI_SCALE,
     "acsi_repurchase": ACSI_SCALE,
+    "share_of_wallet": SHARE_OF_WALLET_SCALE,
+    "competitor": COMPETITOR_SCALE,
 }
 
 RELATIONSHIP_ROLES = [
@@ -27,6 +36,8 @@ RELATIONSHIP_ROLES = [
     ("acsi_complaint", "ACSI: Complained (yes/no)"),
     ("kano_functional", "Kano: Functional Question"),
     ("kano_dysfunctional", "Kano: Dysfunctional Question"),
+    ("share_of_wallet", "Loyalty: Share of Wallet (0-100 %)"),
+    ("competitor", "Loyalty: Would Consider Another Supplier (0-10)"),
 ]
 
 

@@ -33,6 +33,10 @@ ANSWER_SCORE_FIELDS = (
     "acsi_index",
     "acsi_answered",
     "satisfaction_ratio",
+    "share_of_wallet",
+    "share_of_wallet_answered",
+    "competitor_consideration",
+    "competitor_answered",
 )
 #: fields of an answer the system sets (indices, customer snapshot, company,
 #: follow-up): users never write them, not even with write access on answers
@@ -175,6 +179,30 @@ class SurveyUserInput(models.Model):
         aggregator="avg",
         digits=(16, 3),
         help="c = b / a: mean perceived quality divided by mean expectation.",
+    )
+    share_of_wallet = fields.Float(
+        string="Share of Wallet (%)",
+        compute="_compute_relationship_scores",
+        store=True,
+        aggregator="avg",
+        digits=(16, 1),
+        help="The customer's own estimate of the share of their spending on such "
+        "products that goes to us (a loyalty factor).",
+    )
+    share_of_wallet_answered = fields.Boolean(
+        compute="_compute_relationship_scores", store=True
+    )
+    competitor_consideration = fields.Float(
+        string="Would Consider Another Supplier (0-10)",
+        compute="_compute_relationship_scores",
+        store=True,
+        aggregator="avg",
+        digits=(16, 1),
+        help="0: would never consider another supplier; 10: certainly would (the "
+        "attitude towards competitors, a loyalty factor).",
+    )
+    competitor_answered = fields.Boolean(
+        compute="_compute_relationship_scores", store=True
     )
     kano_result_ids = fields.One2many(
         "crm.relationship.kano.result", "user_input_id", string="Kano Results"
@@ -363,6 +391,13 @@ class SurveyUserInput(models.Model):
             values["satisfaction_ratio"] = satisfaction_ratio(
                 mean(by_role["acsi_quality"]), mean(by_role["acsi_expectation"])
             )
+        # loyalty factors (crm_relationship_scoring): the last answer wins
+        if by_role.get("share_of_wallet"):
+            values["share_of_wallet"] = by_role["share_of_wallet"][-1]
+            values["share_of_wallet_answered"] = True
+        if by_role.get("competitor"):
+            values["competitor_consideration"] = by_role["competitor"][-1]
+            values["competitor_answered"] = True
         return values
 
     def _relationship_kano_answers(self):
