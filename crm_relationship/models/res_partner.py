@@ -547,7 +547,10 @@ class ResPartner(models.Model):
         and order day of the
         confirmed orders matching ``condition`` (an SQL condition on ``so``,
         the sale order, and ``cp``, its commercial partner), with the day's
-        amount untaxed in company currency and its number of orders.
+        amount untaxed in company currency and its number of orders, the
+        mean days its orders took from creation (the quotation) to
+        confirmation, and the amount of its orders on a pricelist that gives
+        a discount (a percentage or a formula discount).
 
         The stage statistics of this addon and the scoring extraction of
         crm_relationship_scoring read this same aggregate (the scoring job
@@ -563,7 +566,16 @@ class ResPartner(models.Model):
                    SUM(so.amount_untaxed
                        / COALESCE(NULLIF(so.currency_rate, 0), 1.0)) AS amount,
                    COUNT(*) AS orders,
-                   MAX(so.date_order) AS last_at
+                   MAX(so.date_order) AS last_at,
+                   AVG(GREATEST(EXTRACT(EPOCH FROM so.date_order - so.create_date),
+                                0))::float8 / 86400.0 AS choosing,
+                   COALESCE(SUM(so.amount_untaxed
+                                / COALESCE(NULLIF(so.currency_rate, 0), 1.0))
+                       FILTER (WHERE so.pricelist_id IN (
+                           SELECT pricelist_id FROM product_pricelist_item
+                            WHERE (compute_price = 'percentage' AND percent_price > 0)
+                               OR (compute_price = 'formula' AND price_discount > 0))),
+                       0) AS discounted_amount
               FROM sale_order so
               JOIN res_partner p ON p.id = so.partner_id
               JOIN res_partner cp ON cp.id = p.commercial_partner_id
@@ -579,11 +591,16 @@ class ResPartner(models.Model):
             [
                 "state",
                 "date_order",
+                "create_date",
+                "pricelist_id",
                 "amount_untaxed",
                 "currency_rate",
                 "partner_id",
                 "company_id",
             ]
+        )
+        self.env["product.pricelist.item"].flush_model(
+            ["pricelist_id", "compute_price", "percent_price", "price_discount"]
         )
         self.env["account.move"].flush_model(
             [

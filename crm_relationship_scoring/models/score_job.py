@@ -244,7 +244,9 @@ class ScoreJob:
         window. Returns per partner: purchase days, age (today - first day),
         span (last - first day), idle days (today - last day), gross total,
         value of the first day, posted refunds (negative), confirmed orders
-        of the last 365 days.
+        of the last 365 days, purchase days whose orders were not confirmed
+        at once (the time spent choosing of the loyalty) and the value bought
+        on a discounted pricelist.
         """
         since = today - timedelta(days=company.relationship_score_lookback_days)
         return SQL(
@@ -273,7 +275,12 @@ class ScoreJob:
                            AS first_amount,
                        COALESCE(SUM(orders) FILTER (
                            WHERE company_id = %(company)s AND day > %(year_ago)s
-                       ), 0) AS orders_12m
+                       ), 0) AS orders_12m,
+                       COUNT(*) FILTER (
+                           WHERE company_id = %(company)s AND choosing > 0
+                       ) AS slow_days,
+                       SUM(discounted_amount) FILTER (WHERE company_id = %(company)s)
+                           AS pricelist_discounted
                   FROM %(facts)s
                  WHERE day >= %(since)s AND day <= %(today)s
                  GROUP BY partner_id
@@ -296,7 +303,9 @@ class ScoreJob:
                    agg.total::float8,
                    agg.first_amount::float8,
                    COALESCE(refunds.refunded, 0)::float8,
-                   agg.orders_12m
+                   agg.orders_12m,
+                   agg.slow_days,
+                   agg.pricelist_discounted::float8
               FROM agg
               LEFT JOIN refunds ON refunds.partner_id = agg.partner_id
              WHERE agg.home_company_id = %(company)s AND agg.n_days > 0
@@ -324,13 +333,13 @@ class ScoreJob:
         self.env.cr.execute(self.extract_query(company, today))
         chunks = []
         while rows := self.env.cr.fetchmany(FETCH_CHUNK):
-            chunks.append(np.asarray(rows, dtype=np.float64).reshape(-1, 9))
-        table = np.concatenate(chunks) if chunks else np.zeros((0, 9))
+            chunks.append(np.asarray(rows, dtype=np.float64).reshape(-1, 11))
+        table = np.concatenate(chunks) if chunks else np.zeros((0, 11))
         cols = table.T
         ids = cols[0].astype(np.int64).tolist()
         days, age, span, idle = (np.ascontiguousarray(c) for c in cols[1:5])
-        total, first, refunded, orders_12m = (
-            np.ascontiguousarray(c) for c in cols[5:9]
+        total, first, refunded, orders_12m, slow_days, listed = (
+            np.ascontiguousarray(c) for c in cols[5:11]
         )
         net = np.maximum(total + refunded, 0.0)
         factor = np.divide(net, total, out=np.zeros_like(net), where=total > 0)
@@ -352,6 +361,9 @@ class ScoreJob:
                 span, frequency, out=np.zeros_like(span), where=frequency > 0
             ),
             "orders_12m": orders_12m,
+            "gross": total,
+            "slow_days": slow_days,
+            "pricelist_discounted": listed,
         }
 
     def complaints(self, company, ids, today):
@@ -435,64 +447,72 @@ class ScoreJob:
             ),
         }
 
-    def loyalty_facts_query(self, company, ids, today):
-        """Per customer of ``ids``: the median days from a quotation's
-        creation to its confirmation (time spent choosing), the revenue of
-        the scoring window and the part of it bought with a discount (a
-        discounted line, an order with a promotion or reward line, i.e. a
-        negative line, or an order on a pricelist with a percentage or
-        formula discount), in company currency."""
+    def choosing_query(self, company, ids, today):
+        """Median, over the purchase days of the scoring window, of the days
+        the customers of ``ids`` took from a quotation's creation to its
+        confirmation (order facts of the pass, :meth:`prepare_facts`). Asked
+        only for customers whose median can be above 0 (at least half of
+        their purchase days were not confirmed at once): an online shop's
+        customers mostly buy at once, and the others need no sort."""
         since = today - timedelta(days=company.relationship_score_lookback_days)
         return SQL(
             """
-            WITH discounted_pricelists AS (
-                SELECT DISTINCT pricelist_id
-                  FROM product_pricelist_item
-                 WHERE (compute_price = 'percentage' AND percent_price > 0)
-                    OR (compute_price = 'formula' AND price_discount > 0)
-            ), orders AS (
-                SELECT so.id, p.commercial_partner_id AS partner_id,
-                       GREATEST(EXTRACT(EPOCH FROM so.date_order - so.create_date),
-                                0) / 86400.0 AS choosing,
-                       so.pricelist_id IN (SELECT pricelist_id
-                                             FROM discounted_pricelists)
-                           AS pricelist_discount,
-                       COALESCE(NULLIF(so.currency_rate, 0), 1.0) AS rate
-                  FROM sale_order so
-                  JOIN res_partner p ON p.id = so.partner_id
-                 WHERE so.state = 'sale'
-                   AND so.company_id = %(company)s
-                   AND so.date_order >= %(since)s
-                   AND so.date_order < %(until)s
-                   AND p.commercial_partner_id = ANY(%(ids)s)
-            ), lines AS (
+            SELECT partner_id,
+                   PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY choosing)
+              FROM %(facts)s
+             WHERE company_id = %(company)s
+               AND day >= %(since)s AND day <= %(today)s
+               AND partner_id = ANY(%(ids)s)
+             GROUP BY partner_id
+            """,
+            facts=SQL.identifier(FACTS_TABLE),
+            company=company.id,
+            since=since,
+            today=today,
+            ids=ids,
+        )
+
+    def discounted_lines_query(self, company, today):
+        """Per customer: the value of the orders of the scoring window bought
+        with a discount that the order facts do not show already (those on a
+        discounted pricelist are counted whole there): the discounted lines,
+        or the whole order when it has a promotion or reward line (a negative
+        line), in company currency. Reads only the lines with a discount or a
+        negative price."""
+        since = today - timedelta(days=company.relationship_score_lookback_days)
+        return SQL(
+            """
+            WITH discounted AS (
                 SELECT sol.order_id,
-                       SUM(sol.price_subtotal) FILTER (WHERE sol.price_subtotal > 0)
-                           AS gross,
                        SUM(sol.price_subtotal) FILTER (
-                           WHERE sol.price_subtotal > 0 AND sol.discount > 0)
-                           AS discounted,
+                           WHERE sol.discount > 0 AND sol.price_subtotal > 0)
+                           AS lines,
                        BOOL_OR(sol.price_subtotal < 0) AS promotion
                   FROM sale_order_line sol
-                 WHERE sol.order_id IN (SELECT id FROM orders)
+                 WHERE (sol.discount > 0 OR sol.price_subtotal < 0)
                    AND sol.display_type IS NULL
                  GROUP BY sol.order_id
             )
-            SELECT o.partner_id,
-                   PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY o.choosing),
-                   COALESCE(SUM(CASE WHEN l.promotion OR o.pricelist_discount
-                                     THEN l.gross
-                                     ELSE COALESCE(l.discounted, 0) END
-                                / o.rate), 0)::float8,
-                   COALESCE(SUM(l.gross / o.rate), 0)::float8
-              FROM orders o
-              LEFT JOIN lines l ON l.order_id = o.id
-             GROUP BY o.partner_id
+            SELECT p.commercial_partner_id,
+                   SUM(CASE WHEN d.promotion THEN so.amount_untaxed
+                            ELSE COALESCE(d.lines, 0) END
+                       / COALESCE(NULLIF(so.currency_rate, 0), 1.0))::float8
+              FROM discounted d
+              JOIN sale_order so ON so.id = d.order_id
+              JOIN res_partner p ON p.id = so.partner_id
+             WHERE so.state = 'sale'
+               AND so.company_id = %(company)s
+               AND so.date_order >= %(since)s
+               AND so.date_order < %(until)s
+               AND (so.pricelist_id IS NULL OR so.pricelist_id NOT IN (
+                   SELECT pricelist_id FROM product_pricelist_item
+                    WHERE (compute_price = 'percentage' AND percent_price > 0)
+                       OR (compute_price = 'formula' AND price_discount > 0)))
+             GROUP BY p.commercial_partner_id
             """,
             company=company.id,
             since=since,
             until=today + timedelta(days=1),
-            ids=ids,
         )
 
     def incidents_query(self, company, ids, today):
@@ -551,15 +571,18 @@ class ScoreJob:
     def loyalty(self, company, data, today):
         """The loyalty factors, index and class of every customer
         (``engine/loyalty.py``), the satisfaction and the satisfaction x
-        loyalty quadrant: order behaviour from two aggregates
-        (:meth:`loyalty_facts_query`, :meth:`incidents_query`), referrals
+        loyalty quadrant. Order behaviour comes from the order facts of the
+        pass (the extraction's days not confirmed at once and value bought on
+        a discounted pricelist; :meth:`choosing_query` for the few customers
+        whose median is above 0), the discounted lines
+        (:meth:`discounted_lines_query`) and the incidents
+        (:meth:`incidents_query`); then referrals
         (``relationship_referred_by_id``), what the customers answered in
         surveys (``res.partner._relationship_loyalty_inputs``, extended by
         crm_relationship_survey)."""
         ids = data["ids"]
         position = {pid: i for i, pid in enumerate(ids)}
         cr = self.env.cr
-        self.env["sale.order"].flush_model(["create_date", "pricelist_id"])
         self.env["sale.order.line"].flush_model(
             ["order_id", "price_subtotal", "discount", "display_type"]
         )
@@ -568,18 +591,27 @@ class ScoreJob:
         )
         self.env["res.partner"].flush_model(["relationship_referred_by_id"])
 
-        def arrays(query, width):
+        def arrays(query, width, fill=np.nan):
             cr.execute(query)
-            values = np.full((width, len(ids)), np.nan)
+            values = np.full((width, len(ids)), fill)
             for row in cr.fetchall():
                 i = position.get(row[0])
                 if i is not None:
                     values[:, i] = [np.nan if v is None else v for v in row[1:]]
             return values
 
-        choosing, discounted, gross = arrays(
-            self.loyalty_facts_query(company, ids, today), 3
-        )
+        # the median is 0 unless at least half of the days took time
+        slow = np.flatnonzero(2 * data["slow_days"] >= data["purchase_days"])
+        slow = slow[data["slow_days"][slow] > 0]
+        choosing = np.zeros(len(ids))
+        if len(slow):
+            (median,) = arrays(
+                self.choosing_query(company, [ids[i] for i in slow], today), 1
+            )
+            choosing[slow] = median[slow]
+        (lines,) = arrays(self.discounted_lines_query(company, today), 1, fill=0.0)
+        discounted = data["pricelist_discounted"] + np.nan_to_num(lines)
+        gross = data["gross"]
         incidents, recovered = arrays(self.incidents_query(company, ids, today), 2)
         cr.execute(
             SQL(

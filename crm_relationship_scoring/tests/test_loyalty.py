@@ -116,6 +116,63 @@ class TestLoyalty(ScoringCase):
         )
         self.assertEqual(self.let_down.loyalty_class, "regular")
 
+    def test_price_sensitivity_from_pricelists_and_promotions(self):
+        """An order on a discounted pricelist and an order with a promotion
+        (a negative line) count whole; a plain order does not."""
+        bargain = self._customer("Bargain Tea Shop")
+        pricelist = self.env["product.pricelist"].create(
+            {
+                "name": "Members -10 %",
+                "company_id": self.company.id,
+                "item_ids": [
+                    (
+                        0,
+                        0,
+                        {
+                            "applied_on": "3_global",
+                            "compute_price": "percentage",
+                            "percent_price": 10.0,
+                        },
+                    )
+                ],
+            }
+        )
+
+        def line(price):
+            return (
+                0,
+                0,
+                {
+                    "product_id": self.product.id,
+                    "product_uom_qty": 1,
+                    "price_unit": price,
+                    "tax_id": [(6, 0, [])],
+                },
+            )
+
+        plain = self.env["product.pricelist"].create(
+            {"name": "Public", "company_id": self.company.id}
+        )
+        self._orders(
+            [
+                (bargain, 90, 100.0, {"pricelist_id": pricelist.id}),
+                (
+                    bargain,
+                    60,
+                    0.0,
+                    {
+                        "pricelist_id": plain.id,
+                        "order_line": [line(100.0), line(-10.0)],
+                    },
+                ),
+                (bargain, 30, 100.0, {"pricelist_id": plain.id}),
+            ]
+        )
+        self._score()
+        # (100 + 90) of 290 bought with a discount
+        self.assertAlmostEqual(bargain.loyalty_price, 1 - 190 / 290, places=4)
+        self.assertEqual(self.grumpy.loyalty_price, 1.0)
+
     def test_survey_answers_and_advocates(self):
         with self._inputs(
             share_of_wallet={self.steady: 80.0},
