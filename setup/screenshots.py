@@ -242,8 +242,9 @@ def first_id(session: Session, model: str, domain: list, order: str) -> int:
     return ids[0]
 
 
-def admin_shots(session: Session) -> list[tuple[str, str, str, str | None]]:
-    """``(name, path, selector to wait for, selector to click first)``."""
+def admin_shots(session: Session) -> list[tuple]:
+    """``(name, path, selector to wait for, selector to click first[,
+    selector scrolled to the middle])``."""
     act = "/odoo/action-"
     # the most valuable champion with an expected next order (the scores are
     # a table of their own: sorted there, not on the partner)
@@ -255,6 +256,31 @@ def admin_shots(session: Session) -> list[tuple[str, str, str, str | None]]:
     )
     [row] = session.call("crm.relationship.score", "read", [best], ["partner_id"])
     customer = row["partner_id"][0]
+    # a loyal customer whose six loyalty factors were all measured
+    loyal = first_id(
+        session,
+        "crm.relationship.score",
+        [
+            ("loyalty_factors_used", "=", 63),
+            ("loyalty_class", "in", ["loyal", "advocate"]),
+        ],
+        "loyalty_index desc",
+    )
+    [row] = session.call("crm.relationship.score", "read", [loyal], ["partner_id"])
+    loyal_customer = row["partner_id"][0]
+    quotation = first_id(
+        session,
+        "sale.order",
+        [
+            ("state", "in", ["draft", "sent"]),
+            (
+                "partner_id.commercial_partner_id.relationship_suggestion_ids",
+                "!=",
+                False,
+            ),
+        ],
+        "id desc",
+    )
     complaint = first_id(
         session,
         "crm.relationship.complaint",
@@ -288,6 +314,37 @@ def admin_shots(session: Session) -> list[tuple[str, str, str, str | None]]:
             act + "crm_relationship_scoring.res_partner_action_at_risk",
             ".o_list_renderer .o_data_row",
             None,
+        ),
+        (
+            "partner-loyalty",
+            f"{act}crm_relationship.res_partner_action_relationship/{loyal_customer}",
+            ".o_form_view .o_notebook",
+            "a[name='relationship_scores']",
+            ".o_field_widget[name='loyalty_class']",
+        ),
+        (
+            "loyalty-ladder",
+            act + "crm_relationship_scoring.res_partner_action_loyalty",
+            ".o_graph_renderer canvas",
+            None,
+        ),
+        (
+            "satisfaction-trap",
+            act + "crm_relationship_scoring.res_partner_action_satisfaction_trap",
+            ".o_pivot table",
+            None,
+        ),
+        (
+            "bought-together",
+            act + "crm_relationship_scoring.crm_relationship_product_affinity_action",
+            ".o_list_renderer .o_data_row",
+            None,
+        ),
+        (
+            "quotation-suggestions",
+            f"/odoo/action-sale.action_quotations_with_onboarding/{quotation}",
+            ".o_form_view .o_notebook",
+            "a[name='relationship_suggestions']",
         ),
         (
             "transitions",
@@ -359,12 +416,19 @@ def take(args) -> int:
             portal_lang = Session(url, args.db, *PORTAL)
             folder = OUT if lang == "en_US" else OUT / lang
             browser.set_session(url, admin_lang.cookie())
-            for name, path, selector, click in shots:
+            for name, path, selector, click, *scroll in shots:
                 if only and name not in only:
                     continue
                 browser.goto(url + path, selector)
                 if click:
                     browser.click(click, ".o_notebook .tab-pane.active")
+                if scroll:
+                    # the part of a long form shown, in the middle of the window
+                    browser.evaluate(
+                        f"document.querySelector({json.dumps(scroll[0])})"
+                        "?.scrollIntoView({block: 'center'})"
+                    )
+                    time.sleep(0.8)
                 browser.save(folder / f"{name}.png")
                 written.append(folder / f"{name}.png")
             browser.set_session(url, portal_lang.cookie())

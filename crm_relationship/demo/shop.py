@@ -144,6 +144,17 @@ PRODUCTS = (
     ("DIN-STW", "Stoneware Dinner Set (12 pieces)", 129.00, 2),
 )
 
+#: what goes with what: an order holding the first product often gets the
+#: second too (what customers buy together, crm_relationship_scoring)
+COMPANIONS = (
+    ("POT-CER", "CUP-GLS"),
+    ("POT-IRN", "TRY-BMB"),
+    ("TEA-PUE", "POT-IRN"),
+    ("KTL-ELE", "TEA-OOL"),
+    ("DIN-STW", "LIN-RUN"),
+    ("LIN-RUN", "CND-SDW"),
+)
+
 SALESPEOPLE = (
     # key, name, login, language
     ("emma", "Emma Collins", "emma.collins@example.com", "en_US"),
@@ -748,6 +759,35 @@ class DemoShop:
             referred["partner"].relationship_referred_by_id = rng.choice(referrers)[
                 "partner"
             ]
+        # products bought together: a companion line on most orders of a
+        # product that has one
+        by_code = {
+            product.default_code: product
+            for product in self._demo_records("product", "product.product")
+        }
+        companions = {
+            by_code[f"DEMO-{first}"]: by_code[f"DEMO-{second}"]
+            for first, second in COMPANIONS
+        }
+        added = []
+        for customer in customers:
+            for order, _when in orders.get(customer["index"], []):
+                bought = set(order.order_line.product_id)
+                for product in sorted(bought, key=lambda p: p.id):
+                    companion = companions.get(product)
+                    if companion and companion not in bought and rng.random() < 0.6:
+                        bought.add(companion)
+                        added.append(
+                            {
+                                "order_id": order.id,
+                                "product_id": companion.id,
+                                "product_uom_qty": 1,
+                                "price_unit": companion.list_price
+                                * (order.currency_rate or 1.0),
+                                "analytic_distribution": False,
+                            }
+                        )
+        Line.create(added)
         self.env.invalidate_all()
 
     def _demo_order_names(self, company, count):

@@ -24,4 +24,5 @@ def generate(env):
     runs = demo.env["crm.relationship.score.run"]._compute_scores(company, force=True)
     if runs:
         demo._demo_register(runs, "score_run", module=MODULE)
+    demo.env["crm.relationship.product.affinity"]._refresh_affinities(company)
     return bool(runs)

@@ -23,12 +23,23 @@ relatively:
   the products suggested to each customer.
 """
 
-from . import bgnbd, churn, clv, gamma_gamma, health, loyalty, next_order, rfm
+from . import (
+    affinity,
+    bgnbd,
+    churn,
+    clv,
+    gamma_gamma,
+    health,
+    loyalty,
+    next_order,
+    rfm,
+)
 
 ENGINE_VERSION = "1"
 
 __all__ = [
     "ENGINE_VERSION",
+    "affinity",
     "bgnbd",
     "churn",
     "clv",

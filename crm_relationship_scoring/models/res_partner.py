@@ -334,6 +334,15 @@ class ResPartner(models.Model):
     score_currency_id = fields.Many2one(
         "res.currency", compute="_compute_score_fields", groups=SCORE_GROUP
     )
+    relationship_suggestion_ids = fields.One2many(
+        "crm.relationship.product.suggestion",
+        "partner_id",
+        string="Suggested Products",
+        readonly=True,
+        groups=SCORE_GROUP,
+        help="Products often bought with what the customer bought in the scoring "
+        "window, which the customer has not bought (computed every night).",
+    )
     score_snapshot_ids = fields.One2many(
         "crm.relationship.score.snapshot",
         "partner_id",
@@ -636,11 +645,12 @@ class ResPartner(models.Model):
                 partner.loyalty_explanation = labels.get(partner.loyalty_class) or False
                 continue
             used = partner.loyalty_factors_used
+            index = round(partner.loyalty_index)
             lines = [
                 self.env._(
                     "Loyalty index %(index)s / 100 (%(rung)s), from %(used)s of "
                     "%(total)s factors:",
-                    index=f"{partner.loyalty_index:.0f}",
+                    index=index,
                     rung=labels.get(partner.loyalty_class, ""),
                     used=bin(used).count("1"),
                     total=len(LOYALTY_FACTOR_FIELDS),

@@ -9,3 +9,4 @@ from . import test_rpc_access
 from . import test_migration
 from . import test_mailing
 from . import test_loyalty
+from . import test_affinity

@@ -43,3 +43,31 @@ class TestDemoScores(TransactionCase):
         self.assertTrue(scored.filtered(lambda p: 0 < p.loyalty_price < 1))
         self.assertTrue(scored.filtered(lambda p: 0 < p.loyalty_choosing < 1))
         self.assertTrue(all(scored.mapped("loyalty_explanation")))
+
+    def test_demo_suggests_products(self):
+        """The demo shop's companion products are found bought together, and
+        demo customers get suggestions they have not bought."""
+        Demo = DemoShop(self.env)
+        customers = Demo._demo_records("customer", "res.partner")
+        pairs = self.env["crm.relationship.product.affinity"].search(
+            [("company_id", "=", self.env.ref("base.main_company").id)]
+        )
+        found = {
+            (p.product_id.default_code, p.related_product_id.default_code)
+            for p in pairs
+        }
+        self.assertIn(("DEMO-POT-CER", "DEMO-CUP-GLS"), found)
+        suggested = customers.filtered("relationship_suggestion_ids")
+        self.assertGreaterEqual(len(suggested), 20)
+        for customer in suggested[:20]:
+            bought = (
+                self.env["sale.order.line"]
+                .search(
+                    [
+                        ("order_id.partner_id", "child_of", customer.id),
+                        ("order_id.state", "=", "sale"),
+                    ]
+                )
+                .product_id
+            )
+            self.assertFalse(customer.relationship_suggestion_ids.product_id & bought)

@@ -3,6 +3,7 @@ from unittest.mock import patch
 
 from odoo import fields
 from odoo.tools import SQL
+from odoo.tools.safe_eval import safe_eval
 
 from .common import ScoringCase
 
@@ -257,7 +258,7 @@ class TestLoyalty(ScoringCase):
         )
         Score = self.env["crm.relationship.score"].with_company(self.company)
         groups = Score._read_group(
-            [*eval(action.domain), ("company_id", "=", self.company.id)],  # noqa: S307
+            [*safe_eval(action.domain), ("company_id", "=", self.company.id)],
             ["satisfaction_quadrant"],
             ["__count", "rfm_monetary:sum", "clv_value:sum"],
         )

@@ -572,6 +572,8 @@ class TestScoringAccessMatrix(AccessMatrixCase, TransactionCase):
         "crm.relationship.score.run": READ_ONLY,
         "crm.relationship.score.snapshot": READ_ONLY,
         "crm.relationship.score": READ_ONLY,
+        "crm.relationship.product.affinity": READ_ONLY,
+        "crm.relationship.product.suggestion": READ_ONLY,
     }
 
     @classmethod
@@ -601,10 +603,36 @@ class TestScoringAccessMatrix(AccessMatrixCase, TransactionCase):
                 "rfm_segment": "champions",
             }
         )
+        products = cls.env["product.product"].create(
+            [{"name": "Matrix Teapot"}, {"name": "Matrix Cups"}]
+        )
+        cls.sample_affinity = cls.env["crm.relationship.product.affinity"].create(
+            {
+                "company_id": company.id,
+                "product_id": products[0].id,
+                "related_product_id": products[1].id,
+                "order_count": 5,
+                "support": 0.1,
+                "confidence": 0.5,
+                "lift": 2.0,
+            }
+        )
+        cls.sample_suggestion = cls.env["crm.relationship.product.suggestion"].create(
+            {
+                "company_id": company.id,
+                "partner_id": partner.id,
+                "product_id": products[1].id,
+                "reason_product_id": products[0].id,
+                "score": 0.5,
+                "sequence": 1,
+            }
+        )
 
     def _matrix_samples(self):
         return {
             "crm.relationship.score.run": self.sample_run,
             "crm.relationship.score.snapshot": self.sample_snapshot,
             "crm.relationship.score": self.sample_score,
+            "crm.relationship.product.affinity": self.sample_affinity,
+            "crm.relationship.product.suggestion": self.sample_suggestion,
         }
