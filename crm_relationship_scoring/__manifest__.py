@@ -2,7 +2,8 @@
     "name": "Customer Relationships: Scoring",
     "version": "18.0.2.2.0",
     "category": "Sales/CRM",
-    "summary": "RFM, customer lifetime value and churn risk, recomputed nightly",
+    "summary": "RFM, lifetime value, churn risk, loyalty and products bought "
+    "together, recomputed nightly",
     "description": """
 Customer value scoring
 ======================
