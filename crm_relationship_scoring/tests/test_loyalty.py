@@ -117,6 +117,44 @@ class TestLoyalty(ScoringCase):
         )
         self.assertEqual(self.let_down.loyalty_class, "regular")
 
+    def test_refunds_are_incidents(self):
+        """A posted refund followed by an order within the window was
+        tolerated; one never followed by an order was not; a draft refund is
+        no incident."""
+        # refunds need the main company's accounting (journals, accounts)
+        company = self.main_company
+        customer = self._customer("Refunded Tea Garden")
+        self._orders(
+            [(customer, day, 150.0) for day in (400, 300, 200)], company=company
+        )
+        for days_ago, post in ((250, True), (150, True), (100, False)):
+            refund = self.env["account.move"].create(
+                {
+                    "move_type": "out_refund",
+                    "partner_id": customer.id,
+                    "company_id": company.id,
+                    "invoice_date": self.today - timedelta(days=days_ago),
+                    "invoice_line_ids": [
+                        (
+                            0,
+                            0,
+                            {
+                                "product_id": self.product.id,
+                                "quantity": 1,
+                                "price_unit": 20.0,
+                                "tax_ids": [(6, 0, [])],
+                            },
+                        )
+                    ],
+                }
+            )
+            if post:
+                refund.action_post()
+        self._score(company=company)
+        self.assertAlmostEqual(
+            customer.with_company(company).loyalty_tolerance, 0.5, places=4
+        )
+
     def test_price_sensitivity_from_pricelists_and_promotions(self):
         """An order on a discounted pricelist and an order with a promotion
         (a negative line) count whole; a plain order does not."""
