@@ -347,7 +347,7 @@ class ScoreJob:
         repeat_value = np.divide(
             total - first, frequency, out=first.copy(), where=frequency > 0
         )
-        return {
+        data = {
             "n": len(ids),
             "ids": ids,
             "frequency": frequency,
@@ -365,6 +365,8 @@ class ScoreJob:
             "slow_days": slow_days,
             "pricelist_discounted": listed,
         }
+        data.update(self.loyalty_inputs(company, data, today))
+        return data
 
     def complaints(self, company, ids, today):
         """Open complaints and complaints of the last 12 months per customer."""
@@ -428,7 +430,7 @@ class ScoreJob:
             method=scores.method,
         )
         return {
-            "loyalty": self.loyalty(company, data, today),
+            "loyalty": self.loyalty(company, data),
             "next_order": upcoming,
             "overdue": upcoming.overdue(
                 margin=company.relationship_next_order_margin / 100.0
@@ -568,19 +570,23 @@ class ScoreJob:
             judged=today - timedelta(days=window),
         )
 
-    def loyalty(self, company, data, today):
-        """The loyalty factors, index and class of every customer
-        (``engine/loyalty.py``), the satisfaction and the satisfaction x
-        loyalty quadrant. Order behaviour comes from the order facts of the
-        pass (the extraction's days not confirmed at once and value bought on
-        a discounted pricelist; :meth:`choosing_query` for the few customers
-        whose median is above 0), the discounted lines
+    def loyalty_inputs(self, company, data, today):
+        """What the loyalty of the customers of ``data`` is measured from, as
+        arrays (part of the extraction): the median days spent choosing, the
+        value bought with a discount, the incidents and those followed by a
+        purchase, the referrers, and what the customers answered in surveys
+        (``res.partner._relationship_loyalty_inputs``, extended by
+        crm_relationship_survey).
+
+        Order behaviour comes from the order facts of the pass (the days not
+        confirmed at once and the value bought on a discounted pricelist, see
+        :meth:`extract_query`; :meth:`choosing_query` only for the customers
+        whose median can be above 0), the discounted lines
         (:meth:`discounted_lines_query`) and the incidents
-        (:meth:`incidents_query`); then referrals
-        (``relationship_referred_by_id``), what the customers answered in
-        surveys (``res.partner._relationship_loyalty_inputs``, extended by
-        crm_relationship_survey)."""
+        (:meth:`incidents_query`)."""
         ids = data["ids"]
+        if not ids:
+            return {}
         position = {pid: i for i, pid in enumerate(ids)}
         cr = self.env.cr
         self.env["sale.order.line"].flush_model(
@@ -589,7 +595,7 @@ class ScoreJob:
         self.env["crm.relationship.complaint"].flush_model(
             ["partner_id", "company_id", "date_received"]
         )
-        self.env["res.partner"].flush_model(["relationship_referred_by_id"])
+        self.env["res.partner"].flush_model(["relationship_referred_by_id", "active"])
 
         def arrays(query, width, fill=np.nan):
             cr.execute(query)
@@ -601,8 +607,9 @@ class ScoreJob:
             return values
 
         # the median is 0 unless at least half of the days took time
-        slow = np.flatnonzero(2 * data["slow_days"] >= data["purchase_days"])
-        slow = slow[data["slow_days"][slow] > 0]
+        slow = np.flatnonzero(
+            (2 * data["slow_days"] >= data["purchase_days"]) & (data["slow_days"] > 0)
+        )
         choosing = np.zeros(len(ids))
         if len(slow):
             (median,) = arrays(
@@ -610,41 +617,63 @@ class ScoreJob:
             )
             choosing[slow] = median[slow]
         (lines,) = arrays(self.discounted_lines_query(company, today), 1, fill=0.0)
-        discounted = data["pricelist_discounted"] + np.nan_to_num(lines)
-        gross = data["gross"]
-        incidents, recovered = arrays(self.incidents_query(company, ids, today), 2)
+        incidents, recovered = arrays(
+            self.incidents_query(company, ids, today), 2, fill=0.0
+        )
         cr.execute(
             SQL(
                 """
-                SELECT relationship_referred_by_id
+                SELECT DISTINCT relationship_referred_by_id
                   FROM res_partner
                  WHERE relationship_referred_by_id = ANY(%s) AND active
                 """,
                 ids,
             )
         )
-        referrers = {pid for (pid,) in cr.fetchall()}
+        referrer = np.zeros(len(ids), dtype=bool)
+        referrer[[position[pid] for (pid,) in cr.fetchall()]] = True
         Partner = self.env["res.partner"].with_company(company)
-        inputs = Partner._relationship_loyalty_inputs(Partner.browse(ids))
+        answers = Partner._relationship_loyalty_inputs(Partner.browse(ids))
 
         def answered(name):
-            mapping = inputs.get(name, {})
-            return np.array([mapping.get(pid, np.nan) for pid in ids], float)
+            mapping = answers.get(name, {})
+            values = np.full(len(ids), np.nan)
+            if mapping:
+                index = [position[pid] for pid in mapping if pid in position]
+                values[index] = [
+                    float(value) for pid, value in mapping.items() if pid in position
+                ]
+            return values
 
+        return {
+            "choosing_days": choosing,
+            "discounted": data["pricelist_discounted"] + np.nan_to_num(lines),
+            "incidents": incidents,
+            "recovered": recovered,
+            "advocate": referrer | (answered("promoter") > 0),
+            "share_of_wallet": answered("share_of_wallet"),
+            "competitors": answered("competitors"),
+            "satisfaction": answered("satisfaction"),
+        }
+
+    def loyalty(self, company, data):
+        """The loyalty factors, index and class of every customer, the
+        satisfaction and the satisfaction x loyalty quadrant
+        (``engine/loyalty.py``) from the arrays of :meth:`loyalty_inputs`."""
+        gross = data["gross"]
         share = np.divide(
-            discounted, gross, out=np.full_like(gross, np.nan), where=gross > 0
+            data["discounted"],
+            gross,
+            out=np.full_like(gross, np.nan),
+            where=gross > 0,
         )
         factors = {
             "repeat": loyalty.repeat_factor(data["purchase_days"], data["T"]),
-            "share_of_wallet": loyalty.share_of_wallet_factor(
-                answered("share_of_wallet")
-            ),
-            "choosing": loyalty.choosing_factor(choosing),
+            "share_of_wallet": loyalty.share_of_wallet_factor(data["share_of_wallet"]),
+            "choosing": loyalty.choosing_factor(data["choosing_days"]),
             "price": loyalty.price_factor(share),
-            "competitors": loyalty.competitors_factor(answered("competitors")),
-            "tolerance": loyalty.tolerance_factor(
-                np.nan_to_num(incidents), np.nan_to_num(recovered)
-            ),
+            "competitors": loyalty.competitors_factor(data["competitors"]),
+            "tolerance": loyalty.tolerance_factor(data["incidents"], data["recovered"]),
         }
         index = loyalty.loyalty_index(
             factors,
@@ -657,22 +686,22 @@ class ScoreJob:
                 tolerance=company.relationship_loyalty_weight_tolerance,
             ),
         )
-        promoters = inputs.get("promoter", {})
-        advocate = np.array(
-            [pid in referrers or bool(promoters.get(pid)) for pid in ids], dtype=bool
-        )
         thresholds = loyalty.LoyaltyThresholds(
             regular_purchases=company.relationship_loyalty_regular_purchases,
             long_standing_days=company.relationship_loyalty_long_standing_days,
             long_standing_purchases=company.relationship_loyalty_long_standing_purchases,
             loyal_index=company.relationship_loyalty_loyal_index,
         )
-        satisfaction = answered("satisfaction") * 100.0
+        satisfaction = data["satisfaction"] * 100.0
         return {
             "factors": factors,
             "index": index,
             "class": loyalty.loyalty_classes(
-                index.index, data["purchase_days"], data["T"], advocate, thresholds
+                index.index,
+                data["purchase_days"],
+                data["T"],
+                data["advocate"],
+                thresholds,
             ),
             "satisfaction": satisfaction,
             "quadrant": loyalty.satisfaction_quadrants(
