@@ -405,7 +405,13 @@ class TestScoresHiddenFromCustomers(RpcScoringCase):
     employee, not even the scores of the customer's own partner."""
 
     def test_no_score_field_is_readable(self):
-        names = [*SCORE_FIELDS, "score_snapshot_ids"]
+        names = [
+            *SCORE_FIELDS,
+            "score_snapshot_ids",
+            "score_explanation",
+            "loyalty_explanation",
+            "relationship_suggestion_ids",
+        ]
         for user in (self.portal, self.employee):
             customer = self.customer.with_user(user)
             Partner = self.env["res.partner"].with_user(user)
