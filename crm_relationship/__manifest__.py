@@ -41,6 +41,7 @@ complaints, on top of Odoo's partners and sale orders.
         "views/crm_relationship_job_failure_views.xml",
         "views/crm_relationship_transition_views.xml",
         "data/crm_relationship_automation_data.xml",
+        "report/crm_relationship_cohort_views.xml",
         "views/crm_relationship_menus.xml",
     ],
     "demo": ["demo/crm_relationship_demo.xml"],

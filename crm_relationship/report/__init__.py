@@ -1,1 +1,2 @@
 from . import crm_relationship_stage_duration
+from . import crm_relationship_cohort

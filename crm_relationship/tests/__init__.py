@@ -10,3 +10,4 @@ from . import test_demo_data
 from . import test_rpc_access
 from . import test_keep_in_touch
 from . import test_mailing
+from . import test_cohort_retention

@@ -578,6 +578,16 @@ class TestBaseAccessMatrix(AccessMatrixCase, TransactionCase):
             "salesman_all": (R, None),
             "manager": (R, None),
         },
+        # cohort retention (SQL view): read by relationship users, the row
+        # of a customer of the company (record column)
+        "crm.relationship.cohort": {
+            "public": (NONE, NONE),
+            "portal": (NONE, NONE),
+            "employee": (NONE, NONE),
+            "salesman_own": (R, R),
+            "salesman_all": (R, R),
+            "manager": (R, R),
+        },
         "crm.relationship.stage.change": {
             "public": (NONE, None),
             "portal": (NONE, None),
@@ -663,7 +673,23 @@ class TestBaseAccessMatrix(AccessMatrixCase, TransactionCase):
             ),
             "crm.relationship.complaint": complaint,
             "crm.relationship.job.failure": failure,
+            "crm.relationship.cohort": self._matrix_cohort_sample(customer),
         }
+
+    def _matrix_cohort_sample(self, customer):
+        """A row of the cohort report: the customer's first confirmed order."""
+        product = self.env["product.product"].create({"name": "Matrix tea"})
+        order = self.env["sale.order"].create(
+            {
+                "partner_id": customer.id,
+                "order_line": [(0, 0, {"product_id": product.id, "price_unit": 10})],
+            }
+        )
+        order.action_confirm()
+        self.env.flush_all()
+        return self.env["crm.relationship.cohort"].search(
+            [("partner_id", "=", customer.id)], limit=1
+        )
 
 
 # ----------------------------------------------------------------------------
