@@ -611,6 +611,10 @@ def run(env):
             "extrapolated_seconds": round(naive_extrapolated, 1),
         },
         "engine_seconds": rerun["seconds"]["engine"],
+        # the holdout check of the next night's run (one aggregate, one fit;
+        # counted in its engine seconds)
+        "calibration_seconds": round(rerun_run.calibration_time, 3),
+        "calibration_gap": round(rerun_run.calibration_gap, 2),
         "floor": round(floor["seconds"], 3),
         "floor_parts": floor["parts"],
         "floor_customers": floor["customers"],

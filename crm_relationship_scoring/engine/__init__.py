@@ -19,6 +19,8 @@ relatively:
   interval, given alive) and whether it is overdue;
 * :mod:`.loyalty`: the six loyalty factors, the loyalty index and ladder,
   and the satisfaction x loyalty quadrants;
+* :mod:`.calibration`: the holdout check of a run (fit without the last
+  days, predicted against actual purchases by frequency bucket);
 * :mod:`.affinity`: products bought together (support, confidence, lift) and
   the products suggested to each customer.
 """
@@ -26,6 +28,7 @@ relatively:
 from . import (
     affinity,
     bgnbd,
+    calibration,
     churn,
     clv,
     gamma_gamma,
@@ -41,6 +44,7 @@ __all__ = [
     "ENGINE_VERSION",
     "affinity",
     "bgnbd",
+    "calibration",
     "churn",
     "clv",
     "gamma_gamma",

@@ -1,6 +1,7 @@
 # Models of crm_relationship_scoring; one file per model.
 from . import crm_relationship_score
 from . import crm_relationship_score_run
+from . import crm_relationship_score_calibration
 from . import crm_relationship_score_snapshot
 from . import crm_relationship_transition
 from . import crm_relationship_product_affinity

@@ -170,8 +170,21 @@ class ResCompany(models.Model):
     relationship_suggestion_count = fields.Integer(
         string="Suggested Products per Customer", default=5
     )
+    # holdout check of each scoring run (engine/calibration.py)
+    relationship_score_holdout_days = fields.Integer(
+        string="Holdout Check (days)",
+        default=90,
+        help="Each scoring run fits the model again on the orders placed before "
+        "these last days and compares the purchases it predicts for them with "
+        "those made (shown on the run); 0 turns the check off.",
+    )
 
     _sql_constraints = [
+        (
+            "relationship_score_holdout_days_valid",
+            "CHECK(relationship_score_holdout_days >= 0)",
+            "The holdout check cannot last a negative number of days.",
+        ),
         (
             "relationship_next_order_margin_valid",
             "CHECK(relationship_next_order_margin >= 0)",

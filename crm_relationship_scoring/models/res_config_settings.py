@@ -101,6 +101,9 @@ class ResConfigSettings(models.TransientModel):
     relationship_suggestion_count = fields.Integer(
         related="company_id.relationship_suggestion_count", readonly=False
     )
+    relationship_score_holdout_days = fields.Integer(
+        related="company_id.relationship_score_holdout_days", readonly=False
+    )
     relationship_score_last_run_id = fields.Many2one(
         "crm.relationship.score.run",
         string="Last Scoring Run",

@@ -18,7 +18,10 @@ retention and the actions, and hands each company to :meth:`ScoreJob.run`:
    (``engine/``: BG/NBD + Gamma-Gamma fitted on sufficient statistics, RFM
    bins and segments, churn risk, health) on those arrays; nothing in it
    knows Odoo. Its results are copied into a third temporary table with one
-   ``COPY`` (:meth:`ScoreJob.stage_values`).
+   ``COPY`` (:meth:`ScoreJob.stage_values`). The holdout check of the
+   model (:meth:`ScoreJob.store_calibration`: one more aggregate of the
+   order facts and one more fit, ``engine/calibration.py``) is stored on
+   the run.
 3. **Write-back** (:meth:`ScoreJob.write_batch`), in batches of customers by
    increasing id, each committed in a scheduled-action worker: from the
    staged values, one UPDATE of the batch's rows of ``crm.relationship.score``
@@ -54,7 +57,7 @@ from odoo.addons.crm_relationship.models.crm_relationship_complaint_stage import
 )
 from odoo.addons.crm_relationship.models.res_partner import STATS_FIELDS
 
-from ..engine import churn, clv, health, loyalty, next_order, rfm
+from ..engine import calibration, churn, clv, health, loyalty, next_order, rfm
 from .res_partner import SCORE_FIELDS, SCORE_LINK_FIELDS
 
 _logger = logging.getLogger(__name__)
@@ -111,6 +114,10 @@ class ScoreJob:
         result = self.evaluate(company, data, today) if data["n"] else None
         timing["engine"] = time.perf_counter() - start
         run.write(self.run_values(data, result))
+        # the holdout check of the model: one aggregate and one more fit,
+        # timed on its own (calibration_time, part of the run time), not as
+        # the engine's step of the night
+        self.store_calibration(run, company, today, result)
         if result:
             start = time.perf_counter()
             self.stage_values(run, data, result)
@@ -176,7 +183,7 @@ class ScoreJob:
                 "date_end": fields.Datetime.now(),
                 "activity_count": len(activities),
                 **times,
-                "run_time": sum(times.values()),
+                "run_time": sum(times.values()) + run.calibration_time,
             }
         )
         self.runs._score_retention(company, today)
@@ -769,6 +776,133 @@ class ScoreJob:
                 values[f"param_{name}"] = getattr(scores.gamma_gamma, name)
             values["gamma_gamma_log_likelihood"] = scores.gamma_gamma.log_likelihood
         return values
+
+    # ------------------------------------------------------------------
+    # Holdout check of the model (engine/calibration.py)
+    # ------------------------------------------------------------------
+    def calibration_query(self, company, today, holdout_days):
+        """Per customer of the company, from the order facts of the pass
+        (:meth:`prepare_facts`), in one pass without sorting: the calibration
+        summary at the cutoff ``today - holdout_days`` over a scoring window
+        ending there (repeat purchase days, days from the first to the last
+        purchase day, days from the first purchase day to the cutoff) and
+        the purchase days of the holdout ``(cutoff, today]``. The home
+        company is chosen as in :meth:`extract_query`; customers without a
+        purchase day before the cutoff are left out (nothing to predict
+        from)."""
+        cutoff = today - timedelta(days=holdout_days)
+        return SQL(
+            """
+            WITH agg AS (
+                SELECT partner_id,
+                       COALESCE(
+                           MAX(partner_company_id),
+                           -(MAX(ARRAY[EXTRACT(EPOCH FROM last_at)::float8,
+                                       -company_id::float8]))[2]::int
+                       ) AS home_company_id,
+                       COUNT(*) FILTER (
+                           WHERE company_id = %(company)s AND day <= %(cutoff)s
+                       ) AS n_days,
+                       MIN(day) FILTER (
+                           WHERE company_id = %(company)s AND day <= %(cutoff)s
+                       ) AS first_day,
+                       MAX(day) FILTER (
+                           WHERE company_id = %(company)s AND day <= %(cutoff)s
+                       ) AS last_day,
+                       COUNT(*) FILTER (
+                           WHERE company_id = %(company)s AND day > %(cutoff)s
+                       ) AS holdout_days
+                  FROM %(facts)s
+                 WHERE day >= %(since)s AND day <= %(today)s
+                 GROUP BY partner_id
+            )
+            SELECT n_days - 1,
+                   last_day - first_day,
+                   %(cutoff)s::date - first_day,
+                   holdout_days
+              FROM agg
+             WHERE home_company_id = %(company)s AND n_days > 0
+            """,
+            facts=SQL.identifier(FACTS_TABLE),
+            company=company.id,
+            since=cutoff - timedelta(days=company.relationship_score_lookback_days),
+            cutoff=cutoff,
+            today=today,
+        )
+
+    def calibrate(self, company, today, result):
+        """The holdout check of ``company``'s model
+        (:func:`.calibration.holdout_check`) on the customers of
+        :meth:`calibration_query`, with the run's method (the heuristic when
+        the run used it) and its BG/NBD as a warm start; None when the
+        setting is 0 or no customer bought before the cutoff."""
+        holdout_days = company.relationship_score_holdout_days
+        if holdout_days <= 0 or not result:
+            return None
+        self.env.cr.execute(self.calibration_query(company, today, holdout_days))
+        rows = self.env.cr.fetchall()
+        if not rows:
+            return None
+        x, t_x, age, seen = np.asarray(rows, dtype=np.float64).reshape(-1, 4).T
+        scores = result["scores"]
+        settings = self.runs._score_engine_settings(company)
+        return calibration.holdout_check(
+            x,
+            t_x,
+            age,
+            seen,
+            holdout_days,
+            method="auto" if scores.method == clv.METHOD_MODEL else scores.method,
+            min_customers=settings["min_customers"],
+            time_step=settings["time_step"],
+            start=scores.bgnbd,
+        )
+
+    def store_calibration(self, run, company, today, result):
+        """Compute the holdout check (:meth:`calibrate`) and store it on
+        ``run``: its figures on the run, one row per frequency bucket with
+        customers in ``crm.relationship.score.calibration`` (created in one
+        batch, replacing those of an earlier pass). Returns the seconds
+        spent."""
+        start = time.perf_counter()
+        check = self.calibrate(company, today, result)
+        Rows = self.env["crm.relationship.score.calibration"]
+        Rows.search([("run_id", "=", run.id)]).unlink()
+        values = {
+            "calibration_holdout_days": 0,
+            "calibration_customer_count": 0,
+            "calibration_predicted": 0.0,
+            "calibration_actual": 0.0,
+            "calibration_gap": 0.0,
+            "calibration_mae": 0.0,
+            "calibration_method": False,
+        }
+        if check is not None:
+            gap = check.relative_gap
+            values.update(
+                calibration_holdout_days=round(check.holdout),
+                calibration_customer_count=check.n_customers,
+                calibration_predicted=check.predicted_total,
+                calibration_actual=check.actual_total,
+                calibration_gap=100.0 * gap if np.isfinite(gap) else 0.0,
+                calibration_mae=check.mae,
+                calibration_method=check.method,
+            )
+            Rows.create(
+                [
+                    {
+                        "run_id": run.id,
+                        "bucket": bucket,
+                        "customer_count": int(check.customers[bucket]),
+                        "predicted_mean": float(check.predicted_mean[bucket]),
+                        "actual_mean": float(check.actual_mean[bucket]),
+                    }
+                    for bucket in np.flatnonzero(check.customers).tolist()
+                ]
+            )
+        seconds = time.perf_counter() - start
+        run.write(dict(values, calibration_time=seconds))
+        return seconds
 
     def write_batch(self, run, company, data, result, rows, stats):
         """Write the scores of the customers at positions ``rows``.

@@ -10,3 +10,4 @@ from . import test_migration
 from . import test_mailing
 from . import test_loyalty
 from . import test_affinity
+from . import test_calibration

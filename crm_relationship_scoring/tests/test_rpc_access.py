@@ -580,6 +580,7 @@ class TestScoringAccessMatrix(AccessMatrixCase, TransactionCase):
         "crm.relationship.score": READ_ONLY,
         "crm.relationship.product.affinity": READ_ONLY,
         "crm.relationship.product.suggestion": READ_ONLY,
+        "crm.relationship.score.calibration": READ_ONLY,
     }
 
     @classmethod
@@ -623,6 +624,9 @@ class TestScoringAccessMatrix(AccessMatrixCase, TransactionCase):
                 "lift": 2.0,
             }
         )
+        cls.sample_calibration = cls.env["crm.relationship.score.calibration"].create(
+            {"run_id": cls.sample_run.id, "bucket": 1, "customer_count": 3}
+        )
         cls.sample_suggestion = cls.env["crm.relationship.product.suggestion"].create(
             {
                 "company_id": company.id,
@@ -641,4 +645,5 @@ class TestScoringAccessMatrix(AccessMatrixCase, TransactionCase):
             "crm.relationship.score": self.sample_score,
             "crm.relationship.product.affinity": self.sample_affinity,
             "crm.relationship.product.suggestion": self.sample_suggestion,
+            "crm.relationship.score.calibration": self.sample_calibration,
         }
