@@ -281,6 +281,12 @@ def admin_shots(session: Session) -> list[tuple]:
         ],
         "id desc",
     )
+    run = first_id(
+        session,
+        "crm.relationship.score.run",
+        [("state", "=", "done"), ("calibration_method", "!=", False)],
+        "date desc, id desc",
+    )
     complaint = first_id(
         session,
         "crm.relationship.complaint",
@@ -345,6 +351,18 @@ def admin_shots(session: Session) -> list[tuple]:
             f"/odoo/action-sale.action_quotations_with_onboarding/{quotation}",
             ".o_form_view .o_notebook",
             "a[name='relationship_suggestions']",
+        ),
+        (
+            "holdout-check",
+            f"{act}crm_relationship_scoring.crm_relationship_score_run_action/{run}",
+            ".o_form_view .o_notebook",
+            "a[name='calibration']",
+        ),
+        (
+            "cohort-retention",
+            act + "crm_relationship.crm_relationship_cohort_action",
+            ".o_pivot table",
+            None,
         ),
         (
             "transitions",

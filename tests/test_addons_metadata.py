@@ -1,4 +1,4 @@
-"""Static checks of the three addons: manifests, icons, i18n, security, packaging."""
+"""Static checks of the addons: manifests, icons, i18n, security, packaging."""
 
 import ast
 import csv
@@ -13,11 +13,23 @@ import polib
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-ADDONS = ["crm_relationship", "crm_relationship_scoring", "crm_relationship_survey"]
+#: the three addons of the suite (and of the meta package)
+CORE_ADDONS = [
+    "crm_relationship",
+    "crm_relationship_scoring",
+    "crm_relationship_survey",
+]
+#: every addon, the bridges included
+ADDONS = [*CORE_ADDONS, "crm_relationship_dashboard"]
 DEPENDS = {
     "crm_relationship": {"sale_management", "contacts", "mail", "portal"},
     "crm_relationship_scoring": {"crm_relationship"},
     "crm_relationship_survey": {"crm_relationship", "survey"},
+    "crm_relationship_dashboard": {
+        "crm_relationship_scoring",
+        "crm_relationship_survey",
+        "spreadsheet_dashboard",
+    },
 }
 
 
@@ -54,6 +66,11 @@ def test_manifest_is_complete(addon):
     assert m["installable"] is True
     for path in m["data"]:
         assert (REPO / addon / path).is_file(), path
+    if not (REPO / addon / "models").is_dir():
+        # a bridge without models nor menus (the dashboard)
+        assert m.get("auto_install") is True
+        assert not any(p.startswith("security/") for p in m["data"])
+        return
     assert "security/ir.model.access.csv" in m["data"]
     # groups before the ACL rows that use them, actions before menus
     groups = [i for i, p in enumerate(m["data"]) if p.endswith("_groups.xml")]
@@ -67,6 +84,14 @@ def test_scoring_declares_numpy():
         "numpy"
         in manifest("crm_relationship_scoring")["external_dependencies"]["python"]
     )
+
+
+def test_dashboard_is_a_bridge_over_the_dashboards_app():
+    m = manifest("crm_relationship_dashboard")
+    assert m["auto_install"] is True
+    assert m["version"] == "18.0.1.0.0"
+    for addon in CORE_ADDONS:
+        assert "crm_relationship_dashboard" not in manifest(addon)["depends"]
 
 
 def test_scoring_and_survey_never_depend_on_each_other():
@@ -97,13 +122,16 @@ def test_apps_menu_presentation(addon):
 
 def test_icons_are_one_family_but_distinct():
     icons = [(REPO / a / "static/description/icon.png").read_bytes() for a in ADDONS]
-    assert len(set(icons)) == 3
+    assert len(set(icons)) == len(ADDONS)
     assert (
         len({png_size(REPO / a / "static/description/icon.png") for a in ADDONS}) == 1
     )
 
 
-@pytest.mark.parametrize("addon", ADDONS)
+@pytest.mark.parametrize(
+    "addon",
+    [a for a in ADDONS if (REPO / a / "security" / "ir.model.access.csv").exists()],
+)
 def test_security_csv_header(addon):
     with open(REPO / addon / "security" / "ir.model.access.csv", newline="") as fh:
         rows = list(csv.reader(fh))
@@ -176,7 +204,7 @@ def test_addon_builds_a_wheel_with_whool(addon, tmp_path):
         )
 
 
-def test_metapackage_installs_the_three_addons():
+def test_metapackage_installs_every_addon():
     text = (REPO / "setup" / "_metapackage" / "pyproject.toml").read_text()
     for addon in ADDONS:
         assert f'"odoo-addon-{addon}>=18.0dev,<18.1dev"' in text

@@ -11,7 +11,12 @@ from pathlib import Path
 #: the clone (this file is setup/crm_setup/common.py)
 REPO = Path(__file__).resolve().parents[2]
 LOCAL = REPO / ".local"
-ADDONS = ("crm_relationship", "crm_relationship_scoring", "crm_relationship_survey")
+ADDONS = (
+    "crm_relationship",
+    "crm_relationship_scoring",
+    "crm_relationship_survey",
+    "crm_relationship_dashboard",
+)
 
 
 class SetupError(Exception):

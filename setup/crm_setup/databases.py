@@ -53,10 +53,10 @@ def drop_db(db: dict, name: str) -> None:
 def _install_cmd(src: Path, conf: Path, name: str, update: bool, demo: bool, extra=()):
     cmd = odoo_bin(src) + ["-c", conf, "-d", name, "--stop-after-init", "--no-http"]
     if update:
-        cmd += ["-u", ",".join(ADDONS)]
-        if extra:
-            # installed when missing, not updated
-            cmd += ["-i", ",".join(extra)]
+        # the addons updated; an addon new in this version (and the extra
+        # applications) installed when missing (-i leaves installed ones as
+        # they are)
+        cmd += ["-u", ",".join(ADDONS), "-i", ",".join((*ADDONS, *extra))]
     else:
         cmd += ["-i", ",".join((*ADDONS, *extra))]
     if not demo:

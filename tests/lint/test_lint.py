@@ -10,7 +10,12 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-ADDONS = ["crm_relationship", "crm_relationship_scoring", "crm_relationship_survey"]
+ADDONS = [
+    "crm_relationship",
+    "crm_relationship_scoring",
+    "crm_relationship_survey",
+    "crm_relationship_dashboard",
+]
 
 
 def _run(*args):
