@@ -1,6 +1,6 @@
 {
     "name": "Customer Relationships: Satisfaction Surveys",
-    "version": "18.0.1.2.0",
+    "version": "18.0.1.3.0",
     "category": "Sales/CRM",
     "summary": "CSAT, NPS and CES surveys customers answer from portal links",
     "description": """
@@ -29,6 +29,7 @@ customer.
         "views/crm_relationship_complaint_views.xml",
         "views/res_config_settings_views.xml",
         "views/crm_relationship_survey_portal_templates.xml",
+        "report/crm_relationship_satisfaction_report_views.xml",
         "views/crm_relationship_survey_menus.xml",
     ],
     "demo": ["demo/crm_relationship_survey_demo.xml"],

@@ -365,6 +365,12 @@ def admin_shots(session: Session) -> list[tuple]:
             None,
         ),
         (
+            "dashboard",
+            "/odoo/dashboards",
+            ".o_spreadsheet_dashboard_search_panel li[data-name='Relationships']",
+            ".o_spreadsheet_dashboard_search_panel li[data-name='Relationships']",
+        ),
+        (
             "transitions",
             act + "crm_relationship.crm_relationship_transition_action",
             ".o_list_renderer .o_data_row",
@@ -439,7 +445,13 @@ def take(args) -> int:
                     continue
                 browser.goto(url + path, selector)
                 if click:
-                    browser.click(click, ".o_notebook .tab-pane.active")
+                    # a form's tab, or a dashboard's charts
+                    browser.click(
+                        click,
+                        ".o_notebook .tab-pane.active, "
+                        ".o_renderer .o-spreadsheet .o-figure canvas",
+                    )
+                    time.sleep(1.5)
                 if scroll:
                     # the part of a long form shown, in the middle of the window
                     browser.evaluate(

@@ -1,10 +1,12 @@
 import json
 import re
 
+from odoo import fields
 from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, TransactionCase, new_test_user, tagged
 from odoo.tools import file_open
 
+from odoo.addons.crm_relationship_survey.tests.common import SatisfactionCase
 from odoo.addons.spreadsheet.utils.validate_data import (
     fields_in_spreadsheet,
     menus_xml_ids_in_spreadsheet,
@@ -14,16 +16,16 @@ from odoo.addons.spreadsheet.utils.validate_data import (
 DASHBOARD = "crm_relationship_dashboard.spreadsheet_dashboard_relationships"
 GROUP = "crm_relationship_dashboard.spreadsheet_dashboard_group_relationships"
 JSON_FILE = "crm_relationship_dashboard/data/files/relationships_dashboard.json"
-#: the models whose figures need more than the relationship group
-SURVEY_MODELS = {"survey.user_input"}
+#: the satisfaction figures: counts of the answers, readable by relationship
+#: users (the answers themselves, survey.user_input, are the survey officers')
+SATISFACTION = "crm.relationship.satisfaction.report"
 MENU_LINK = re.compile(r"^\[.+\]\(odoo://ir_menu_xml_id/(.+)\)$")
 
 
 class DashboardCase(TransactionCase):
     """Users of the tests:
 
-    - ``relationship_user``: Relationships user and Surveys officer (the
-      satisfaction answers are the survey app's: reading them takes its group);
+    - ``relationship_user``: Relationships user and Surveys officer;
     - ``salesperson``: Relationships user through Sales (own documents), no
       Surveys rights;
     - ``employee``: internal user without the relationship group.
@@ -131,7 +133,7 @@ class TestDashboardData(DashboardCase):
                 "res.partner",
                 "crm.relationship.transition",
                 "crm.relationship.score",
-                "survey.user_input",
+                SATISFACTION,
                 "crm.relationship.complaint",
             },
         )
@@ -173,16 +175,22 @@ class TestDashboardData(DashboardCase):
             names.append(name)
         self.assertEqual(len(names), 9 + 4 + 1)
 
-    def test_salesperson_reads_the_relationship_figures_not_the_answers(self):
-        """The dashboard shows what the models allow: a salesperson (a
-        relationship user without Surveys rights) gets every figure but the
-        satisfaction answers, which the spreadsheet shows as an access error."""
-        for _kind, name, model, domain, spec in self.sources():
-            if model in SURVEY_MODELS:
-                with self.assertRaises(AccessError, msg=name):
-                    self.run_source(self.salesperson, model, domain, spec)
-            else:
-                self.run_source(self.salesperson, model, domain, spec)
+    def test_salesperson_reads_every_figure_not_the_answers(self):
+        """A salesperson (a relationship user without Surveys rights) gets
+        every figure, the satisfaction ones included: they read the counts of
+        the satisfaction report, never the answers (survey.user_input), which
+        stay the survey officers'."""
+        models = set()
+        for _kind, _name, model, domain, spec in self.sources():
+            self.run_source(self.salesperson, model, domain, spec)
+            models.add(model)
+        self.assertIn(SATISFACTION, models)
+        self.assertNotIn("survey.user_input", models)
+        UserInput = self.env["survey.user_input"].with_user(self.salesperson)
+        with self.assertRaises(AccessError):
+            UserInput.search([])
+        with self.assertRaises(AccessError):
+            UserInput.read_group([], ["nps_points:avg"], ["end_datetime:month"])
 
     def test_texts_are_translatable_terms(self):
         """Cell texts are =_t("...") formulas (Odoo's export reads them, see
@@ -194,6 +202,110 @@ class TestDashboardData(DashboardCase):
                     content.startswith("=") or MENU_LINK.match(content),
                     f"{sheet['name']}!{ref}: {content}",
                 )
+
+
+class TestDashboardSatisfactionFigures(DashboardCase, SatisfactionCase):
+    """The NPS and CSAT % figures as a salesperson reads them, on known
+    answers of a tier of their own: the scorecards' pivots with the Value Tier
+    and Period (last 30 days) filters applied as the spreadsheet applies them
+    (the pivot's field matching), and the NPS-by-month chart."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.tier = cls.env["crm.relationship.tier"].create(
+            {"name": "Dashboard Satisfaction Tier", "rule": "manual"}
+        )
+        cls.customer.value_tier_id = cls.tier
+        # in the period: NPS 10, 10, 9, 7, 2 -> (3 - 1) / 5 = 40;
+        # CSAT 5, 4, 2 -> 2 / 3 = 66.7 %
+        for values in (
+            {cls.q_nps: 10, cls.q_csat: 5},
+            {cls.q_nps: 10, cls.q_csat: 4},
+            {cls.q_nps: 9, cls.q_csat: 2},
+            {cls.q_nps: 7},
+            {cls.q_nps: 2},
+        ):
+            cls.answer(values, end=cls.days_ago(0))
+        # before the period: left out of the scorecards, in the chart
+        cls.answer({cls.q_nps: 0, cls.q_csat: 1}, end=cls.days_ago(45))
+        # never counted: a test entry and an answer not completed
+        cls.answer({cls.q_nps: 0, cls.q_csat: 1}, test_entry=True)
+        cls.answer({cls.q_nps: 0, cls.q_csat: 1}, done=False)
+        cls.env.flush_all()
+
+    def filtered_domain(self, domain, matching, period=True):
+        """``domain`` with the Value Tier filter on our tier and the Period
+        filter on the last 30 days (today included), through the source's
+        field ``matching``."""
+        filters = {f["label"]: f["id"] for f in self.data["globalFilters"]}
+        tier = matching[filters["Value Tier"]]
+        domain = list(domain) + [[tier["chain"], "in", [self.tier.id]]]
+        if period:
+            date = matching[filters["Period"]]
+            self.assertEqual(date["type"], "date")
+            today = fields.Datetime.now().date()
+            start = fields.Date.subtract(today, days=29)
+            domain += [
+                [date["chain"], ">=", fields.Date.to_string(start)],
+                [date["chain"], "<=", fields.Date.to_string(today)],
+            ]
+        return domain
+
+    def scorecard(self, pivot_name):
+        """The pivot's total as the spreadsheet reads it: ``read_group`` with
+        the measures as ``<id>:<aggregator>(<field>)``."""
+        (pivot,) = (p for p in self.data["pivots"].values() if p["name"] == pivot_name)
+        self.assertEqual(pivot["model"], SATISFACTION)
+        Report = self.env[pivot["model"]].with_user(self.salesperson)
+        described = Report.fields_get(attributes=["aggregator"])
+        measures = [
+            m["fieldName"] for m in pivot["measures"] if m["fieldName"] != "__count"
+        ]
+        specs = [f"{m}:{described[m]['aggregator']}({m})" for m in measures]
+        (total,) = Report.read_group(
+            self.filtered_domain(pivot["domain"], pivot["fieldMatching"]), specs, []
+        )
+        return total
+
+    def test_salesperson_reads_nps_and_csat(self):
+        nps = self.scorecard("NPS Answers")
+        self.assertEqual(nps["nps_count"], 5)
+        self.assertAlmostEqual(nps["nps"], 40.0)
+        csat = self.scorecard("CSAT Answers")
+        self.assertEqual(csat["csat_count"], 3)
+        self.assertAlmostEqual(csat["csat_percent"], 200 / 3)
+        # the answers stay the survey officers'
+        with self.assertRaises(AccessError):
+            self.env["survey.user_input"].with_user(self.salesperson).search(
+                [("relationship_partner_id", "=", self.customer.id)]
+            )
+
+    def test_salesperson_reads_nps_by_month(self):
+        (chart,) = (
+            c for c in odoo_charts(self.data) if c["metaData"]["measure"] == "nps"
+        )
+        meta = chart["metaData"]
+        self.assertEqual(meta["resModel"], SATISFACTION)
+        groups = (
+            self.env[meta["resModel"]]
+            .with_user(self.salesperson)
+            .web_read_group(
+                self.filtered_domain(
+                    chart["searchParams"]["domain"],
+                    chart["fieldMatching"],
+                    period=False,
+                ),
+                [f"{meta['measure']}:avg"],
+                meta["groupBy"],
+                lazy=False,
+            )["groups"]
+        )
+        by_month = sorted(
+            (g["__range"][meta["groupBy"][0]]["from"], g["nps"]) for g in groups
+        )
+        # 45 days ago: one detractor (-100); this month: 40
+        self.assertEqual([round(nps, 2) for __, nps in by_month], [-100.0, 40.0])
 
 
 class TestDashboardAccess(DashboardCase):

@@ -34,6 +34,13 @@ translates them when the dashboard is displayed.
 Three global filters: *Period* (default: last 30 days) for the stage moves,
 the satisfaction scorecards and the complaints resolved; *Value Tier* and
 *Owner* (the customer's relationship owner) for every data source.
+
+The satisfaction figures (NPS and CSAT % scorecards, NPS by month) read
+``crm.relationship.satisfaction.report``, the counts of the answers that
+every relationship user may read (the answers themselves are the survey
+officers'): its NPS and CSAT % are computed per group from the counts, and
+its rows are aggregates, so its charts measure ``nps_count`` (answers), not
+``__count`` (rows).
 """
 
 import json
@@ -93,12 +100,16 @@ MATCHING = {
     "res.partner": ("value_tier_id", "relationship_owner_id"),
     "crm.relationship.transition": ("value_tier_id", "user_id"),
     "crm.relationship.score": ("value_tier_id", "relationship_owner_id"),
-    "survey.user_input": ("value_tier_id", "relationship_owner_id"),
+    "crm.relationship.satisfaction.report": ("value_tier_id", "relationship_owner_id"),
     "crm.relationship.complaint": (
         "partner_id.value_tier_id",
         "partner_id.relationship_owner_id",
     ),
 }
+
+
+#: the type of each date the Period filter applies to (default: datetime)
+DATE_TYPES = {("crm.relationship.satisfaction.report", "date"): "date"}
 
 
 def field_matching(model, period=None):
@@ -108,7 +119,11 @@ def field_matching(model, period=None):
         OWNER: {"chain": owner, "type": "many2one"},
     }
     if period:
-        matching[PERIOD] = {"chain": period, "type": "datetime", "offset": 0}
+        matching[PERIOD] = {
+            "chain": period,
+            "type": DATE_TYPES.get((model, period), "datetime"),
+            "offset": 0,
+        }
     return matching
 
 
@@ -117,8 +132,10 @@ def field_matching(model, period=None):
 CUSTOMERS = [["parent_id", "=", False], ["relationship_stage_id", "!=", False]]
 TIERED = [["parent_id", "=", False], ["value_tier_id", "!=", False]]
 STAGE_MOVES = [["kind", "=", "stage"]]
-NPS_ANSWERS = [["state", "=", "done"], ["nps_category", "!=", False]]
-CSAT_ANSWERS = [["state", "=", "done"], ["csat_score", ">", 0]]
+SATISFACTION = "crm.relationship.satisfaction.report"
+SATISFACTION_MENU = "crm_relationship_survey.crm_relationship_satisfaction_report_menu"
+NPS_ANSWERS = [["nps_count", ">", 0]]
+CSAT_ANSWERS = [["csat_count", ">", 0]]
 RESOLVED = [["state", "in", ["resolved", "closed"]]]
 OPEN = [["state", "in", ["new", "acknowledged", "in_progress"]]]
 AT_RISK_IDLE = [
@@ -177,18 +194,18 @@ P_SEGMENTS = pivot(
 P_NPS = pivot(
     5,
     "NPS Answers",
-    "survey.user_input",
+    SATISFACTION,
     NPS_ANSWERS,
-    measures=["nps_points"],
-    period="end_datetime",
+    measures=["nps", "nps_count"],
+    period="date",
 )
 P_CSAT = pivot(
     6,
     "CSAT Answers",
-    "survey.user_input",
+    SATISFACTION,
     CSAT_ANSWERS,
-    measures=["csat_satisfied"],
-    period="end_datetime",
+    measures=["csat_percent", "csat_count"],
+    period="date",
 )
 P_RESOLVED = pivot(
     7,
@@ -428,13 +445,13 @@ def build():
         ),
         (
             "Net Promoter Score",
-            f'PIVOT.VALUE({P_NPS},"nps_points")',
-            f'IF(PIVOT.VALUE({P_NPS},"__count"),ROUND(B{{r}},0),"-")',
+            f'PIVOT.VALUE({P_NPS},"nps")',
+            f'IF(PIVOT.VALUE({P_NPS},"nps_count"),ROUND(B{{r}},0),"-")',
         ),
         (
             "CSAT %",
-            f'PIVOT.VALUE({P_CSAT},"csat_satisfied")',
-            f'IF(PIVOT.VALUE({P_CSAT},"__count"),ROUND(B{{r}},0),"-")',
+            f'PIVOT.VALUE({P_CSAT},"csat_percent")',
+            f'IF(PIVOT.VALUE({P_CSAT},"csat_count"),ROUND(B{{r}},0),"-")',
         ),
         (
             "SLA compliance %",
@@ -468,12 +485,8 @@ def build():
             "At Risk, No Activity",
             "crm_relationship_scoring.res_partner_menu_at_risk",
         ),
-        (
-            "nps",
-            "Net Promoter Score",
-            "crm_relationship_survey.survey_user_input_menu_nps",
-        ),
-        ("csat", "CSAT %", "crm_relationship_survey.survey_user_input_menu_csat"),
+        ("nps", "Net Promoter Score", SATISFACTION_MENU),
+        ("csat", "CSAT %", SATISFACTION_MENU),
         (
             "sla",
             "SLA Compliance %",
@@ -600,38 +613,38 @@ def build():
         row,
         "A",
         "Net Promoter Score by Month",
-        "crm_relationship_survey.survey_user_input_menu_nps",
+        SATISFACTION_MENU,
     )
     dash.title(
         row,
         "F",
         "NPS Answers by Category",
-        "crm_relationship_survey.survey_user_input_menu_nps",
+        SATISFACTION_MENU,
     )
     y = dash.y(row + 1) + 5
     odoo_chart(
         dash,
         "nps_trend",
         "odoo_line",
-        "survey.user_input",
+        SATISFACTION,
         NPS_ANSWERS,
-        ["end_datetime:month"],
-        "nps_points",
+        ["date:month"],
+        "nps",
         left_x,
         y,
-        "crm_relationship_survey.survey_user_input_menu_nps",
+        SATISFACTION_MENU,
     )
     odoo_chart(
         dash,
         "nps_categories",
         "odoo_bar",
-        "survey.user_input",
+        SATISFACTION,
         NPS_ANSWERS,
-        ["end_datetime:month", "nps_category"],
-        "__count",
+        ["date:month", "nps_category"],
+        "nps_count",
         right_x,
         y,
-        "crm_relationship_survey.survey_user_input_menu_nps",
+        SATISFACTION_MENU,
         width=470,
         stacked=True,
     )

@@ -2,6 +2,7 @@ from . import test_install_and_menus
 from . import test_satisfaction_data
 from . import test_satisfaction_indices
 from . import test_satisfaction_rollup
+from . import test_satisfaction_report
 from . import test_satisfaction_followup
 from . import test_satisfaction_invitations
 from . import test_satisfaction_portal
@@ -11,3 +12,4 @@ from . import test_access_rights
 from . import test_rpc_access
 from . import test_keep_in_touch
 from . import test_loyalty_inputs
+from . import test_satisfaction_reports

@@ -160,7 +160,10 @@ class TestKanoResultAccess(SatisfactionAccessCase):
                 and not self.env[m.model]._transient
             )
         )
-        self.assertEqual(set(own.mapped("model")), {"crm.relationship.kano.result"})
+        self.assertEqual(
+            set(own.mapped("model")),
+            {"crm.relationship.kano.result", "crm.relationship.satisfaction.report"},
+        )
         for model in own:
             with self.subTest(model=model.model):
                 self.assertTrue(model.access_ids.filtered("perm_read"))

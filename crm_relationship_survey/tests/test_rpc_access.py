@@ -782,11 +782,24 @@ class TestSurveyAccessMatrix(AccessMatrixCase, TransactionCase):
     never see them (satisfaction figures are internal), and neither do
     employees, salespeople or relationship administrators without the
     survey app's rights.
+
+    Satisfaction by month holds counts of the answers, no answer: every
+    relationship user reads it (a row of their company: record column),
+    nobody changes it (an SQL view).
     """
 
     ADDON = "crm_relationship_survey"
     NONE = ("----", "----")
+    READ = ("r---", "r---")
     MATRIX = {
+        "crm.relationship.satisfaction.report": {
+            "public": NONE,
+            "portal": NONE,
+            "employee": NONE,
+            "salesman_own": READ,
+            "salesman_all": READ,
+            "manager": READ,
+        },
         "crm.relationship.kano.result": {
             "public": NONE,
             "portal": NONE,
@@ -812,4 +825,13 @@ class TestSurveyAccessMatrix(AccessMatrixCase, TransactionCase):
                 "category": "O",
             }
         )
-        return {"crm.relationship.kano.result": result}
+        # a completed answer: a row of the satisfaction report
+        survey._create_answer(partner=customer, check_attempts=False)._mark_done()
+        self.env.flush_all()
+        report = self.env["crm.relationship.satisfaction.report"].search(
+            [("company_id", "=", self.env.company.id)], limit=1
+        )
+        return {
+            "crm.relationship.kano.result": result,
+            "crm.relationship.satisfaction.report": report,
+        }
