@@ -281,6 +281,17 @@ def admin_shots(session: Session) -> list[tuple]:
         ],
         "id desc",
     )
+    # the Relationships dashboard (by its XML id: its name is translated)
+    [dashboard] = session.call(
+        "ir.model.data",
+        "search_read",
+        [
+            ("module", "=", "crm_relationship_dashboard"),
+            ("name", "=", "spreadsheet_dashboard_relationships"),
+        ],
+        fields=["res_id"],
+    ) or [{"res_id": 0}]
+    dashboard = dashboard["res_id"]
     run = first_id(
         session,
         "crm.relationship.score.run",
@@ -326,7 +337,7 @@ def admin_shots(session: Session) -> list[tuple]:
             f"{act}crm_relationship.res_partner_action_relationship/{loyal_customer}",
             ".o_form_view .o_notebook",
             "a[name='relationship_scores']",
-            ".o_field_widget[name='loyalty_class']",
+            ".o_field_widget[name='score_explanation']",
         ),
         (
             "loyalty-ladder",
@@ -357,6 +368,7 @@ def admin_shots(session: Session) -> list[tuple]:
             f"{act}crm_relationship_scoring.crm_relationship_score_run_action/{run}",
             ".o_form_view .o_notebook",
             "a[name='calibration']",
+            ".o_field_widget[name='calibration_verdict']",
         ),
         (
             "cohort-retention",
@@ -366,9 +378,9 @@ def admin_shots(session: Session) -> list[tuple]:
         ),
         (
             "dashboard",
-            "/odoo/dashboards",
-            ".o_spreadsheet_dashboard_search_panel li[data-name='Relationships']",
-            ".o_spreadsheet_dashboard_search_panel li[data-name='Relationships']",
+            f"/odoo/dashboards?dashboard_id={dashboard}",
+            ".o_renderer .o-spreadsheet .o-figure canvas",
+            None,
         ),
         (
             "transitions",
@@ -456,7 +468,7 @@ def take(args) -> int:
                     # the part of a long form shown, in the middle of the window
                     browser.evaluate(
                         f"document.querySelector({json.dumps(scroll[0])})"
-                        "?.scrollIntoView({block: 'center'})"
+                        "?.scrollIntoView({block: 'start'})"
                     )
                     time.sleep(0.8)
                 browser.save(folder / f"{name}.png")

@@ -90,7 +90,7 @@ class CrmRelationshipCohort(models.Model):
         string="Share of Cohort",
         readonly=True,
         aggregator="share",
-        digits=(16, 4),
+        digits=(16, 1),
         help="Customers who bought divided by the customers of the cohort, "
         "computed for each group as a whole (never a sum or an average of "
         "ratios).",
