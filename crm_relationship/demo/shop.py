@@ -938,6 +938,22 @@ class DemoShop:
             )
         )
         History.create(vals_list)
+        # the moves of that history are transitions too (the reports and the
+        # dashboard show them); a first placement is not a move
+        self.env["crm.relationship.transition"]._transition_create(
+            [
+                {
+                    "partner_id": vals["partner_id"],
+                    "kind": "stage",
+                    "from_stage_id": vals["from_stage_id"],
+                    "to_stage_id": vals["to_stage_id"],
+                    "automatic": True,
+                    "date": vals["date"],
+                }
+                for vals in vals_list
+                if vals["from_stage_id"]
+            ]
+        )
         self.env.cr.execute(
             SQL(
                 "UPDATE res_partner SET relationship_stage_date = v.date "

@@ -68,6 +68,13 @@ class TestDemoData(TransactionCase):
             last = customer.relationship_history_ids[:1]
             self.assertEqual(last.to_stage_id, customer.relationship_stage_id)
         self.assertTrue(self.customers.value_tier_id, "tiers assigned")
+        # the moves of that history are transitions (first placements are not)
+        moves = history.filtered("from_stage_id")
+        transitions = self.env["crm.relationship.transition"].search(
+            [("kind", "=", "stage"), ("partner_id", "in", self.customers.ids)]
+        )
+        self.assertEqual(len(transitions), len(moves))
+        self.assertFalse(transitions.filtered(lambda t: not t.from_stage_id))
 
     def test_demo_covers_every_complaint_state(self):
         complaints = self.complaints
