@@ -695,7 +695,10 @@ class ResPartner(models.Model):
                            FILTER (WHERE last_date IS NOT NULL) AS last_json,
                        jsonb_object_agg(company_id::text, order_count)
                            FILTER (WHERE order_count > 0) AS count_json,
-                       jsonb_object_agg(company_id::text, revenue::float8)
+                       -- rounded to 6 decimals, as the scoring job's figures
+                       -- computed in floating point (engine/facts.py)
+                       jsonb_object_agg(company_id::text,
+                                        ROUND(revenue, 6)::float8)
                            FILTER (WHERE revenue > 0) AS revenue_json
                   FROM net
                  GROUP BY partner_id

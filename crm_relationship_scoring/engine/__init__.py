@@ -21,6 +21,9 @@ relatively:
   and the satisfaction x loyalty quadrants;
 * :mod:`.calibration`: the holdout check of a run (fit without the last
   days, predicted against actual purchases by frequency bucket);
+* :mod:`.facts`: every per-customer figure of a night from the order facts
+  (scoring window, holdout check, order statistics of the stage rules), and
+  the decoder of their binary ``COPY``;
 * :mod:`.affinity`: products bought together (support, confidence, lift) and
   the products suggested to each customer.
 """
@@ -31,6 +34,7 @@ from . import (
     calibration,
     churn,
     clv,
+    facts,
     gamma_gamma,
     health,
     loyalty,
@@ -47,6 +51,7 @@ __all__ = [
     "calibration",
     "churn",
     "clv",
+    "facts",
     "gamma_gamma",
     "health",
     "loyalty",

@@ -8,20 +8,20 @@ of a run, the entry points (scheduled action, *Recompute now*), the lock, the
 retention and the actions, and hands each company to :meth:`ScoreJob.run`:
 
 1. **Extract** (:meth:`ScoreJob.extract`): the order facts of the company's
-   customers (one SQL aggregate over the confirmed orders, per customer and
-   order day) into a temporary table, once per pass; from it, in one
-   statement each, the order statistics of every customer for the stage
-   rules (a second temporary table) and the engine's inputs over the scoring
-   window, net of posted refunds, read into numpy arrays (one value per
-   customer, by increasing partner id).
+   customers (one SQL aggregate over the confirmed orders, per customer,
+   company and order day) into a temporary table, once per pass, read whole
+   with one binary ``COPY`` into numpy arrays (``engine/facts.py``); from
+   them, in numpy, the engine's inputs over the scoring window (net of the
+   posted refunds), the holdout check's inputs and the order statistics of
+   the stage rules (one value per customer, by increasing partner id). No
+   other aggregate over the orders runs in the database.
 2. **Engine** (:meth:`ScoreJob.evaluate`): the pure numpy engine
    (``engine/``: BG/NBD + Gamma-Gamma fitted on sufficient statistics, RFM
    bins and segments, churn risk, health) on those arrays; nothing in it
-   knows Odoo. Its results are copied into a third temporary table with one
+   knows Odoo. Its results are copied into a temporary table with one
    ``COPY`` (:meth:`ScoreJob.stage_values`). The holdout check of the
-   model (:meth:`ScoreJob.store_calibration`: one more aggregate of the
-   order facts and one more fit, ``engine/calibration.py``) is stored on
-   the run.
+   model (:meth:`ScoreJob.store_calibration`: one more fit,
+   ``engine/calibration.py``) is stored on the run.
 3. **Write-back** (:meth:`ScoreJob.write_batch`), in batches of customers by
    increasing id, each committed in a scheduled-action worker: from the
    staged values, one UPDATE of the batch's rows of ``crm.relationship.score``
@@ -45,7 +45,7 @@ stays ``running`` and the next call repeats extraction and engine (cheap, see
 import io
 import logging
 import time
-from datetime import timedelta
+from datetime import date, timedelta
 
 import numpy as np
 
@@ -57,26 +57,42 @@ from odoo.addons.crm_relationship.models.crm_relationship_complaint_stage import
 )
 from odoo.addons.crm_relationship.models.res_partner import STATS_FIELDS
 
-from ..engine import calibration, churn, clv, health, loyalty, next_order, rfm
+from ..engine import (
+    calibration,
+    churn,
+    clv,
+    facts,
+    health,
+    loyalty,
+    next_order,
+    rfm,
+)
 from .res_partner import SCORE_FIELDS, SCORE_LINK_FIELDS
 
 _logger = logging.getLogger(__name__)
 
 #: temporary table of the order facts of one pass (see ScoreJob.prepare_facts)
 FACTS_TABLE = "crm_relationship_order_facts"
-#: temporary table of the customers' order statistics of one pass (the stage
-#: rules of every batch read it)
-STATS_TABLE = "crm_relationship_customer_stats"
 #: temporary table of the score figures of one pass (see ScoreJob.stage_values)
 VALUES_TABLE = "crm_relationship_score_values"
 #: customer ids whose history one statement records (one commit each)
 HISTORY_RANGE = 50_000
-#: rows fetched at a time by the extraction
-FETCH_CHUNK = 50_000
 #: customers whose score figures one COPY stages (ScoreJob.stage_values)
 STAGE_CHUNK = 50_000
 #: summary of the at-risk activities (also searched untranslated)
 AT_RISK_SUMMARY = "Valuable customer at risk"
+#: day 0 of the order facts' days (PostgreSQL's binary dates)
+EPOCH = date(2000, 1, 1)
+
+
+def day_number(day):
+    """``day`` (a date) as a day of the order facts (:mod:`.facts`)."""
+    return (day - EPOCH).days
+
+
+def day_date(number):
+    """A day of the order facts as a date."""
+    return EPOCH + timedelta(days=int(number))
 
 
 class ScoreJob:
@@ -86,6 +102,11 @@ class ScoreJob:
         #: the ``crm.relationship.score.run`` model, in the job's environment
         self.runs = runs
         self.staged_columns = []
+        #: the order facts of the pass (engine/facts.py), see prepare_facts
+        self.facts = None
+        #: the order statistics of the pass, see order_statistics
+        self.statistics = None
+        self.statistics_texts = {}
 
     @property
     def env(self):
@@ -145,7 +166,7 @@ class ScoreJob:
             rows = todo[start_index : start_index + batch_size]
             partners = Partner.browse([data["ids"][i] for i in rows])
             start = time.perf_counter()
-            stats = partners._relationship_fetch_stats(today, stats=STATS_TABLE)
+            stats = self.batch_stats(partners, today)
             if result:
                 for i in rows:
                     stats[data["ids"][i]]["p_alive"] = float(result["p_alive"][i])
@@ -214,10 +235,12 @@ class ScoreJob:
         :meth:`res.partner._relationship_order_facts_query` (per customer,
         company and order day, every confirmed order of the customers of
         ``company`` and of the customers shared by the companies) into a
-        temporary table that the extraction reads, and from it the order
-        statistics of those customers
-        (:meth:`res.partner._relationship_stats_table`) that the stage rules
-        of every batch read. Dropped by :meth:`drop_facts`."""
+        temporary table (the few queries that join them read it), read whole
+        with one binary ``COPY`` into arrays (``engine/facts.py``): every
+        per-customer figure of the pass (the engine's inputs, the holdout
+        check's, the order statistics of the stage rules) is computed from
+        them in numpy, without another aggregate in the database. Dropped by
+        :meth:`drop_facts`."""
         Partner = self.env["res.partner"]
         Partner._relationship_flush_orders()
         cr = self.env.cr
@@ -232,122 +255,87 @@ class ScoreJob:
                 ),
             )
         )
-        # read whole by the extraction and the statistics: no index
         cr.execute(SQL("ANALYZE %s", table))
-        Partner._relationship_stats_table(STATS_TABLE, FACTS_TABLE, today)
+        sink = facts.BinaryCopy()
+        copy = SQL(
+            """
+            COPY (SELECT partner_id::int4, company_id::int4,
+                         COALESCE(partner_company_id, 0)::int4, day,
+                         COALESCE(amount, 0)::float8, orders::int4,
+                         EXTRACT(EPOCH FROM last_at)::float8,
+                         (choosing > 0)::int4,
+                         COALESCE(discounted_amount, 0)::float8
+                    FROM %s)
+              TO STDOUT (FORMAT binary)
+            """,
+            table,
+        )
+        cr._obj.copy_expert(copy.code, sink)
+        self.facts = facts.Facts.from_columns(sink.result())
+        self.statistics = None
         return FACTS_TABLE
 
     def drop_facts(self):
-        for table in (VALUES_TABLE, STATS_TABLE, FACTS_TABLE):
+        self.facts = self.statistics = None
+        for table in (VALUES_TABLE, FACTS_TABLE):
             self.env.cr.execute(SQL("DROP TABLE IF EXISTS %s", SQL.identifier(table)))
 
-    def extract_query(self, company, today):
-        """The engine's inputs from the order facts (:meth:`prepare_facts`)
-        and the company's posted refunds.
-
-        Amounts are in company currency (``amount_untaxed / currency_rate``),
-        per commercial partner and order day of the scoring window. A partner
-        without company is scored by the company of its last order of the
-        window. Returns per partner: purchase days, age (today - first day),
-        span (last - first day), idle days (today - last day), gross total,
-        value of the first day, posted refunds (negative), confirmed orders
-        of the last 365 days, purchase days whose orders were not confirmed
-        at once (the time spent choosing of the loyalty) and the value bought
-        on a discounted pricelist.
-        """
-        since = today - timedelta(days=company.relationship_score_lookback_days)
-        return SQL(
-            """
-            WITH agg AS (
-                -- one pass over the facts of the window, without sorting: the
-                -- customer's home company is its own company or that of its
-                -- last order (the smallest company id of the last moment),
-                -- the first day's value the one of the smallest day
-                SELECT partner_id,
-                       COALESCE(
-                           MAX(partner_company_id),
-                           -(MAX(ARRAY[EXTRACT(EPOCH FROM last_at)::float8,
-                                       -company_id::float8]))[2]::int
-                       ) AS home_company_id,
-                       COUNT(*) FILTER (WHERE company_id = %(company)s) AS n_days,
-                       MIN(day) FILTER (WHERE company_id = %(company)s)
-                           AS first_day,
-                       MAX(day) FILTER (WHERE company_id = %(company)s)
-                           AS last_day,
-                       SUM(amount) FILTER (WHERE company_id = %(company)s)
-                           AS total,
-                       (MIN(ARRAY[(day - DATE '2000-01-01')::float8,
-                                  amount::float8])
-                           FILTER (WHERE company_id = %(company)s))[2]
-                           AS first_amount,
-                       COALESCE(SUM(orders) FILTER (
-                           WHERE company_id = %(company)s AND day > %(year_ago)s
-                       ), 0) AS orders_12m,
-                       COUNT(*) FILTER (
-                           WHERE company_id = %(company)s AND choosing > 0
-                       ) AS slow_days,
-                       SUM(discounted_amount) FILTER (WHERE company_id = %(company)s)
-                           AS pricelist_discounted
-                  FROM %(facts)s
-                 WHERE day >= %(since)s AND day <= %(today)s
-                 GROUP BY partner_id
-            ), refunds AS (
-                SELECT am.commercial_partner_id AS partner_id,
-                       SUM(am.amount_untaxed_signed) AS refunded
+    def refunds(self, company, since, today):
+        """Posted refunds (negative) of ``company`` per customer, invoiced
+        from ``since`` to ``today``: ``{partner_id: amount}``."""
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT am.commercial_partner_id,
+                       SUM(am.amount_untaxed_signed)::float8
                   FROM account_move am
                  WHERE am.move_type = 'out_refund'
                    AND am.state = 'posted'
-                   AND am.company_id = %(company)s
-                   AND am.invoice_date >= %(since)s
-                   AND am.invoice_date <= %(today)s
+                   AND am.company_id = %s
+                   AND am.invoice_date >= %s
+                   AND am.invoice_date <= %s
                  GROUP BY am.commercial_partner_id
+                """,
+                company.id,
+                since,
+                today,
             )
-            SELECT agg.partner_id,
-                   agg.n_days,
-                   %(today)s::date - agg.first_day,
-                   agg.last_day - agg.first_day,
-                   %(today)s::date - agg.last_day,
-                   agg.total::float8,
-                   agg.first_amount::float8,
-                   COALESCE(refunds.refunded, 0)::float8,
-                   agg.orders_12m,
-                   agg.slow_days,
-                   agg.pricelist_discounted::float8
-              FROM agg
-              LEFT JOIN refunds ON refunds.partner_id = agg.partner_id
-             WHERE agg.home_company_id = %(company)s AND agg.n_days > 0
-             ORDER BY agg.partner_id
-            """,
-            facts=SQL.identifier(FACTS_TABLE),
-            company=company.id,
-            since=since,
-            today=today,
-            year_ago=today - timedelta(days=365),
         )
+        return dict(self.env.cr.fetchall())
 
     def extract(self, company, today):
-        """Per-customer inputs of the engine, as numpy arrays (see the query).
+        """Per-customer inputs of the engine, as numpy arrays.
 
-        ``frequency`` = purchase days - 1, ``recency`` = days between the first
-        and the last purchase day, ``T`` = days since the first purchase day,
-        ``monetary`` = average net value of the repeat purchase days (of the
-        only day for one-time buyers), ``recency_days`` = days since the last
-        purchase day, ``net`` = net revenue of the window. Refunds are spread
-        over the purchase days in proportion to their value. Rows are fetched
-        in chunks into arrays (memory of one chunk of Python tuples).
+        From the order facts of the pass (:meth:`prepare_facts`,
+        :func:`.facts.window_summary`) over the scoring window, with the
+        company's posted refunds. Amounts are in company currency, per
+        commercial partner and order day; a partner without company is scored
+        by the company of its last order of the window. ``frequency`` =
+        purchase days - 1, ``recency`` = days between the first and the last
+        purchase day, ``T`` = days since the first purchase day, ``monetary``
+        = average net value of the repeat purchase days (of the only day for
+        one-time buyers), ``recency_days`` = days since the last purchase day,
+        ``net`` = net revenue of the window. Refunds are spread over the
+        purchase days in proportion to their value.
         """
         self.prepare_facts(company, today)
-        self.env.cr.execute(self.extract_query(company, today))
-        chunks = []
-        while rows := self.env.cr.fetchmany(FETCH_CHUNK):
-            chunks.append(np.asarray(rows, dtype=np.float64).reshape(-1, 11))
-        table = np.concatenate(chunks) if chunks else np.zeros((0, 11))
-        cols = table.T
-        ids = cols[0].astype(np.int64).tolist()
-        days, age, span, idle = (np.ascontiguousarray(c) for c in cols[1:5])
-        total, first, refunded, orders_12m, slow_days, listed = (
-            np.ascontiguousarray(c) for c in cols[5:11]
+        since = today - timedelta(days=company.relationship_score_lookback_days)
+        summary = facts.window_summary(
+            self.facts,
+            company.id,
+            day_number(since),
+            day_number(today),
+            day_number(today - timedelta(days=365)),
         )
+        ids = summary.ids.tolist()
+        refunds = self.refunds(company, since, today)
+        refunded = np.array([refunds.get(pid, 0.0) for pid in ids], dtype=np.float64)
+        now = day_number(today)
+        days = summary.purchase_days.astype(np.float64)
+        age = (now - summary.first_day).astype(np.float64)
+        span = (summary.last_day - summary.first_day).astype(np.float64)
+        idle = (now - summary.last_day).astype(np.float64)
+        total, first = summary.total, summary.first_amount
         net = np.maximum(total + refunded, 0.0)
         factor = np.divide(net, total, out=np.zeros_like(net), where=total > 0)
         frequency = np.maximum(days - 1, 0.0)
@@ -367,13 +355,162 @@ class ScoreJob:
             "gap": np.divide(
                 span, frequency, out=np.zeros_like(span), where=frequency > 0
             ),
-            "orders_12m": orders_12m,
+            "orders_12m": summary.orders_12m.astype(np.float64),
             "gross": total,
-            "slow_days": slow_days,
-            "pricelist_discounted": listed,
+            "slow_days": summary.slow_days.astype(np.float64),
+            "pricelist_discounted": summary.discounted,
         }
         data.update(self.loyalty_inputs(company, data, today))
         return data
+
+    def order_statistics(self, today):
+        """The order statistics of the customers of the pass for the stage
+        rules (:func:`.facts.order_statistics` of the order facts, every
+        company), with the posted refunds of the last 12 months per customer
+        and company and the open quotations per customer; computed once per
+        pass, read by :meth:`batch_stats`."""
+        if self.statistics is not None:
+            return self.statistics
+        since = today - timedelta(days=365)
+        cr = self.env.cr
+        cr.execute(
+            SQL(
+                """
+                SELECT am.commercial_partner_id, am.company_id,
+                       SUM(am.amount_untaxed_signed)
+                  FROM account_move am
+                 WHERE am.move_type = 'out_refund'
+                   AND am.state = 'posted'
+                   AND am.invoice_date >= %s
+                 GROUP BY am.commercial_partner_id, am.company_id
+                """,
+                since,
+            )
+        )
+        refunds = {}
+        for partner_id, company_id, amount in cr.fetchall():
+            refunds.setdefault(partner_id, {})[company_id] = amount
+        cr.execute(
+            SQL(
+                """
+                SELECT p.commercial_partner_id, COUNT(*)
+                  FROM sale_order so
+                  JOIN res_partner p ON p.id = so.partner_id
+                 WHERE so.state IN ('draft', 'sent')
+                 GROUP BY p.commercial_partner_id
+                """
+            )
+        )
+        statistics = facts.order_statistics(self.facts, day_number(since))
+        _partner, company, first, last, count, revenue = statistics.by_company
+        epoch = np.datetime64(EPOCH, "D")
+        # the texts of the JSON figures, per customer and company, at once
+        self.statistics_texts = {
+            "keys": company.astype(str).tolist(),
+            "first": np.datetime_as_string(epoch + first.astype("timedelta64[D]")),
+            "last": np.datetime_as_string(epoch + last.astype("timedelta64[D]")),
+            "counts": count.tolist(),
+            "companies": company.tolist(),
+            "revenue": revenue.tolist(),
+        }
+        self.statistics = (statistics, refunds, dict(cr.fetchall()))
+        return self.statistics
+
+    def batch_stats(self, partners, today):
+        """The order statistics of ``partners`` (customers of the pass) as
+        :meth:`res.partner._relationship_fetch_stats` returns them, from
+        :meth:`order_statistics`; the stage, its lock and the company are
+        read from the partners, with their stored order figures: ``stored``
+        tells whether those already hold the statistics (as JSON texts; the
+        partners whose figures differ are written by :meth:`write_batch`)."""
+        statistics, refunds, quotations = self.order_statistics(today)
+        ids = partners.ids
+        cr = self.env.cr
+        partners.flush_recordset(
+            [
+                "relationship_stage_id",
+                "relationship_stage_locked",
+                "company_id",
+                *STATS_FIELDS,
+            ]
+        )
+        cr.execute(
+            SQL(
+                """
+                SELECT id, relationship_stage_id, relationship_stage_locked,
+                       company_id, relationship_first_order_date::text,
+                       relationship_last_order_date::text,
+                       relationship_order_count::text,
+                       relationship_revenue_12m::text
+                  FROM res_partner
+                 WHERE id = ANY(%s)
+                """,
+                ids,
+            )
+        )
+        current = {row[0]: row[1:] for row in cr.fetchall()}
+        position = np.searchsorted(statistics.ids, ids)
+        c_partner = statistics.by_company[0]
+        c_low = np.searchsorted(c_partner, ids, side="left").tolist()
+        c_high = np.searchsorted(c_partner, ids, side="right").tolist()
+        first_day = statistics.first_day[position].tolist()
+        last_day = statistics.last_day[position].tolist()
+        order_count = statistics.order_count[position].tolist()
+        median = statistics.median_gap[position].tolist()
+        keys = self.statistics_texts["keys"]
+        first_iso = self.statistics_texts["first"]
+        last_iso = self.statistics_texts["last"]
+        counts = self.statistics_texts["counts"]
+        c_company = self.statistics_texts["companies"]
+        c_revenue = self.statistics_texts["revenue"]
+        result = {}
+        for k, pid in enumerate(ids):
+            credit = refunds.get(pid, {})
+            first_json, last_json, count_json, revenue_json = [], [], [], []
+            revenue = 0.0
+            for j in range(c_low[k], c_high[k]):
+                key = keys[j]
+                first_json.append(f'"{key}": "{first_iso[j]}"')
+                last_json.append(f'"{key}": "{last_iso[j]}"')
+                count_json.append(f'"{key}": {counts[j]}')
+                # net of the company's refunds, never below zero, rounded (as
+                # the statistics query of the base addon)
+                net = c_revenue[j]
+                if credit:
+                    net = max(net + float(credit.get(c_company[j], 0)), 0.0)
+                net = round(net, 6)
+                revenue += net
+                if net > 0:
+                    # as jsonb prints a number: 200, not 200.0
+                    text = repr(net)
+                    revenue_json.append(
+                        f'"{key}": {text[:-2] if text.endswith(".0") else text}'
+                    )
+            # the JSON texts PostgreSQL prints for these jsonb values (keys
+            # by increasing company id, as jsonb orders them)
+            figures = {
+                name: "{" + ", ".join(items) + "}" if items else None
+                for name, items in zip(
+                    STATS_FIELDS,
+                    (first_json, last_json, count_json, revenue_json),
+                    strict=True,
+                )
+            }
+            stage_id, locked, company_id, *stored = current[pid]
+            result[pid] = {
+                "first": day_date(first_day[k]),
+                "last": day_date(last_day[k]),
+                "count": int(order_count[k]),
+                "median_gap": None if median[k] != median[k] else median[k],
+                "revenue": revenue,
+                "quotations": quotations.get(pid, 0),
+                "stage_id": stage_id,
+                "locked": bool(locked),
+                "company_id": company_id,
+                "figures": figures,
+                "stored": list(figures.values()) == stored,
+            }
+        return result
 
     def complaints(self, company, ids, today):
         """Open complaints and complaints of the last 12 months per customer."""
@@ -587,7 +724,7 @@ class ScoreJob:
 
         Order behaviour comes from the order facts of the pass (the days not
         confirmed at once and the value bought on a discounted pricelist, see
-        :meth:`extract_query`; :meth:`choosing_query` only for the customers
+        :meth:`extract`; :meth:`choosing_query` only for the customers
         whose median can be above 0), the discounted lines
         (:meth:`discounted_lines_query`) and the incidents
         (:meth:`incidents_query`)."""
@@ -780,70 +917,30 @@ class ScoreJob:
     # ------------------------------------------------------------------
     # Holdout check of the model (engine/calibration.py)
     # ------------------------------------------------------------------
-    def calibration_query(self, company, today, holdout_days):
-        """Per customer of the company, from the order facts of the pass
-        (:meth:`prepare_facts`), in one pass without sorting: the calibration
-        summary at the cutoff ``today - holdout_days`` over a scoring window
-        ending there (repeat purchase days, days from the first to the last
-        purchase day, days from the first purchase day to the cutoff) and
-        the purchase days of the holdout ``(cutoff, today]``. The home
-        company is chosen as in :meth:`extract_query`; customers without a
-        purchase day before the cutoff are left out (nothing to predict
-        from)."""
-        cutoff = today - timedelta(days=holdout_days)
-        return SQL(
-            """
-            WITH agg AS (
-                SELECT partner_id,
-                       COALESCE(
-                           MAX(partner_company_id),
-                           -(MAX(ARRAY[EXTRACT(EPOCH FROM last_at)::float8,
-                                       -company_id::float8]))[2]::int
-                       ) AS home_company_id,
-                       COUNT(*) FILTER (
-                           WHERE company_id = %(company)s AND day <= %(cutoff)s
-                       ) AS n_days,
-                       MIN(day) FILTER (
-                           WHERE company_id = %(company)s AND day <= %(cutoff)s
-                       ) AS first_day,
-                       MAX(day) FILTER (
-                           WHERE company_id = %(company)s AND day <= %(cutoff)s
-                       ) AS last_day,
-                       COUNT(*) FILTER (
-                           WHERE company_id = %(company)s AND day > %(cutoff)s
-                       ) AS holdout_days
-                  FROM %(facts)s
-                 WHERE day >= %(since)s AND day <= %(today)s
-                 GROUP BY partner_id
-            )
-            SELECT n_days - 1,
-                   last_day - first_day,
-                   %(cutoff)s::date - first_day,
-                   holdout_days
-              FROM agg
-             WHERE home_company_id = %(company)s AND n_days > 0
-            """,
-            facts=SQL.identifier(FACTS_TABLE),
-            company=company.id,
-            since=cutoff - timedelta(days=company.relationship_score_lookback_days),
-            cutoff=cutoff,
-            today=today,
-        )
-
     def calibrate(self, company, today, result):
         """The holdout check of ``company``'s model
-        (:func:`.calibration.holdout_check`) on the customers of
-        :meth:`calibration_query`, with the run's method (the heuristic when
-        the run used it) and its BG/NBD as a warm start; None when the
-        setting is 0 or no customer bought before the cutoff."""
+        (:func:`.calibration.holdout_check`) on the customers of the order
+        facts of the pass (:func:`.facts.calibration_summary`: the scoring
+        window ending at the cutoff ``today - holdout days``, the home company
+        chosen as for the scores, the customers who bought before the
+        cutoff), with the run's method (the heuristic when the run used it)
+        and its BG/NBD as a warm start; None when the setting is 0 or no
+        customer bought before the cutoff."""
         holdout_days = company.relationship_score_holdout_days
         if holdout_days <= 0 or not result:
             return None
-        self.env.cr.execute(self.calibration_query(company, today, holdout_days))
-        rows = self.env.cr.fetchall()
-        if not rows:
+        cutoff = today - timedelta(days=holdout_days)
+        x, t_x, age, seen = facts.calibration_summary(
+            self.facts,
+            company.id,
+            day_number(
+                cutoff - timedelta(days=company.relationship_score_lookback_days)
+            ),
+            day_number(cutoff),
+            day_number(today),
+        )
+        if not len(x):
             return None
-        x, t_x, age, seen = np.asarray(rows, dtype=np.float64).reshape(-1, 4).T
         scores = result["scores"]
         settings = self.runs._score_engine_settings(company)
         return calibration.holdout_check(
@@ -910,8 +1007,8 @@ class ScoreJob:
         Their rows of ``crm.relationship.score`` are written from the values
         staged by :meth:`stage_values` (one UPDATE of the rows whose figures
         changed, one INSERT of the new ones, :meth:`upsert_queries`); the
-        order statistics ``stats`` of the stage rules
-        (:meth:`res.partner._relationship_fetch_stats`) are stored on the
+        order statistics ``stats`` of the stage rules (:meth:`batch_stats`)
+        are stored on the
         partners whose figures changed (none on most nights); the run then
         records the last customer written, where a crash resumes.
         """
@@ -936,7 +1033,10 @@ class ScoreJob:
                     for partner_id in late
                 ]
             )
-        Partner._relationship_store_stats(stats, run.date, table=STATS_TABLE)
+        # the partners whose stored figures differ (few on most nights)
+        changed = {pid: values for pid, values in stats.items() if not values["stored"]}
+        if changed:
+            Partner._relationship_store_stats(changed, run.date)
         run.last_partner_id = max(ids)
         run.flush_recordset(["last_partner_id"])
         Partner.browse(ids).invalidate_recordset(
@@ -1088,11 +1188,16 @@ class ScoreJob:
                   JOIN crm_relationship_score s
                     ON s.partner_id = v.partner_id AND s.company_id = %s
                  WHERE v.partner_id BETWEEN %s AND %s
+                   -- the range on both sides: an index scan of the batch's
+                   -- score rows, not a scan of the company's
+                   AND s.partner_id BETWEEN %s AND %s
                    AND v.next_order_overdue
                    AND s.next_order_overdue IS FALSE
                 """,
                 SQL.identifier(VALUES_TABLE),
                 company.id,
+                low,
+                high,
                 low,
                 high,
             )
@@ -1135,8 +1240,13 @@ class ScoreJob:
               FROM (%(staged)s) AS v
              WHERE s.partner_id = v.partner_id
                AND s.company_id = %(company)s
+               -- the batch's range on the score rows too: an index scan of
+               -- them, not a scan of the whole table for each batch
+               AND s.partner_id BETWEEN %(low)s AND %(high)s
                AND (%(old)s) IS DISTINCT FROM (%(new)s)
             """,
+            low=low,
+            high=high,
             assignments=SQL(", ").join(
                 SQL("%s = v.%s", ident(n), ident(n)) for n in changing
             ),

@@ -1,3 +1,4 @@
+import json
 from datetime import timedelta
 
 from .common import ScoringCase
@@ -209,3 +210,62 @@ class TestExtraction(ScoringCase):
         row = self._row(data, customer)
         self.assertEqual(row["recency_days"], 15)
         self.assertEqual(row["T"], 15)
+
+    def test_statistics_of_the_job_equal_the_base_addon_query(self):
+        """The stage statistics the job computes in numpy from the order facts
+        (engine/facts.py) are those of the base addon's SQL query: orders in
+        two companies (one day in both), a posted refund, a quotation."""
+        company = self.main_company
+        customer = self._customer("Two Shops Tea House", company_id=False)
+        self._orders([(customer, 300, 120.0), (customer, 90, 80.0)])
+        self._orders(
+            [(customer, 90, 40.0), (customer, 30, 55.5), (customer, 30, 10.25)],
+            company=company,
+        )
+        self._orders([(customer, 2, 99.0)], company=company, confirm=False)
+        refund = self.env["account.move"].create(
+            {
+                "move_type": "out_refund",
+                "partner_id": customer.id,
+                "company_id": company.id,
+                "invoice_date": self.today - timedelta(days=5),
+                "invoice_line_ids": [
+                    (
+                        0,
+                        0,
+                        {
+                            "product_id": self.product.id,
+                            "quantity": 1,
+                            "price_unit": 20.0,
+                            "tax_ids": [(6, 0, [])],
+                        },
+                    )
+                ],
+            }
+        )
+        refund.action_post()
+        expected = customer._relationship_fetch_stats(self.today)[customer.id]
+        customer._relationship_store_stats({customer.id: expected}, self.today)
+        expected.pop("p_alive")
+        job = self.Run.with_company(company)._score_job()
+        data = job.extract(company, self.today)
+        self.assertIn(customer.id, data["ids"])
+        stats = job.batch_stats(customer, self.today)[customer.id]
+        # the JSON texts of the job are those PostgreSQL prints for what the
+        # base addon stored: an unchanged customer is not written again
+        self.assertTrue(stats.pop("stored"))
+        figures = stats.pop("figures")
+        expected_figures = expected.pop("figures")
+        self.assertEqual(stats, expected)
+        self.assertEqual(stats["count"], 5)
+        # gaps 0 (the day in both companies), 0, 60, 210: median 30
+        self.assertEqual(stats["median_gap"], 30.0)
+        self.assertEqual(stats["quotations"], 1)
+        for name, text in figures.items():
+            self.assertEqual(json.loads(text), json.loads(expected_figures[name]))
+        # the refund of the main company: 40 + 55.5 + 10.25 - 20
+        self.assertEqual(
+            json.loads(figures["relationship_revenue_12m"]),
+            {str(self.company.id): 200.0, str(company.id): 85.75},
+        )
+        job.drop_facts()

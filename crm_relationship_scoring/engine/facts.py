@@ -1,0 +1,354 @@
+r"""Per-customer figures from the order facts, in one pass of numpy.
+
+The order facts are one row per customer (commercial partner), company and
+order day of the confirmed orders (``res.partner._relationship_order_facts_
+query`` of crm_relationship): the day's amount in company currency, its
+number of orders, the time of its last order, whether its orders took time to
+be confirmed (time spent choosing), the amount on a discounted pricelist, and
+the customer's own company (0 for a customer shared by the companies).
+
+The scoring job reads them once per pass with ``COPY ... TO STDOUT (FORMAT
+binary)`` (:class:`BinaryCopy` decodes the stream as it arrives into compact
+arrays) and computes from them every per-customer figure the night needs,
+without another aggregate in the database:
+
+* :func:`window_summary`: the engine's inputs over the scoring window of one
+  company (purchase days, first and last day, gross value, value of the first
+  day, orders of the last 12 months, days not confirmed at once, value bought
+  on a discounted pricelist), for the customers whose home company it is;
+* :func:`calibration_summary`: the inputs of the holdout check (the same
+  summary at a cutoff, and the purchase days after it);
+* :func:`order_statistics`: the order statistics of the lifecycle stage rules
+  (first and last order date, confirmed orders and the median gap between
+  orders over every company, and per company the first and last date, the
+  orders and the revenue since a date).
+
+Days are integers (days since 2000-01-01, PostgreSQL's binary date). Each
+function reproduces the SQL aggregate it replaces (tests compare them):
+
+* **home company** of a customer over the rows considered: its own company,
+  or else the company of its last order (the largest ``last_at``, then the
+  smallest company id);
+* **median gap** between a customer's orders: the median (PostgreSQL's
+  ``percentile_cont(0.5)``) of the ``orders - 1`` gaps between consecutive
+  orders, orders of the same day being 0 days apart: the gaps between its
+  consecutive fact rows (0 between two companies' rows of the same day) plus
+  ``orders - rows`` zeros; undefined (NaN) for fewer than two orders.
+
+Everything is vectorised (sorts and ``ufunc.reduceat`` over the customers'
+segments); memory is a few arrays of one value per fact row.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+#: the columns of the order facts, in the order of the COPY, with their
+#: PostgreSQL binary type (``day`` is a ``date``, ``slow`` an ``int4`` flag)
+#: and the compact type they are kept in
+COLUMNS = (
+    ("partner", ">i4", np.int64),
+    ("company", ">i4", np.int32),
+    ("partner_company", ">i4", np.int32),
+    ("day", ">i4", np.int32),
+    ("amount", ">f8", np.float64),
+    ("orders", ">i4", np.int32),
+    ("last_at", ">f8", np.float64),
+    ("slow", ">i4", np.bool_),
+    ("discounted", ">f8", np.float64),
+)
+
+_SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
+_HEADER = len(_SIGNATURE) + 8  # flags and header extension length
+_TRAILER = b"\xff\xff"
+
+
+class BinaryCopy:
+    """A file-like sink for ``COPY (...) TO STDOUT (FORMAT binary)`` of
+    non-null fixed-width columns (``columns``: ``(name, binary dtype,
+    compact dtype)``, :data:`COLUMNS` by default): decodes the rows as the
+    data arrives, ``chunk_bytes`` at a time, into arrays of the compact
+    types, so that the raw stream is never held whole.
+
+    A NULL or a value of another width raises ``ValueError`` (the query must
+    cast and COALESCE its columns)."""
+
+    def __init__(self, columns=COLUMNS, chunk_bytes=1 << 22):
+        fields = [("count", ">i2")]
+        for name, binary, _compact in columns:
+            fields += [(f"{name}__len", ">i4"), (name, binary)]
+        self.columns = columns
+        self.row = np.dtype(fields)
+        self.widths = {name: np.dtype(binary).itemsize for name, binary, _c in columns}
+        self.chunk_bytes = chunk_bytes
+        self.pending = bytearray()
+        self.header = False
+        self.finished = False
+        self.parts = {name: [] for name, _b, _c in columns}
+
+    def write(self, data):  # pylint: disable=method-required-super
+        self.pending += data
+        if len(self.pending) >= self.chunk_bytes:
+            self._decode()
+        return len(data)
+
+    def _decode(self):
+        if not self.header:
+            if len(self.pending) < _HEADER:
+                return
+            if bytes(self.pending[: len(_SIGNATURE)]) != _SIGNATURE:
+                raise ValueError("not a PostgreSQL binary COPY stream")
+            extension = int.from_bytes(self.pending[_HEADER - 4 : _HEADER], "big")
+            if len(self.pending) < _HEADER + extension:
+                return
+            del self.pending[: _HEADER + extension]
+            self.header = True
+        count = len(self.pending) // self.row.itemsize
+        if not count:
+            return
+        size = count * self.row.itemsize
+        rows = np.frombuffer(bytes(self.pending[:size]), dtype=self.row)
+        if np.any(rows["count"] != len(self.columns)):
+            raise ValueError("unexpected row (a NULL?) in the binary COPY stream")
+        for name, _binary, compact in self.columns:
+            if np.any(rows[f"{name}__len"] != self.widths[name]):
+                raise ValueError(f"NULL or unexpected width in column {name}")
+            self.parts[name].append(rows[name].astype(compact))
+        del self.pending[:size]
+
+    def result(self):
+        """The decoded columns ``{name: array}``, once the whole stream has
+        been written (its trailer seen)."""
+        self._decode()
+        if bytes(self.pending) != _TRAILER:
+            raise ValueError(
+                "truncated binary COPY stream, or a NULL in it (a row shorter "
+                "than the columns' widths)"
+            )
+        return {
+            name: (
+                np.concatenate(self.parts[name])
+                if self.parts[name]
+                else np.zeros(0, dtype=compact)
+            )
+            for name, _binary, compact in self.columns
+        }
+
+
+@dataclass(frozen=True)
+class Facts:
+    """The order facts as arrays sorted by customer, day and company."""
+
+    partner: np.ndarray
+    company: np.ndarray
+    partner_company: np.ndarray
+    day: np.ndarray
+    amount: np.ndarray
+    orders: np.ndarray
+    last_at: np.ndarray
+    slow: np.ndarray
+    discounted: np.ndarray
+
+    @classmethod
+    def from_columns(cls, columns):
+        """Sort the columns of :meth:`BinaryCopy.result` (any order)."""
+        order = np.lexsort((columns["company"], columns["day"], columns["partner"]))
+        return cls(**{name: np.asarray(columns[name])[order] for name, *_ in COLUMNS})
+
+    def __len__(self):
+        return len(self.partner)
+
+    def select(self, mask):
+        """The facts of the rows where ``mask`` is true (still sorted)."""
+        return Facts(**{name: getattr(self, name)[mask] for name, *_ in COLUMNS})
+
+
+def _segments(keys):
+    """Start of each run of equal values of the sorted ``keys``: (values,
+    starts, ends)."""
+    if not len(keys):
+        empty = np.zeros(0, dtype=np.int64)
+        return keys[:0], empty, empty
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    ends = np.r_[starts[1:], len(keys)]
+    return keys[starts], starts, ends
+
+
+def _sums(values, starts):
+    if not len(starts):
+        return np.zeros(0, dtype=values.dtype)
+    return np.add.reduceat(values, starts)
+
+
+def home_companies(facts):
+    """The customers of ``facts`` and the home company of each: its own
+    company, or else the company of its last order (largest ``last_at``,
+    then smallest company id)."""
+    ids, starts, _ends = _segments(facts.partner)
+    if not len(ids):
+        return ids, np.zeros(0, dtype=np.int32)
+    own = np.maximum.reduceat(facts.partner_company, starts)
+    # within each customer (same segment positions): last order first
+    order = np.lexsort((facts.company, -facts.last_at, facts.partner))
+    last_company = facts.company[order[starts]]
+    return ids, np.where(own > 0, own, last_company)
+
+
+@dataclass(frozen=True)
+class WindowSummary:
+    """Per customer (``ids``, increasing) of :func:`window_summary`."""
+
+    ids: np.ndarray
+    purchase_days: np.ndarray
+    first_day: np.ndarray
+    last_day: np.ndarray
+    total: np.ndarray
+    first_amount: np.ndarray
+    orders_12m: np.ndarray
+    slow_days: np.ndarray
+    discounted: np.ndarray
+
+
+def window_summary(facts, company, since, today, year_ago):
+    """The scoring window ``[since, today]`` of ``company``'s customers.
+
+    For the customers whose home company (over the window's rows, every
+    company) is ``company`` and who bought from it in the window: purchase
+    days, first and last purchase day, gross value, value of the first
+    purchase day, orders of the days after ``year_ago``, purchase days not
+    confirmed at once and value bought on a discounted pricelist, all of
+    ``company``'s orders."""
+    window = facts.select((facts.day >= since) & (facts.day <= today))
+    home_ids, home = home_companies(window)
+    own = window.select(window.company == company)
+    ids, starts, ends = _segments(own.partner)
+    keep = home[np.searchsorted(home_ids, ids)] == company if len(ids) else ids > 0
+    recent = np.where(own.day > year_ago, own.orders, 0).astype(np.int64)
+    summary = WindowSummary(
+        ids=ids,
+        purchase_days=(ends - starts),
+        first_day=own.day[starts],
+        last_day=own.day[ends - 1] if len(ends) else own.day[:0],
+        total=_sums(own.amount, starts),
+        first_amount=own.amount[starts],
+        orders_12m=_sums(recent, starts),
+        slow_days=_sums(own.slow.astype(np.int64), starts),
+        discounted=_sums(own.discounted, starts),
+    )
+    return WindowSummary(
+        **{name: getattr(summary, name)[keep] for name in summary.__dataclass_fields__}
+    )
+
+
+def calibration_summary(facts, company, since, cutoff, today):
+    """The holdout check's inputs for ``company`` (window ``[since, today]``,
+    home company chosen over it as in :func:`window_summary`): per customer
+    with a purchase day of ``company`` in ``[since, cutoff]``, its repeat
+    purchase days until the cutoff, days from its first to its last purchase
+    day until then, days from its first purchase day to the cutoff, and its
+    purchase days after the cutoff. Returns ``(x, t_x, age, holdout)``."""
+    window = facts.select((facts.day >= since) & (facts.day <= today))
+    home_ids, home = home_companies(window)
+    own = window.select(window.company == company)
+    before = own.select(own.day <= cutoff)
+    ids, starts, ends = _segments(before.partner)
+    keep = home[np.searchsorted(home_ids, ids)] == company if len(ids) else ids > 0
+    after_ids, after_starts, after_ends = _segments(own.partner[own.day > cutoff])
+    holdout = np.zeros(len(ids), dtype=np.int64)
+    if len(after_ids) and len(ids):
+        position = np.searchsorted(ids, after_ids)
+        found = (position < len(ids)) & (
+            ids[np.minimum(position, len(ids) - 1)] == after_ids
+        )
+        holdout[position[found]] = (after_ends - after_starts)[found]
+    first = before.day[starts]
+    last = before.day[ends - 1] if len(ends) else before.day[:0]
+    x = (ends - starts - 1).astype(np.float64)
+    return (
+        x[keep],
+        (last - first).astype(np.float64)[keep],
+        (cutoff - first).astype(np.float64)[keep],
+        holdout.astype(np.float64)[keep],
+    )
+
+
+@dataclass(frozen=True)
+class OrderStatistics:
+    """Per customer (``ids``) and per customer and company (``by_company``)
+    of :func:`order_statistics`."""
+
+    ids: np.ndarray
+    first_day: np.ndarray
+    last_day: np.ndarray
+    order_count: np.ndarray
+    median_gap: np.ndarray
+    #: (partner, company, first day, last day, orders, revenue since)
+    by_company: tuple
+
+
+def median_gaps(facts, starts, ends, order_count):
+    """The median gap in days between the orders of each customer segment
+    (see the module), NaN for fewer than two orders."""
+    n = len(starts)
+    if not n:
+        return np.zeros(0)
+    gaps = np.diff(facts.day).astype(np.float64)
+    same = facts.partner[1:] == facts.partner[:-1]
+    gap_partner = facts.partner[1:][same]
+    gap_values = gaps[same]
+    # sorted within each customer (customers stay in order)
+    gap_values = gap_values[np.lexsort((gap_values, gap_partner))]
+    if not len(gap_values):
+        gap_values = np.zeros(1)
+    rows = ends - starts
+    # each customer has rows - 1 gaps: where its gaps start
+    gap_start = starts - np.arange(n)
+    zeros = order_count.astype(np.int64) - rows
+    count = order_count.astype(np.int64) - 1
+
+    def at(k):
+        index = np.clip(gap_start + k - zeros, 0, len(gap_values) - 1)
+        return np.where(k < zeros, 0.0, gap_values[index])
+
+    low = np.maximum(count - 1, 0) // 2
+    high = count // 2
+    return np.where(count > 0, (at(low) + at(high)) / 2.0, np.nan)
+
+
+def order_statistics(facts, since):
+    """The order statistics of the stage rules: per customer over every
+    company, the first and last order day, the confirmed orders and the
+    median gap between them (:func:`median_gaps`); per customer and company,
+    the first and last order day, the orders and the revenue of the days
+    from ``since``."""
+    ids, starts, ends = _segments(facts.partner)
+    count = _sums(facts.orders.astype(np.int64), starts)
+    order = np.lexsort((facts.day, facts.company, facts.partner))
+    partner, company = facts.partner[order], facts.company[order]
+    day, orders = facts.day[order], facts.orders[order].astype(np.int64)
+    revenue = np.where(day >= since, facts.amount[order], 0.0)
+    if len(partner):
+        keys = np.r_[
+            True, (partner[1:] != partner[:-1]) | (company[1:] != company[:-1])
+        ]
+        c_starts = np.flatnonzero(keys)
+        c_last = day[np.r_[c_starts[1:], len(partner)] - 1]
+    else:
+        c_starts = np.zeros(0, dtype=np.int64)
+        c_last = day[:0]
+    by_company = (
+        partner[c_starts],
+        company[c_starts],
+        day[c_starts],
+        c_last,
+        _sums(orders, c_starts),
+        _sums(revenue, c_starts),
+    )
+    return OrderStatistics(
+        ids=ids,
+        first_day=facts.day[starts],
+        last_day=facts.day[ends - 1] if len(ends) else facts.day[:0],
+        order_count=count,
+        median_gap=median_gaps(facts, starts, ends, count),
+        by_company=by_company,
+    )

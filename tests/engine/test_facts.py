@@ -1,0 +1,260 @@
+"""Per-customer figures from the order facts (engine/facts.py).
+
+Every function is compared with a brute-force reference written the way the
+SQL aggregates it replaces read (one customer at a time, plain Python), on
+random facts with several companies, shared customers, same-day orders in two
+companies and ties of the last order; the binary COPY decoder with a stream
+built byte by byte as PostgreSQL writes it.
+"""
+
+import statistics
+import struct
+
+import numpy as np
+import pytest
+
+SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
+
+
+def binary_stream(rows, formats):
+    """A ``COPY ... TO STDOUT (FORMAT binary)`` stream of ``rows``."""
+    out = bytearray(SIGNATURE + struct.pack(">ii", 0, 0))
+    for row in rows:
+        out += struct.pack(">h", len(row))
+        for value, fmt in zip(row, formats, strict=True):
+            if value is None:
+                out += struct.pack(">i", -1)
+                continue
+            data = struct.pack(">" + fmt, value)
+            out += struct.pack(">i", len(data)) + data
+    return bytes(out + b"\xff\xff")
+
+
+FORMATS = "iiiididid"
+
+
+def random_facts(seed, customers=40, companies=(1, 2, 3)):
+    """Rows (partner, company, partner_company, day, amount, orders, last_at,
+    slow, discounted), unique per partner, company and day."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for partner in range(10, 10 + customers):
+        own = int(rng.choice([0, *companies]))
+        seen = set()
+        for _ in range(int(rng.integers(1, 9))):
+            company = own if own and rng.random() < 0.8 else int(rng.choice(companies))
+            day = int(rng.integers(9000, 9500))
+            if (company, day) in seen:
+                continue
+            seen.add((company, day))
+            rows.append(
+                (
+                    partner,
+                    company,
+                    own,
+                    day,
+                    round(float(rng.gamma(2.0, 40.0)), 2),
+                    int(rng.integers(1, 4)),
+                    # ties of the last order between companies happen
+                    float(day * 86400 + int(rng.integers(0, 3)) * 3600),
+                    int(rng.random() < 0.3),
+                    round(float(rng.random() < 0.2) * 10.0, 2),
+                )
+            )
+    rng.shuffle(rows)
+    return rows
+
+
+def facts_of(engine, rows):
+    sink = engine.facts.BinaryCopy(chunk_bytes=97)
+    stream = binary_stream(rows, FORMATS)
+    for start in range(0, len(stream), 61):
+        sink.write(stream[start : start + 61])
+    return engine.facts.Facts.from_columns(sink.result())
+
+
+def reference_home(rows):
+    """Home company per partner, as the SQL: own company, or the company of
+    the last order (largest last_at, then smallest company)."""
+    home = {}
+    for partner in {r[0] for r in rows}:
+        mine = [r for r in rows if r[0] == partner]
+        own = max(r[2] for r in mine)
+        if own:
+            home[partner] = own
+        else:
+            best = max(mine, key=lambda r: (r[6], -r[1]))
+            home[partner] = best[1]
+    return home
+
+
+def test_binary_copy_decodes_a_stream_written_in_pieces(engine):
+    rows = random_facts(1)
+    facts = facts_of(engine, rows)
+    assert len(facts) == len(rows)
+    expected = sorted(rows, key=lambda r: (r[0], r[3], r[1]))
+    assert facts.partner.tolist() == [r[0] for r in expected]
+    assert facts.day.tolist() == [r[3] for r in expected]
+    assert facts.amount.tolist() == [r[4] for r in expected]
+    assert facts.slow.tolist() == [bool(r[7]) for r in expected]
+
+
+def test_binary_copy_refuses_nulls_and_truncated_streams(engine):
+    row = (1, 1, 0, 9000, 10.0, 1, 0.0, 0, 0.0)
+    for rows in (
+        [row[:4] + (None,) + row[5:]],
+        [row, row[:4] + (None,) + row[5:]] + [row] * 5,
+    ):
+        sink = engine.facts.BinaryCopy()
+        with pytest.raises(ValueError, match="NULL"):
+            sink.write(binary_stream(rows, FORMATS))
+            sink.result()
+    sink = engine.facts.BinaryCopy()
+    sink.write(binary_stream([row], FORMATS)[:-2])
+    with pytest.raises(ValueError, match="truncated"):
+        sink.result()
+    with pytest.raises(ValueError, match="binary COPY"):
+        engine.facts.BinaryCopy().write(b"not a copy stream" * 10**6)
+
+
+def test_empty_facts(engine):
+    facts = facts_of(engine, [])
+    summary = engine.facts.window_summary(facts, 1, 0, 10**5, 0)
+    assert len(summary.ids) == 0
+    x, *_rest = engine.facts.calibration_summary(facts, 1, 0, 100, 200)
+    assert len(x) == 0
+    stats = engine.facts.order_statistics(facts, 0)
+    assert len(stats.ids) == 0 and len(stats.by_company[0]) == 0
+    # purchases after the cutoff only: nothing to predict from
+    only_after = facts_of(engine, [(5, 1, 0, 150, 10.0, 1, 0.0, 0, 0.0)])
+    x, *_rest = engine.facts.calibration_summary(only_after, 1, 0, 100, 200)
+    assert len(x) == 0
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_window_summary_equals_the_sql_reading(engine, seed):
+    rows = random_facts(seed)
+    facts = facts_of(engine, rows)
+    since, today, year_ago = 9100, 9400, 9300
+    for company in (1, 2, 3):
+        summary = engine.facts.window_summary(facts, company, since, today, year_ago)
+        window = [r for r in rows if since <= r[3] <= today]
+        home = reference_home(window)
+        expected = {}
+        for partner in sorted({r[0] for r in window}):
+            own = sorted(
+                (r for r in window if r[0] == partner and r[1] == company),
+                key=lambda r: r[3],
+            )
+            if home[partner] != company or not own:
+                continue
+            expected[partner] = (
+                len(own),
+                own[0][3],
+                own[-1][3],
+                sum(r[4] for r in own),
+                own[0][4],
+                sum(r[5] for r in own if r[3] > year_ago),
+                sum(r[7] for r in own),
+                sum(r[8] for r in own),
+            )
+        assert summary.ids.tolist() == list(expected)
+        for i, partner in enumerate(expected):
+            got = (
+                summary.purchase_days[i],
+                summary.first_day[i],
+                summary.last_day[i],
+                summary.total[i],
+                summary.first_amount[i],
+                summary.orders_12m[i],
+                summary.slow_days[i],
+                summary.discounted[i],
+            )
+            assert got == pytest.approx(expected[partner]), partner
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_calibration_summary_equals_the_sql_reading(engine, seed):
+    rows = random_facts(seed)
+    facts = facts_of(engine, rows)
+    since, cutoff, today = 9050, 9350, 9450
+    for company in (1, 2, 3):
+        x, t_x, age, holdout = engine.facts.calibration_summary(
+            facts, company, since, cutoff, today
+        )
+        window = [r for r in rows if since <= r[3] <= today]
+        home = reference_home(window)
+        expected = []
+        for partner in sorted({r[0] for r in window}):
+            own = [r[3] for r in window if r[0] == partner and r[1] == company]
+            before = sorted(d for d in own if d <= cutoff)
+            if home[partner] != company or not before:
+                continue
+            expected.append(
+                (
+                    len(before) - 1,
+                    before[-1] - before[0],
+                    cutoff - before[0],
+                    sum(1 for d in own if d > cutoff),
+                )
+            )
+        assert list(zip(x, t_x, age, holdout, strict=True)) == expected
+
+
+def reference_median_gap(days_orders):
+    """percentile_cont(0.5) of the gaps between a customer's orders, orders
+    of the same day 0 days apart (every order listed by its day)."""
+    days = sorted(d for d, n in days_orders for _ in range(n))
+    gaps = [b - a for a, b in zip(days, days[1:], strict=False)]
+    return statistics.median(gaps) if gaps else None
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_order_statistics_equal_the_sql_reading(engine, seed):
+    rows = random_facts(seed)
+    facts = facts_of(engine, rows)
+    since = 9250
+    stats = engine.facts.order_statistics(facts, since)
+    partners = sorted({r[0] for r in rows})
+    assert stats.ids.tolist() == partners
+    for i, partner in enumerate(partners):
+        mine = [r for r in rows if r[0] == partner]
+        assert stats.first_day[i] == min(r[3] for r in mine)
+        assert stats.last_day[i] == max(r[3] for r in mine)
+        assert stats.order_count[i] == sum(r[5] for r in mine)
+        median = reference_median_gap([(r[3], r[5]) for r in mine])
+        if median is None:
+            assert np.isnan(stats.median_gap[i])
+        else:
+            assert stats.median_gap[i] == median, partner
+    expected = []
+    for partner in partners:
+        for company in sorted({r[1] for r in rows if r[0] == partner}):
+            mine = [r for r in rows if r[0] == partner and r[1] == company]
+            expected.append(
+                (
+                    partner,
+                    company,
+                    min(r[3] for r in mine),
+                    max(r[3] for r in mine),
+                    sum(r[5] for r in mine),
+                    pytest.approx(sum(r[4] for r in mine if r[3] >= since)),
+                )
+            )
+    assert list(zip(*stats.by_company, strict=True)) == expected
+
+
+def test_median_gap_of_same_day_orders_in_two_companies(engine):
+    # day 100: 2 orders in company 1 and 1 in company 2; day 130: 1 order;
+    # gaps 0, 0, 30 -> median 0; then day 200: gaps 0, 0, 30, 70 -> 15
+    rows = [
+        (5, 1, 0, 100, 10.0, 2, 100.0, 0, 0.0),
+        (5, 2, 0, 100, 10.0, 1, 100.0, 0, 0.0),
+        (5, 1, 0, 130, 10.0, 1, 130.0, 0, 0.0),
+    ]
+    stats = engine.facts.order_statistics(facts_of(engine, rows), 0)
+    assert stats.median_gap.tolist() == [0.0]
+    rows.append((5, 2, 0, 200, 10.0, 1, 200.0, 0, 0.0))
+    stats = engine.facts.order_statistics(facts_of(engine, rows), 0)
+    assert stats.median_gap.tolist() == [15.0]
+    assert stats.order_count.tolist() == [5]
