@@ -68,11 +68,14 @@ import numpy as np
 from odoo import fields
 from odoo.tools import SQL
 
+from odoo.addons.crm_relationship_scoring.models.crm_relationship_score_run import (
+    SCORE_BATCH,
+)
 from odoo.addons.crm_relationship_scoring.models.score_job import ScoreJob
 
 N_PARTNERS = int(os.environ.get("BENCH_PARTNERS", "100000"))
 NAIVE_SAMPLE = min(5000, N_PARTNERS)
-BATCH = int(os.environ.get("BENCH_BATCH", "2000"))
+BATCH = int(os.environ.get("BENCH_BATCH", SCORE_BATCH))
 WINDOW = 1095
 SEED = 20261122
 FLOOR_COLUMNS = 15  # numeric columns of the floor's write-back row

@@ -68,6 +68,27 @@ def _median_gap(day_gaps, same_day):
     return (at(math.floor(middle)) + at(math.ceil(middle))) / 2
 
 
+class CompanySettings:
+    """The fields of a company as the stage rules of many customers read
+    them (:meth:`res.partner._relationship_target_phase`): each field is read
+    from the record once, then from a dict (reading a field of a record costs
+    microseconds, and the rules read several per customer).
+    ``record`` is the company itself."""
+
+    __slots__ = ("_values", "record")
+
+    def __init__(self, record):
+        self.record = record
+        self._values = {}
+
+    def __getattr__(self, name):
+        try:
+            return self._values[name]
+        except KeyError:
+            value = self._values[name] = getattr(self.record, name)
+            return value
+
+
 def _json_text(value):
     """A figure as JSON text for a ``jsonb`` parameter: the JSON text the
     statistics query returns goes through as it is."""
@@ -854,7 +875,9 @@ class ResPartner(models.Model):
         """The lifecycle phase the behaviour in ``stats`` calls for.
 
         Overridable (the scoring addon refines it). ``stats`` is one value of
-        :meth:`_relationship_fetch_stats`; ``company`` carries the thresholds.
+        :meth:`_relationship_fetch_stats`; ``company`` carries the thresholds:
+        a :class:`CompanySettings` of the customer's company (its fields, read
+        once for many customers; ``company.record`` is the record).
         """
         count = stats["count"]
         if not count:
@@ -894,7 +917,9 @@ class ResPartner(models.Model):
         """Move the unlocked partners of ``self`` to the stage their ``stats``
         call for: one write per target stage. Returns ``{stage: [ids]}``."""
         stages = self.env["crm.relationship.stage"]._stages_by_phase()
-        companies = {False: self.env.company, None: self.env.company}
+        stage_ids = {phase: stage.id for phase, stage in stages.items()}
+        default = CompanySettings(self.env.company)
+        companies = {False: default, None: default}
         targets = {}
         first = set()
         # the stage, lock and company come with the statistics (no ORM read)
@@ -904,13 +929,13 @@ class ResPartner(models.Model):
                 continue
             company = companies.get(values["company_id"])
             if company is None:
-                company = companies[values["company_id"]] = self.env[
-                    "res.company"
-                ].browse(values["company_id"])
+                company = companies[values["company_id"]] = CompanySettings(
+                    self.env["res.company"].browse(values["company_id"])
+                )
             phase = self._relationship_target_phase(values, company, today)
-            stage = stages.get(phase)
-            if stage and values["stage_id"] != stage.id:
-                targets.setdefault(stage, []).append(partner_id)
+            stage_id = stage_ids.get(phase)
+            if stage_id and values["stage_id"] != stage_id:
+                targets.setdefault(stages[phase], []).append(partner_id)
                 if not values["stage_id"]:
                     first.add(partner_id)
         for stage, ids in targets.items():

@@ -17,6 +17,9 @@ from .res_partner import CLV_METHODS, SCORE_GROUP
 from .score_job import ScoreJob
 
 _logger = logging.getLogger(__name__)
+#: customers written per batch of a scoring run (one commit each; the
+#: stage moves of a batch are one write per stage)
+SCORE_BATCH = 10_000
 
 # "Recompute now" scores up to this many customers while the user waits
 SYNC_RECOMPUTE_LIMIT = 5000
@@ -310,7 +313,7 @@ class CrmRelationshipScoreRun(models.Model):
     # Entry points
     # ------------------------------------------------------------------
     @api.model
-    def _cron_compute_scores(self, batch_size=2000):
+    def _cron_compute_scores(self, batch_size=SCORE_BATCH):
         """Scheduled action: score the customers of every company.
 
         Companies whose administrator asked for a recompute ("Recompute now"
@@ -551,7 +554,7 @@ class CrmRelationshipScoreRun(models.Model):
         self,
         companies,
         force=False,
-        batch_size=2000,
+        batch_size=SCORE_BATCH,
         today=None,
         errors=None,
         deadline=None,

@@ -756,14 +756,18 @@ class ResPartner(models.Model):
         self.env.cr.execute(
             SQL(
                 """
-                SELECT p.id, s.clv_value, s.id IS NOT NULL,
+                WITH scored AS (
+                    -- the company's score row, or else the first other one
+                    -- (one sort of the score rows, not a lookup per partner)
+                    SELECT DISTINCT ON (partner_id) partner_id, clv_value
+                      FROM crm_relationship_score
+                     WHERE partner_id = ANY(%(ids)s)
+                     ORDER BY partner_id, company_id = %(company)s DESC, id
+                )
+                SELECT p.id, s.clv_value, s.partner_id IS NOT NULL,
                        (p.relationship_revenue_12m->>%(key)s)::float8
                   FROM res_partner p
-                  LEFT JOIN LATERAL (
-                        SELECT id, clv_value FROM crm_relationship_score
-                         WHERE partner_id = p.id
-                         ORDER BY company_id = %(company)s DESC, id
-                         LIMIT 1) s ON TRUE
+                  LEFT JOIN scored s ON s.partner_id = p.id
                  WHERE p.id = ANY(%(ids)s)
                 """,
                 key=str(self.env.company.id),

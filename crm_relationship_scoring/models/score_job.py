@@ -90,6 +90,21 @@ def day_number(day):
     return (day - EPOCH).days
 
 
+def copy_texts(values):
+    """The values of a column as the texts of a ``COPY ... FROM`` (``\\N``
+    for NULL: None, or NaT for dates), converted by numpy where it can:
+    numbers as their shortest exact text, which PostgreSQL reads back
+    exactly."""
+    values = np.asarray(values)
+    if values.dtype == object:
+        return ["\\N" if v is None else str(v) for v in values.tolist()]
+    if values.dtype.kind == "M":
+        texts = np.datetime_as_string(values, unit="D").astype(object)
+        texts[np.isnat(values)] = "\\N"
+        return texts.tolist()
+    return values.astype(str).tolist()
+
+
 def day_date(number):
     """A day of the order facts as a date."""
     return EPOCH + timedelta(days=int(number))
@@ -361,7 +376,57 @@ class ScoreJob:
             "pricelist_discounted": summary.discounted,
         }
         data.update(self.loyalty_inputs(company, data, today))
+        data.update(self.health_inputs(company, data, today))
+        data["warm_start"] = self.warm_start(company, today)
         return data
+
+    def warm_start(self, company, today):
+        """The parameters of the company's last finished run fitted with the
+        models (up to ``today``), as the starting point of tonight's fits (a
+        night adds a day of orders: the optimum moves little, and the solver
+        needs fewer steps from there); None without such a run."""
+        previous = self.runs.search(
+            [
+                ("company_id", "=", company.id),
+                ("state", "=", "done"),
+                ("method", "=", clv.METHOD_MODEL),
+                ("date", "<=", today),
+            ],
+            order="date desc, id desc",
+            limit=1,
+        )
+        bgnbd = tuple(previous[f"param_{n}"] for n in ("r", "alpha", "a", "b"))
+        gamma_gamma = tuple(previous[f"param_{n}"] for n in ("p", "q", "v"))
+        if not previous or min(bgnbd + gamma_gamma) <= 0:
+            return None
+        return bgnbd, gamma_gamma
+
+    def health_inputs(self, company, data, today):
+        """What the health score reads besides the scores, as arrays (part of
+        the extraction, so that the engine's step is arrays only): the open
+        complaints and those of the last 12 months (:meth:`complaints`), and
+        the extra inputs of ``res.partner._relationship_health_inputs``
+        (e.g. satisfaction from surveys) as ``(weight, values, present)``."""
+        ids = data["ids"]
+        if not ids:
+            return {}
+        open_count, recent = self.complaints(company, ids, today)
+        Partner = self.env["res.partner"].with_company(company)
+        extra = [
+            (
+                weight,
+                np.array([mapping.get(pid, 0.0) for pid in ids], float),
+                np.array([pid in mapping for pid in ids], dtype=bool),
+            )
+            for weight, mapping in Partner._relationship_health_inputs(
+                Partner.browse(ids)
+            ).values()
+        ]
+        return {
+            "open_complaints": open_count,
+            "recent_complaints": recent,
+            "health_extra": extra,
+        }
 
     def order_statistics(self, today):
         """The order statistics of the customers of the pass for the stage
@@ -401,19 +466,52 @@ class ScoreJob:
                 """
             )
         )
+        quotations = dict(cr.fetchall())
         statistics = facts.order_statistics(self.facts, day_number(since))
-        _partner, company, first, last, count, revenue = statistics.by_company
+        partner, company, first, last, count, revenue = statistics.by_company
+        # net of each company's refunds, never below zero, rounded (as the
+        # statistics query of the base addon)
+        credit = np.zeros(len(partner))
+        for partner_id, amounts in refunds.items():
+            low, high = np.searchsorted(partner, [partner_id, partner_id + 1])
+            for j in range(low, high):
+                credit[j] = float(amounts.get(int(company[j]), 0.0))
+        net = np.round(np.maximum(revenue + credit, 0.0), 6)
         epoch = np.datetime64(EPOCH, "D")
-        # the texts of the JSON figures, per customer and company, at once
+        keys = [f'"{key}": ' for key in company.tolist()]
+
+        def number(value):
+            # as jsonb prints a number: 200, not 200.0
+            text = repr(value)
+            return text[:-2] if text.endswith(".0") else text
+
+        # the pieces of the JSON texts of the figures (as PostgreSQL prints
+        # the jsonb values), per customer and company, made at once
         self.statistics_texts = {
-            "keys": company.astype(str).tolist(),
-            "first": np.datetime_as_string(epoch + first.astype("timedelta64[D]")),
-            "last": np.datetime_as_string(epoch + last.astype("timedelta64[D]")),
-            "counts": count.tolist(),
-            "companies": company.tolist(),
-            "revenue": revenue.tolist(),
+            "first": [
+                f'{key}"{day}"'
+                for key, day in zip(
+                    keys,
+                    np.datetime_as_string(epoch + first.astype("timedelta64[D]")),
+                    strict=True,
+                )
+            ],
+            "last": [
+                f'{key}"{day}"'
+                for key, day in zip(
+                    keys,
+                    np.datetime_as_string(epoch + last.astype("timedelta64[D]")),
+                    strict=True,
+                )
+            ],
+            "count": [f"{key}{n}" for key, n in zip(keys, count.tolist(), strict=True)],
+            "revenue": [
+                f"{key}{number(value)}" if value > 0 else None
+                for key, value in zip(keys, net.tolist(), strict=True)
+            ],
+            "net": net.tolist(),
         }
-        self.statistics = (statistics, refunds, dict(cr.fetchall()))
+        self.statistics = (statistics, quotations)
         return self.statistics
 
     def batch_stats(self, partners, today):
@@ -423,7 +521,7 @@ class ScoreJob:
         read from the partners, with their stored order figures: ``stored``
         tells whether those already hold the statistics (as JSON texts; the
         partners whose figures differ are written by :meth:`write_batch`)."""
-        statistics, refunds, quotations = self.order_statistics(today)
+        statistics, quotations = self.order_statistics(today)
         ids = partners.ids
         cr = self.env.cr
         partners.flush_recordset(
@@ -457,52 +555,25 @@ class ScoreJob:
         last_day = statistics.last_day[position].tolist()
         order_count = statistics.order_count[position].tolist()
         median = statistics.median_gap[position].tolist()
-        keys = self.statistics_texts["keys"]
-        first_iso = self.statistics_texts["first"]
-        last_iso = self.statistics_texts["last"]
-        counts = self.statistics_texts["counts"]
-        c_company = self.statistics_texts["companies"]
-        c_revenue = self.statistics_texts["revenue"]
+        texts = self.statistics_texts
+        pieces = [texts[name] for name in ("first", "last", "count", "revenue")]
+        net = texts["net"]
         result = {}
         for k, pid in enumerate(ids):
-            credit = refunds.get(pid, {})
-            first_json, last_json, count_json, revenue_json = [], [], [], []
-            revenue = 0.0
-            for j in range(c_low[k], c_high[k]):
-                key = keys[j]
-                first_json.append(f'"{key}": "{first_iso[j]}"')
-                last_json.append(f'"{key}": "{last_iso[j]}"')
-                count_json.append(f'"{key}": {counts[j]}')
-                # net of the company's refunds, never below zero, rounded (as
-                # the statistics query of the base addon)
-                net = c_revenue[j]
-                if credit:
-                    net = max(net + float(credit.get(c_company[j], 0)), 0.0)
-                net = round(net, 6)
-                revenue += net
-                if net > 0:
-                    # as jsonb prints a number: 200, not 200.0
-                    text = repr(net)
-                    revenue_json.append(
-                        f'"{key}": {text[:-2] if text.endswith(".0") else text}'
-                    )
+            rows = range(c_low[k], c_high[k])
             # the JSON texts PostgreSQL prints for these jsonb values (keys
             # by increasing company id, as jsonb orders them)
-            figures = {
-                name: "{" + ", ".join(items) + "}" if items else None
-                for name, items in zip(
-                    STATS_FIELDS,
-                    (first_json, last_json, count_json, revenue_json),
-                    strict=True,
-                )
-            }
+            figures = {}
+            for name, texts_of in zip(STATS_FIELDS, pieces, strict=True):
+                items = [texts_of[j] for j in rows if texts_of[j] is not None]
+                figures[name] = "{" + ", ".join(items) + "}" if items else None
             stage_id, locked, company_id, *stored = current[pid]
             result[pid] = {
                 "first": day_date(first_day[k]),
                 "last": day_date(last_day[k]),
                 "count": int(order_count[k]),
                 "median_gap": None if median[k] != median[k] else median[k],
-                "revenue": revenue,
+                "revenue": sum(net[j] for j in rows),
                 "quotations": quotations.get(pid, 0),
                 "stage_id": stage_id,
                 "locked": bool(locked),
@@ -547,6 +618,7 @@ class ScoreJob:
             data["recency"],
             data["T"],
             data["monetary"],
+            start=data.get("warm_start"),
             **self.runs._score_engine_settings(company),
         )
         bins = company.relationship_score_bins
@@ -565,7 +637,6 @@ class ScoreJob:
                 company.relationship_score_risk_high / 100.0,
             ),
         )
-        open_count, recent = self.complaints(company, data["ids"], today)
         upcoming = next_order.expected_next_order(
             data["frequency"],
             data["recency"],
@@ -588,9 +659,7 @@ class ScoreJob:
             "p_alive": scores.p_alive,
             "risk": risk,
             "level": level,
-            "health": self.health(
-                company, data, (r, f, m), scores.p_alive, open_count, recent
-            ),
+            "health": self.health(company, data, (r, f, m), scores.p_alive),
         }
 
     def choosing_query(self, company, ids, today):
@@ -856,28 +925,16 @@ class ScoreJob:
             ),
         }
 
-    def health(self, company, data, rfm_scores, p_alive, open_count, recent):
+    def health(self, company, data, rfm_scores, p_alive):
         """Health 0-100 (:func:`health.health_score`): weighted mean of RFM,
         P(alive), complaints and the extra inputs of
-        ``res.partner._relationship_health_inputs``, weighted by the
-        company's settings."""
-        ids = data["ids"]
-        Partner = self.env["res.partner"].with_company(company)
-        extra = [
-            (
-                weight,
-                np.array([mapping.get(pid, 0.0) for pid in ids], float),
-                np.array([pid in mapping for pid in ids], dtype=bool),
-            )
-            for weight, mapping in Partner._relationship_health_inputs(
-                Partner.browse(ids)
-            ).values()
-        ]
+        ``res.partner._relationship_health_inputs`` (read by
+        :meth:`health_inputs`), weighted by the company's settings."""
         return health.health_score(
             *rfm_scores,
             p_alive,
-            open_count,
-            recent,
+            data["open_complaints"],
+            data["recent_complaints"],
             data["orders_12m"],
             bins=company.relationship_score_bins,
             weights=health.HealthWeights(
@@ -885,7 +942,7 @@ class ScoreJob:
                 alive=company.relationship_health_weight_alive,
                 complaints=company.relationship_health_weight_complaints,
             ),
-            extra=extra,
+            extra=data["health_extra"],
         )
 
     def run_values(self, data, result):
@@ -1163,10 +1220,7 @@ class ScoreJob:
         copy = SQL("COPY %s FROM STDIN", table).code
         for start in range(0, data["n"], STAGE_CHUNK):
             part = slice(start, start + STAGE_CHUNK)
-            texts = [
-                ["\\N" if v is None else str(v) for v in values[part].tolist()]
-                for values, _kind in columns.values()
-            ]
+            texts = [copy_texts(values[part]) for values, _kind in columns.values()]
             lines = map("\t".join, zip(*texts, strict=True))
             cr._obj.copy_expert(copy, io.StringIO("".join(f"{x}\n" for x in lines)))
             del texts
