@@ -352,3 +352,22 @@ def order_statistics(facts, since):
         median_gap=median_gaps(facts, starts, ends, count),
         by_company=by_company,
     )
+
+
+def bought_within(facts, company, partners, days, window):
+    """For incidents ``(partners[i], days[i])`` (a complaint, a refund):
+    whether the customer bought from ``company`` on a day of ``(day, day +
+    window]`` (the tolerance of incidents of :mod:`.loyalty`). Two binary
+    searches per incident in the facts sorted by customer and day."""
+    partners = np.asarray(partners, dtype=np.int64)
+    days = np.asarray(days, dtype=np.int64)
+    own = facts.select(facts.company == company)
+    shift = np.int64(1 << 22)  # days are well within +-2**21
+
+    def key(partner, day):
+        return partner * (2 * shift) + (day + shift)
+
+    keys = key(own.partner, own.day.astype(np.int64))
+    low = np.searchsorted(keys, key(partners, days + 1), side="left")
+    high = np.searchsorted(keys, key(partners, days + window), side="right")
+    return high > low

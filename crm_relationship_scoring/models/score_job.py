@@ -584,7 +584,8 @@ class ScoreJob:
         return result
 
     def complaints(self, company, ids, today):
-        """Open complaints and complaints of the last 12 months per customer."""
+        """Open complaints and complaints of the last 12 months per customer
+        of ``ids`` (those of the company read whole: a few per customer)."""
         self.env["crm.relationship.complaint"].flush_model(
             ["partner_id", "state", "date_received", "company_id"]
         )
@@ -595,13 +596,12 @@ class ScoreJob:
                        COUNT(*) FILTER (WHERE state = ANY(%(open)s)),
                        COUNT(*) FILTER (WHERE date_received >= %(since)s)
                   FROM crm_relationship_complaint
-                 WHERE company_id = %(company)s AND partner_id = ANY(%(ids)s)
+                 WHERE company_id = %(company)s
                  GROUP BY partner_id
                 """,
                 open=list(OPEN_STATES),
                 since=fields.Datetime.to_datetime(today - timedelta(days=365)),
                 company=company.id,
-                ids=ids,
             )
         )
         stats = {
@@ -730,24 +730,24 @@ class ScoreJob:
             until=today + timedelta(days=1),
         )
 
-    def incidents_query(self, company, ids, today):
-        """Per customer of ``ids``: the complaints and posted refunds of the
+    def incidents(self, company, data, today):
+        """Per customer of ``data``: the complaints and posted refunds of the
         scoring window that can be judged (at least the tolerance window old,
         or already followed by a purchase) and how many of them were followed
-        by a confirmed order within the tolerance window (order facts of the
-        pass, :meth:`prepare_facts`)."""
+        by a confirmed order of the company within the tolerance window
+        (:func:`.facts.bought_within` on the order facts of the pass). The
+        incidents of the company are read whole (a few per customer at most)
+        and kept for the customers of ``data``."""
         since = today - timedelta(days=company.relationship_score_lookback_days)
         window = company.relationship_loyalty_recovery_days
-        return SQL(
-            """
-            WITH incidents AS (
-                SELECT p.commercial_partner_id AS partner_id,
-                       c.date_received::date AS day
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT p.commercial_partner_id, c.date_received::date
                   FROM crm_relationship_complaint c
                   JOIN res_partner p ON p.id = c.partner_id
                  WHERE c.company_id = %(company)s
                    AND c.date_received >= %(since)s
-                   AND p.commercial_partner_id = ANY(%(ids)s)
                 UNION ALL
                 SELECT am.commercial_partner_id, am.invoice_date
                   FROM account_move am
@@ -755,39 +755,34 @@ class ScoreJob:
                    AND am.state = 'posted'
                    AND am.company_id = %(company)s
                    AND am.invoice_date >= %(since)s
-                   AND am.commercial_partner_id = ANY(%(ids)s)
-            ), numbered AS (
-                SELECT ROW_NUMBER() OVER () AS id, partner_id, day FROM incidents
-            ), judged AS (
-                SELECT i.partner_id, i.day,
-                       BOOL_OR(f.day IS NOT NULL) AS recovered
-                  FROM numbered i
-                  LEFT JOIN %(facts)s f
-                    ON f.partner_id = i.partner_id
-                   AND f.company_id = %(company)s
-                   AND f.day > i.day
-                   AND f.day <= i.day + %(window)s
-                 GROUP BY i.id, i.partner_id, i.day
+                """,
+                company=company.id,
+                since=since,
             )
-            SELECT partner_id,
-                   COUNT(*) FILTER (WHERE recovered OR day <= %(judged)s),
-                   COUNT(*) FILTER (WHERE recovered)
-              FROM judged
-             GROUP BY partner_id
-            """,
-            company=company.id,
-            since=since,
-            ids=ids,
-            facts=SQL.identifier(FACTS_TABLE),
-            window=window,
-            judged=today - timedelta(days=window),
         )
+        rows = self.env.cr.fetchall()
+        ids = np.asarray(data["ids"], dtype=np.int64)
+        incidents = np.zeros(len(ids))
+        recovered = np.zeros(len(ids))
+        if not rows or not len(ids):
+            return incidents, recovered
+        partners = np.array([row[0] for row in rows], dtype=np.int64)
+        days = np.array([day_number(row[1]) for row in rows], dtype=np.int64)
+        position = np.minimum(np.searchsorted(ids, partners), len(ids) - 1)
+        known = ids[position] == partners
+        position, partners, days = position[known], partners[known], days[known]
+        bought = facts.bought_within(self.facts, company.id, partners, days, window)
+        judged = bought | (days <= day_number(today - timedelta(days=window)))
+        incidents += np.bincount(position[judged], minlength=len(ids))
+        recovered += np.bincount(position[bought], minlength=len(ids))
+        return incidents, recovered
 
     def loyalty_inputs(self, company, data, today):
         """What the loyalty of the customers of ``data`` is measured from, as
         arrays (part of the extraction): the median days spent choosing, the
         value bought with a discount, the incidents and those followed by a
-        purchase, the referrers, and what the customers answered in surveys
+        purchase (:meth:`incidents`), the referrers, and what the customers
+        answered in surveys
         (``res.partner._relationship_loyalty_inputs``, extended by
         crm_relationship_survey).
 
@@ -796,7 +791,7 @@ class ScoreJob:
         :meth:`extract`; :meth:`choosing_query` only for the customers
         whose median can be above 0), the discounted lines
         (:meth:`discounted_lines_query`) and the incidents
-        (:meth:`incidents_query`)."""
+        (:meth:`incidents`)."""
         ids = data["ids"]
         if not ids:
             return {}
@@ -830,21 +825,19 @@ class ScoreJob:
             )
             choosing[slow] = median[slow]
         (lines,) = arrays(self.discounted_lines_query(company, today), 1, fill=0.0)
-        incidents, recovered = arrays(
-            self.incidents_query(company, ids, today), 2, fill=0.0
-        )
+        incidents, recovered = self.incidents(company, data, today)
+        # the referrers (few): read whole, kept for the customers of the pass
         cr.execute(
             SQL(
                 """
                 SELECT DISTINCT relationship_referred_by_id
                   FROM res_partner
-                 WHERE relationship_referred_by_id = ANY(%s) AND active
-                """,
-                ids,
+                 WHERE relationship_referred_by_id IS NOT NULL AND active
+                """
             )
         )
         referrer = np.zeros(len(ids), dtype=bool)
-        referrer[[position[pid] for (pid,) in cr.fetchall()]] = True
+        referrer[[position[pid] for (pid,) in cr.fetchall() if pid in position]] = True
         Partner = self.env["res.partner"].with_company(company)
         answers = Partner._relationship_loyalty_inputs(Partner.browse(ids))
 

@@ -258,3 +258,19 @@ def test_median_gap_of_same_day_orders_in_two_companies(engine):
     stats = engine.facts.order_statistics(facts_of(engine, rows), 0)
     assert stats.median_gap.tolist() == [15.0]
     assert stats.order_count.tolist() == [5]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_bought_within_equals_the_sql_reading(engine, seed):
+    rows = random_facts(seed)
+    facts = facts_of(engine, rows)
+    rng = np.random.default_rng(seed)
+    partners = rng.integers(5, 55, 200)  # some are not customers
+    days = rng.integers(8990, 9510, 200)
+    for company in (1, 2):
+        got = engine.facts.bought_within(facts, company, partners, days, 30)
+        expected = [
+            any(r[0] == p and r[1] == company and d < r[3] <= d + 30 for r in rows)
+            for p, d in zip(partners.tolist(), days.tolist(), strict=True)
+        ]
+        assert got.tolist() == expected
