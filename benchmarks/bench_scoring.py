@@ -315,6 +315,10 @@ class _Tracer:
         "ScoreJob": (
             "prepare_facts",
             "extract",
+            "loyalty_inputs",
+            "health_inputs",
+            "order_statistics",
+            "batch_stats",
             "evaluate",
             "complaints",
             "health",
@@ -324,6 +328,7 @@ class _Tracer:
             "clear_stale",
             "record_history",
             "at_risk_activities",
+            "store_calibration",
         ),
         "res.partner": (
             "_relationship_fetch_stats",

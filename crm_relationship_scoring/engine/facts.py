@@ -47,7 +47,7 @@ import numpy as np
 #: PostgreSQL binary type (``day`` is a ``date``, ``slow`` an ``int4`` flag)
 #: and the compact type they are kept in
 COLUMNS = (
-    ("partner", ">i4", np.int64),
+    ("partner", ">i4", np.int32),
     ("company", ">i4", np.int32),
     ("partner_company", ">i4", np.int32),
     ("day", ">i4", np.int32),
@@ -118,21 +118,22 @@ class BinaryCopy:
 
     def result(self):
         """The decoded columns ``{name: array}``, once the whole stream has
-        been written (its trailer seen)."""
+        been written (its trailer seen); the decoded chunks are released
+        column by column."""
         self._decode()
         if bytes(self.pending) != _TRAILER:
             raise ValueError(
                 "truncated binary COPY stream, or a NULL in it (a row shorter "
                 "than the columns' widths)"
             )
-        return {
-            name: (
-                np.concatenate(self.parts[name])
-                if self.parts[name]
-                else np.zeros(0, dtype=compact)
+        columns = {}
+        for name, _binary, compact in self.columns:
+            parts = self.parts.pop(name)
+            columns[name] = (
+                np.concatenate(parts) if parts else np.zeros(0, dtype=compact)
             )
-            for name, _binary, compact in self.columns
-        }
+            del parts
+        return columns
 
 
 @dataclass(frozen=True)
@@ -151,16 +152,21 @@ class Facts:
 
     @classmethod
     def from_columns(cls, columns):
-        """Sort the columns of :meth:`BinaryCopy.result` (any order)."""
+        """Sort the columns of :meth:`BinaryCopy.result` (any order); the
+        columns are taken out of ``columns`` one at a time, so that only one
+        is held twice while sorting."""
         order = np.lexsort((columns["company"], columns["day"], columns["partner"]))
-        return cls(**{name: np.asarray(columns[name])[order] for name, *_ in COLUMNS})
+        return cls(
+            **{name: np.asarray(columns.pop(name))[order] for name, *_ in COLUMNS}
+        )
 
     def __len__(self):
         return len(self.partner)
 
-    def select(self, mask):
-        """The facts of the rows where ``mask`` is true (still sorted)."""
-        return Facts(**{name: getattr(self, name)[mask] for name, *_ in COLUMNS})
+    def take(self, mask, *names):
+        """The columns ``names`` of the rows where ``mask`` is true (still
+        sorted): only those columns are copied."""
+        return [getattr(self, name)[mask] for name in names]
 
 
 def _segments(keys):
@@ -180,18 +186,52 @@ def _sums(values, starts):
     return np.add.reduceat(values, starts)
 
 
-def home_companies(facts):
-    """The customers of ``facts`` and the home company of each: its own
-    company, or else the company of its last order (largest ``last_at``,
-    then smallest company id)."""
-    ids, starts, _ends = _segments(facts.partner)
+def _last(values, ends):
+    return values[ends - 1] if len(ends) else values[:0]
+
+
+def _within(mask, rows):
+    """The rows of the facts where ``mask`` is true and, among those, ``rows``
+    (a mask over the selected rows) is true."""
+    full = mask.copy()
+    full[mask] = rows
+    return full
+
+
+def home_companies(facts, mask):
+    """The customers of the rows of ``facts`` where ``mask`` is true and the
+    home company of each over those rows: its own company, or else the only
+    company it bought from, or else the company of its last order (largest
+    ``last_at``, then smallest company id; only the rows of those customers
+    are sorted for it)."""
+    partner, company, own_company = facts.take(
+        mask, "partner", "company", "partner_company"
+    )
+    ids, starts, ends = _segments(partner)
     if not len(ids):
         return ids, np.zeros(0, dtype=np.int32)
-    own = np.maximum.reduceat(facts.partner_company, starts)
-    # within each customer (same segment positions): last order first
-    order = np.lexsort((facts.company, -facts.last_at, facts.partner))
-    last_company = facts.company[order[starts]]
-    return ids, np.where(own > 0, own, last_company)
+    own = np.maximum.reduceat(own_company, starts)
+    low = np.minimum.reduceat(company, starts)
+    high = np.maximum.reduceat(company, starts)
+    home = np.where(own > 0, own, low)
+    shared = (own <= 0) & (low != high)
+    if shared.any():
+        rows = _within(mask, np.repeat(shared, ends - starts))
+        partner, company, last_at = facts.take(rows, "partner", "company", "last_at")
+        _ids, shared_starts, _ends = _segments(partner)
+        # within each customer (same segment positions): last order first
+        order = np.lexsort((company, -last_at, partner))
+        home[shared] = company[order[shared_starts]]
+    return ids, home
+
+
+def _home_is(facts, mask, ids, company):
+    """Whether the home company (:func:`home_companies` over ``mask``) of each
+    customer of ``ids`` (all among the rows of ``mask``) is ``company``."""
+    home_ids, home = home_companies(facts, mask)
+    if not len(ids):
+        return np.zeros(0, dtype=bool)
+    return home[np.searchsorted(home_ids, ids)] == company
 
 
 @dataclass(frozen=True)
@@ -218,22 +258,24 @@ def window_summary(facts, company, since, today, year_ago):
     purchase day, orders of the days after ``year_ago``, purchase days not
     confirmed at once and value bought on a discounted pricelist, all of
     ``company``'s orders."""
-    window = facts.select((facts.day >= since) & (facts.day <= today))
-    home_ids, home = home_companies(window)
-    own = window.select(window.company == company)
-    ids, starts, ends = _segments(own.partner)
-    keep = home[np.searchsorted(home_ids, ids)] == company if len(ids) else ids > 0
-    recent = np.where(own.day > year_ago, own.orders, 0).astype(np.int64)
+    window = (facts.day >= since) & (facts.day <= today)
+    own = window & (facts.company == company)
+    partner, day, amount, orders, slow, discounted = facts.take(
+        own, "partner", "day", "amount", "orders", "slow", "discounted"
+    )
+    ids, starts, ends = _segments(partner)
+    keep = _home_is(facts, window, ids, company)
+    recent = np.where(day > year_ago, orders, 0).astype(np.int64)
     summary = WindowSummary(
-        ids=ids,
+        ids=ids.astype(np.int64),
         purchase_days=(ends - starts),
-        first_day=own.day[starts],
-        last_day=own.day[ends - 1] if len(ends) else own.day[:0],
-        total=_sums(own.amount, starts),
-        first_amount=own.amount[starts],
+        first_day=day[starts],
+        last_day=_last(day, ends),
+        total=_sums(amount, starts),
+        first_amount=amount[starts],
         orders_12m=_sums(recent, starts),
-        slow_days=_sums(own.slow.astype(np.int64), starts),
-        discounted=_sums(own.discounted, starts),
+        slow_days=_sums(slow.astype(np.int64), starts),
+        discounted=_sums(discounted, starts),
     )
     return WindowSummary(
         **{name: getattr(summary, name)[keep] for name in summary.__dataclass_fields__}
@@ -247,13 +289,13 @@ def calibration_summary(facts, company, since, cutoff, today):
     purchase days until the cutoff, days from its first to its last purchase
     day until then, days from its first purchase day to the cutoff, and its
     purchase days after the cutoff. Returns ``(x, t_x, age, holdout)``."""
-    window = facts.select((facts.day >= since) & (facts.day <= today))
-    home_ids, home = home_companies(window)
-    own = window.select(window.company == company)
-    before = own.select(own.day <= cutoff)
-    ids, starts, ends = _segments(before.partner)
-    keep = home[np.searchsorted(home_ids, ids)] == company if len(ids) else ids > 0
-    after_ids, after_starts, after_ends = _segments(own.partner[own.day > cutoff])
+    window = (facts.day >= since) & (facts.day <= today)
+    own = window & (facts.company == company)
+    partner, day = facts.take(own, "partner", "day")
+    before = day <= cutoff
+    ids, starts, ends = _segments(partner[before])
+    keep = _home_is(facts, window, ids, company)
+    after_ids, after_starts, after_ends = _segments(partner[~before])
     holdout = np.zeros(len(ids), dtype=np.int64)
     if len(after_ids) and len(ids):
         position = np.searchsorted(ids, after_ids)
@@ -261,8 +303,9 @@ def calibration_summary(facts, company, since, cutoff, today):
             ids[np.minimum(position, len(ids) - 1)] == after_ids
         )
         holdout[position[found]] = (after_ends - after_starts)[found]
-    first = before.day[starts]
-    last = before.day[ends - 1] if len(ends) else before.day[:0]
+    day = day[before]
+    first = day[starts]
+    last = _last(day, ends)
     x = (ends - starts - 1).astype(np.float64)
     return (
         x[keep],
@@ -292,12 +335,14 @@ def median_gaps(facts, starts, ends, order_count):
     n = len(starts)
     if not n:
         return np.zeros(0)
-    gaps = np.diff(facts.day).astype(np.float64)
+    # the gaps between consecutive rows of a customer, sorted within each
+    # customer by one sort of (customer, gap) keys (gaps are below 2**22)
     same = facts.partner[1:] == facts.partner[:-1]
-    gap_partner = facts.partner[1:][same]
-    gap_values = gaps[same]
-    # sorted within each customer (customers stay in order)
-    gap_values = gap_values[np.lexsort((gap_values, gap_partner))]
+    keys = np.diff(facts.day).astype(np.int64)[same]
+    keys += facts.partner[1:][same].astype(np.int64) << 22
+    keys.sort()
+    gap_values = (keys & ((1 << 22) - 1)).astype(np.float64)
+    del keys
     if not len(gap_values):
         gap_values = np.zeros(1)
     rows = ends - starts
@@ -320,37 +365,60 @@ def order_statistics(facts, since):
     company, the first and last order day, the confirmed orders and the
     median gap between them (:func:`median_gaps`); per customer and company,
     the first and last order day, the orders and the revenue of the days
-    from ``since``."""
+    from ``since`` (a customer of one company is its own row; the rows of
+    the customers of several companies are sorted by company for it)."""
     ids, starts, ends = _segments(facts.partner)
     count = _sums(facts.orders.astype(np.int64), starts)
-    order = np.lexsort((facts.day, facts.company, facts.partner))
-    partner, company = facts.partner[order], facts.company[order]
-    day, orders = facts.day[order], facts.orders[order].astype(np.int64)
-    revenue = np.where(day >= since, facts.amount[order], 0.0)
-    if len(partner):
-        keys = np.r_[
-            True, (partner[1:] != partner[:-1]) | (company[1:] != company[:-1])
-        ]
-        c_starts = np.flatnonzero(keys)
-        c_last = day[np.r_[c_starts[1:], len(partner)] - 1]
+    recent = np.where(facts.day >= since, facts.amount, 0.0)
+    revenue = _sums(recent, starts)
+    first_day, last_day = facts.day[starts], _last(facts.day, ends)
+    if len(ids):
+        low = np.minimum.reduceat(facts.company, starts)
+        high = np.maximum.reduceat(facts.company, starts)
     else:
-        c_starts = np.zeros(0, dtype=np.int64)
-        c_last = day[:0]
-    by_company = (
-        partner[c_starts],
-        company[c_starts],
-        day[c_starts],
-        c_last,
-        _sums(orders, c_starts),
-        _sums(revenue, c_starts),
-    )
+        low = high = facts.company[:0]
+    single = low == high
+    parts = [
+        (
+            ids[single],
+            low[single],
+            first_day[single],
+            last_day[single],
+            count[single],
+            revenue[single],
+        )
+    ]
+    if not single.all():
+        rows = np.repeat(~single, ends - starts)
+        partner, company, day, orders = facts.take(
+            rows, "partner", "company", "day", "orders"
+        )
+        amount = recent[rows]
+        order = np.lexsort((day, company, partner))
+        partner, company = partner[order], company[order]
+        day, orders, amount = day[order], orders[order].astype(np.int64), amount[order]
+        new = np.r_[True, (partner[1:] != partner[:-1]) | (company[1:] != company[:-1])]
+        c_starts = np.flatnonzero(new)
+        c_ends = np.r_[c_starts[1:], len(partner)]
+        parts.append(
+            (
+                partner[c_starts],
+                company[c_starts],
+                day[c_starts],
+                day[c_ends - 1],
+                _sums(orders, c_starts),
+                _sums(amount, c_starts),
+            )
+        )
+    by_company = [np.concatenate(column) for column in zip(*parts, strict=True)]
+    order = np.lexsort((by_company[1], by_company[0]))
     return OrderStatistics(
-        ids=ids,
-        first_day=facts.day[starts],
-        last_day=facts.day[ends - 1] if len(ends) else facts.day[:0],
+        ids=ids.astype(np.int64),
+        first_day=first_day,
+        last_day=last_day,
         order_count=count,
         median_gap=median_gaps(facts, starts, ends, count),
-        by_company=by_company,
+        by_company=tuple(column[order] for column in by_company),
     )
 
 
@@ -361,13 +429,13 @@ def bought_within(facts, company, partners, days, window):
     searches per incident in the facts sorted by customer and day."""
     partners = np.asarray(partners, dtype=np.int64)
     days = np.asarray(days, dtype=np.int64)
-    own = facts.select(facts.company == company)
+    partner, day = facts.take(facts.company == company, "partner", "day")
     shift = np.int64(1 << 22)  # days are well within +-2**21
 
     def key(partner, day):
-        return partner * (2 * shift) + (day + shift)
+        return partner.astype(np.int64) * (2 * shift) + (day.astype(np.int64) + shift)
 
-    keys = key(own.partner, own.day.astype(np.int64))
+    keys = key(partner, day)
     low = np.searchsorted(keys, key(partners, days + 1), side="left")
     high = np.searchsorted(keys, key(partners, days + window), side="right")
     return high > low
