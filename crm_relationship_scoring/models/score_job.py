@@ -90,19 +90,67 @@ def day_number(day):
     return (day - EPOCH).days
 
 
-def copy_texts(values):
-    """The values of a column as the texts of a ``COPY ... FROM`` (``\\N``
-    for NULL: None, or NaT for dates), converted by numpy where it can:
-    numbers as their shortest exact text, which PostgreSQL reads back
-    exactly."""
-    values = np.asarray(values)
-    if values.dtype == object:
-        return ["\\N" if v is None else str(v) for v in values.tolist()]
-    if values.dtype.kind == "M":
-        texts = np.datetime_as_string(values, unit="D").astype(object)
-        texts[np.isnat(values)] = "\\N"
-        return texts.tolist()
-    return values.astype(str).tolist()
+class StagedColumn:
+    """One column of the staged score values (:meth:`ScoreJob.stage_values`)
+    in a binary COPY: ``binary`` (a numpy array of the PostgreSQL binary
+    type), ``staging_type`` (the column type of the temporary table) and
+    ``read`` (the SQL expression that reads it back as ``kind``, the type of
+    the score field). NULL is never sent: a NaN (float), ``-infinity``
+    (date) or code 0 (text) stands for it and ``read`` turns it back."""
+
+    def __init__(self, name, values, kind):
+        column = SQL.identifier("v", name)
+        if kind in ("int4", "bool"):
+            self.binary = np.asarray(values, dtype=">i4" if kind == "int4" else "?")
+            self.staging_type, self.read = kind, column
+        elif kind in ("float8", "numeric"):
+            values = np.asarray(values)
+            if values.dtype == object:
+                values = np.array(
+                    [np.nan if v is None else v for v in values.tolist()], float
+                )
+            self.binary = values.astype(">f8")
+            self.staging_type = "float8"
+            self.read = SQL("NULLIF(%s, 'NaN'::float8)", column)
+            if kind == "numeric":
+                self.read = SQL("(%s)::numeric", self.read)
+        elif kind == "date":
+            values = np.asarray(values, dtype="datetime64[D]")
+            days = (values - np.datetime64(EPOCH, "D")).astype(np.int64)
+            days[np.isnat(values)] = np.iinfo(np.int32).min  # -infinity
+            self.binary = days.astype(">i4")
+            self.staging_type = "date"
+            self.read = SQL("NULLIF(%s, '-infinity'::date)", column)
+        elif kind == "varchar":
+            texts = np.asarray(values, dtype=object)
+            present = np.array([v is not None for v in texts.tolist()], dtype=bool)
+            words = sorted({str(v) for v in texts[present].tolist()})
+            code = {word: i for i, word in enumerate(words, start=1)}
+            self.binary = np.array(
+                [code[str(v)] if v is not None else 0 for v in texts.tolist()],
+                dtype=">i4",
+            )
+            self.staging_type = "int4"
+            # code 0 is out of the (1-based) array: NULL
+            self.read = SQL("(%s::varchar[])[%s]", words, column)
+        else:
+            raise ValueError(f"unknown staged type {kind}")
+
+
+def binary_copy(columns):
+    """A ``COPY ... FROM STDIN (FORMAT binary)`` stream of rows made of the
+    numpy arrays ``columns`` (PostgreSQL binary types, no NULL)."""
+    n = len(columns[0]) if columns else 0
+    fields = [("count", ">i2")]
+    for i, values in enumerate(columns):
+        fields += [(f"l{i}", ">i4"), (f"v{i}", values.dtype)]
+    rows = np.empty(n, dtype=np.dtype(fields))
+    rows["count"] = len(columns)
+    for i, values in enumerate(columns):
+        rows[f"l{i}"] = values.dtype.itemsize
+        rows[f"v{i}"] = values
+    header = b"PGCOPY\n\xff\r\n\x00" + bytes(8)
+    return header + rows.tobytes() + b"\xff\xff"
 
 
 def day_date(number):
@@ -1189,10 +1237,19 @@ class ScoreJob:
 
     def stage_values(self, run, data, result):
         """COPY the score figures of every customer of the pass
-        (:meth:`score_columns`) into the temporary table
-        ``VALUES_TABLE``, indexed by partner: the batches write their rows
-        from it (:meth:`upsert_queries`). Dropped by :meth:`drop_facts`."""
+        (:meth:`score_columns`) into the temporary table ``VALUES_TABLE``,
+        indexed by partner: the batches write their rows from it
+        (:meth:`upsert_queries`). Dropped by :meth:`drop_facts`.
+
+        The COPY is binary, built by numpy (:class:`StagedColumn`: numbers
+        and dates as such, texts as codes of their distinct values, numerics
+        as float8 read back as numeric), ``STAGE_CHUNK`` customers at a
+        time."""
         columns = self.score_columns(run, data, result)
+        staged = {
+            name: StagedColumn(name, values, kind)
+            for name, (values, kind) in columns.items()
+        }
         cr = self.env.cr
         table = SQL.identifier(VALUES_TABLE)
         cr.execute(SQL("DROP TABLE IF EXISTS %s", table))
@@ -1201,27 +1258,27 @@ class ScoreJob:
                 "CREATE TEMPORARY TABLE %s (%s)",
                 table,
                 SQL(", ").join(
-                    SQL("%s %s", SQL.identifier(name), SQL(kind))
-                    for name, (_values, kind) in columns.items()
+                    SQL("%s %s", SQL.identifier(name), SQL(column.staging_type))
+                    for name, column in staged.items()
                 ),
             )
         )
-        # text columns of the COPY (numbers as Python prints them, which
-        # PostgreSQL reads back exactly), STAGE_CHUNK customers at a time: the
-        # Python strings of a million customers would not fit in a worker's
-        # memory limit
-        copy = SQL("COPY %s FROM STDIN", table).code
+        copy = SQL("COPY %s FROM STDIN (FORMAT binary)", table).code
         for start in range(0, data["n"], STAGE_CHUNK):
-            part = slice(start, start + STAGE_CHUNK)
-            texts = [copy_texts(values[part]) for values, _kind in columns.values()]
-            lines = map("\t".join, zip(*texts, strict=True))
-            cr._obj.copy_expert(copy, io.StringIO("".join(f"{x}\n" for x in lines)))
-            del texts
+            stream = binary_copy(
+                [
+                    column.binary[start : start + STAGE_CHUNK]
+                    for column in staged.values()
+                ]
+            )
+            cr._obj.copy_expert(copy, io.BytesIO(stream))
+            del stream
         cr.execute(SQL("CREATE UNIQUE INDEX ON %s (partner_id)", table))
         cr.execute(SQL("ANALYZE %s", table))
-        #: the columns staged, which the batches write (upsert_queries)
-        self.staged_columns = list(columns)
-        return self.staged_columns
+        #: the columns staged and how to read them, which the batches write
+        #: (upsert_queries)
+        self.staged_columns = {name: column.read for name, column in staged.items()}
+        return list(self.staged_columns)
 
     def newly_overdue(self, company, low, high):
         """The customers of ids ``low`` to ``high`` whose next order becomes
@@ -1256,7 +1313,7 @@ class ScoreJob:
         ``low`` to ``high`` from the staged values (:meth:`stage_values`):
         an UPDATE of the rows whose figures changed (an unchanged customer's
         row is left alone) and an INSERT of the customers without a row."""
-        names = self.staged_columns
+        names = list(self.staged_columns)
         constants = {
             "company_id": company.id,
             "run_id": run.id,
@@ -1270,8 +1327,11 @@ class ScoreJob:
         ident = SQL.identifier
         now = fields.Datetime.now()
         staged = SQL(
-            "SELECT %s, %s FROM %s WHERE partner_id BETWEEN %s AND %s",
-            SQL(", ").join(ident(n) for n in names),
+            "SELECT %s, %s FROM %s AS v WHERE v.partner_id BETWEEN %s AND %s",
+            SQL(", ").join(
+                SQL("%s AS %s", read, ident(name))
+                for name, read in self.staged_columns.items()
+            ),
             SQL(", ").join(
                 SQL("%s AS %s", value, ident(name)) for name, value in constants.items()
             ),
