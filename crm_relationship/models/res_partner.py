@@ -571,12 +571,16 @@ class ResPartner(models.Model):
         amount untaxed in company currency and its number of orders, the
         mean days its orders took from creation (the quotation) to
         confirmation, and the amount of its orders on a pricelist that gives
-        a discount (a percentage or a formula discount).
+        a discount (a percentage or a formula discount). Amounts are computed
+        in floating point (``float8``, as every figure computed from them:
+        numeric arithmetic over every order would cost more than the rest of
+        the aggregate).
 
         The stage statistics of this addon and the scoring extraction of
         crm_relationship_scoring read this same aggregate (the scoring job
-        computes it once per pass into a temporary table, see
-        :meth:`_relationship_fetch_stats`); each addon writes its own columns.
+        reads it once per pass, with a binary COPY, and computes every
+        per-customer figure from it in numpy); each addon writes its own
+        columns.
         """
         return SQL(
             """
@@ -584,14 +588,15 @@ class ResPartner(models.Model):
                    cp.company_id AS partner_company_id,
                    so.company_id,
                    so.date_order::date AS day,
-                   SUM(so.amount_untaxed
-                       / COALESCE(NULLIF(so.currency_rate, 0), 1.0)) AS amount,
+                   SUM(so.amount_untaxed::float8
+                       / COALESCE(NULLIF(so.currency_rate, 0), 1.0)::float8)
+                       AS amount,
                    COUNT(*) AS orders,
                    MAX(so.date_order) AS last_at,
-                   AVG(GREATEST(EXTRACT(EPOCH FROM so.date_order - so.create_date),
-                                0))::float8 / 86400.0 AS choosing,
-                   COALESCE(SUM(so.amount_untaxed
-                                / COALESCE(NULLIF(so.currency_rate, 0), 1.0))
+                   AVG(GREATEST(date_part('epoch', so.date_order - so.create_date),
+                                0)) / 86400.0 AS choosing,
+                   COALESCE(SUM(so.amount_untaxed::float8
+                                / COALESCE(NULLIF(so.currency_rate, 0), 1.0)::float8)
                        FILTER (WHERE so.pricelist_id IN (
                            SELECT pricelist_id FROM product_pricelist_item
                             WHERE (compute_price = 'percentage' AND percent_price > 0)
@@ -719,7 +724,7 @@ class ResPartner(models.Model):
                        -- rounded to 6 decimals, as the scoring job's figures
                        -- computed in floating point (engine/facts.py)
                        jsonb_object_agg(company_id::text,
-                                        ROUND(revenue, 6)::float8)
+                                        ROUND(revenue::numeric, 6)::float8)
                            FILTER (WHERE revenue > 0) AS revenue_json
                   FROM net
                  GROUP BY partner_id

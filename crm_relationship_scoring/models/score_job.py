@@ -325,7 +325,7 @@ class ScoreJob:
             COPY (SELECT partner_id::int4, company_id::int4,
                          COALESCE(partner_company_id, 0)::int4, day,
                          COALESCE(amount, 0)::float8, orders::int4,
-                         EXTRACT(EPOCH FROM last_at)::float8,
+                         date_part('epoch', last_at),
                          (choosing > 0)::int4,
                          COALESCE(discounted_amount, 0)::float8
                     FROM %s)
