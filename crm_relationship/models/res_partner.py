@@ -5,6 +5,8 @@ import operator as py_operator
 import time
 from datetime import timedelta
 
+import numpy as np
+
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.osv import expression
@@ -66,27 +68,6 @@ def _median_gap(day_gaps, same_day):
 
     middle = (count - 1) / 2
     return (at(math.floor(middle)) + at(math.ceil(middle))) / 2
-
-
-class CompanySettings:
-    """The fields of a company as the stage rules of many customers read
-    them (:meth:`res.partner._relationship_target_phase`): each field is read
-    from the record once, then from a dict (reading a field of a record costs
-    microseconds, and the rules read several per customer).
-    ``record`` is the company itself."""
-
-    __slots__ = ("_values", "record")
-
-    def __init__(self, record):
-        self.record = record
-        self._values = {}
-
-    def __getattr__(self, name):
-        try:
-            return self._values[name]
-        except KeyError:
-            value = self._values[name] = getattr(self.record, name)
-            return value
 
 
 def _json_text(value):
@@ -876,33 +857,62 @@ class ResPartner(models.Model):
         }
 
     @api.model
-    def _relationship_target_phase(self, stats, company, today):
-        """The lifecycle phase the behaviour in ``stats`` calls for.
+    def _relationship_target_phases(self, rules, company, today):
+        """The lifecycle phase the behaviour of many customers of ``company``
+        calls for, on arrays (one value per customer).
 
-        Overridable (the scoring addon refines it). ``stats`` is one value of
-        :meth:`_relationship_fetch_stats`; ``company`` carries the thresholds:
-        a :class:`CompanySettings` of the customer's company (its fields, read
-        once for many customers; ``company.record`` is the record).
+        ``rules`` (see :meth:`_relationship_rule_columns`): ``count`` (confirmed
+        orders), ``quotations`` (open quotations), ``first`` and ``last``
+        (first and last order day, as day ordinals; any value without orders),
+        ``median_gap`` (days, NaN when unknown); ``company`` carries the
+        thresholds. Returns an array of phases (``prospect``, ``exploration``,
+        ``formation``, ``stability``, ``decline``, ``churned``). Overridable on
+        arrays (the scoring addon refines it with P(alive)).
         """
-        count = stats["count"]
-        if not count:
-            return "exploration" if stats["quotations"] else "prospect"
-        idle = (today - stats["last"]).days
-        if idle > company.relationship_churn_days:
-            return "churned"
-        if count >= 2 and stats["median_gap"]:
-            limit = company.relationship_decline_factor * stats["median_gap"]
-        else:
-            limit = company.relationship_decline_days
-        if idle > max(limit, 1):
-            return "decline"
-        span = (stats["last"] - stats["first"]).days
-        if (
-            count >= company.relationship_stability_min_orders
-            and span >= company.relationship_stability_min_days
-        ):
-            return "stability"
-        return "formation"
+        count = np.asarray(rules["count"], dtype=np.int64)
+        quotations = np.asarray(rules["quotations"], dtype=np.int64)
+        first = np.asarray(rules["first"], dtype=np.int64)
+        last = np.asarray(rules["last"], dtype=np.int64)
+        median_gap = np.asarray(rules["median_gap"], dtype=np.float64)
+        idle = today.toordinal() - last
+        # the decline limit: the customer's own rhythm once it is known
+        rhythm = (count >= 2) & (median_gap > 0)
+        limit = np.where(
+            rhythm,
+            company.relationship_decline_factor * np.where(rhythm, median_gap, 0.0),
+            company.relationship_decline_days,
+        )
+        phases = np.full(len(count), "formation", dtype=object)
+        phases[
+            (count >= company.relationship_stability_min_orders)
+            & (last - first >= company.relationship_stability_min_days)
+        ] = "stability"
+        phases[idle > np.maximum(limit, 1)] = "decline"
+        phases[idle > company.relationship_churn_days] = "churned"
+        phases[count == 0] = np.where(
+            quotations[count == 0] > 0, "exploration", "prospect"
+        )
+        return phases
+
+    @api.model
+    def _relationship_rule_columns(self, stats, ids):
+        """The values of ``stats`` (:meth:`_relationship_fetch_stats`) of the
+        partners ``ids`` as the arrays :meth:`_relationship_target_phases`
+        reads."""
+        values = [stats[pid] for pid in ids]
+        return {
+            "count": [v["count"] for v in values],
+            "quotations": [v["quotations"] for v in values],
+            "first": [v["first"].toordinal() if v["first"] else 0 for v in values],
+            "last": [v["last"].toordinal() if v["last"] else 0 for v in values],
+            "median_gap": [
+                np.nan if v["median_gap"] is None else v["median_gap"] for v in values
+            ],
+            **{
+                key: [v[key] for v in values]
+                for key in ("stage_id", "locked", "company_id")
+            },
+        }
 
     def _relationship_apply_rules(self, today=None):
         """Refresh order statistics and move unlocked customers (batched).
@@ -920,33 +930,49 @@ class ResPartner(models.Model):
 
     def _relationship_move_stages(self, stats, today):
         """Move the unlocked partners of ``self`` to the stage their ``stats``
-        call for: one write per target stage. Returns ``{stage: [ids]}``."""
+        (:meth:`_relationship_fetch_stats`) call for: one write per target
+        stage. Returns ``{stage: [ids]}``."""
+        return self._relationship_move_to_phases(
+            self._relationship_rule_columns(stats, self.ids), today
+        )
+
+    def _relationship_move_to_phases(self, rules, today):
+        """Move the unlocked partners of ``self`` to the stage the ``rules``
+        (:meth:`_relationship_rule_columns`: one value per partner of ``self``
+        in order, with their ``stage_id``, ``locked`` and ``company_id``) call
+        for (:meth:`_relationship_target_phases`, per company; a partner
+        without company follows the current company's thresholds): one write
+        per target stage. Returns ``{stage: [ids]}``."""
+        ids = np.asarray(self.ids, dtype=np.int64)
+        if not len(ids):
+            return {}
         stages = self.env["crm.relationship.stage"]._stages_by_phase()
-        stage_ids = {phase: stage.id for phase, stage in stages.items()}
-        default = CompanySettings(self.env.company)
-        companies = {False: default, None: default}
+        company_ids = np.array(
+            [c or self.env.company.id for c in rules["company_id"]], dtype=np.int64
+        )
+        current = np.array([s or 0 for s in rules["stage_id"]], dtype=np.int64)
+        locked = np.asarray(rules["locked"], dtype=bool)
+        phases = np.empty(len(ids), dtype=object)
+        for company_id in np.unique(company_ids).tolist():
+            mine = company_ids == company_id
+            phases[mine] = self._relationship_target_phases(
+                {
+                    key: np.asarray(values)[mine]
+                    for key, values in rules.items()
+                    if key not in ("stage_id", "locked", "company_id")
+                },
+                self.env["res.company"].browse(company_id),
+                today,
+            )
         targets = {}
-        first = set()
-        # the stage, lock and company come with the statistics (no ORM read)
-        for partner_id in self.ids:
-            values = stats[partner_id]
-            if values["locked"]:
+        for phase, stage in stages.items():
+            moving = ~locked & (phases == phase) & (current != stage.id)
+            if not moving.any():
                 continue
-            company = companies.get(values["company_id"])
-            if company is None:
-                company = companies[values["company_id"]] = CompanySettings(
-                    self.env["res.company"].browse(values["company_id"])
-                )
-            phase = self._relationship_target_phase(values, company, today)
-            stage_id = stage_ids.get(phase)
-            if stage_id and values["stage_id"] != stage_id:
-                targets.setdefault(stages[phase], []).append(partner_id)
-                if not values["stage_id"]:
-                    first.add(partner_id)
-        for stage, ids in targets.items():
-            movers = self.browse(ids)
+            targets[stage] = ids[moving].tolist()
+            movers = self.browse(targets[stage])
             # a first placement is recorded in the history, not in the chatter
-            placed = movers.browse([pid for pid in ids if pid in first])
+            placed = self.browse(ids[moving & (current == 0)].tolist())
             (movers - placed)._relationship_set_stage(stage, automatic=True)
             placed._relationship_set_stage(stage, automatic=True, track=False)
         return targets
@@ -994,12 +1020,17 @@ class ResPartner(models.Model):
                        relationship_revenue_12m = v.revenue
                   FROM (%s) AS v
                  WHERE p.id = v.id
+                   -- the range of the ids: an index scan, not a scan of every
+                   -- partner for each batch
+                   AND p.id BETWEEN %s AND %s
                    AND (p.relationship_first_order_date IS DISTINCT FROM v.first_date
                         OR p.relationship_last_order_date IS DISTINCT FROM v.last_date
                         OR p.relationship_order_count IS DISTINCT FROM v.order_count
                         OR p.relationship_revenue_12m IS DISTINCT FROM v.revenue)
                 """,
                 values,
+                min(ids, default=0),
+                max(ids, default=0),
             )
         )
         self.browse(ids).invalidate_recordset(list(STATS_FIELDS))

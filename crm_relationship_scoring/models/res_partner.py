@@ -1,3 +1,5 @@
+import numpy as np
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.osv import expression
@@ -724,22 +726,32 @@ class ResPartner(models.Model):
         return result
 
     @api.model
-    def _relationship_target_phase(self, stats, company, today):
+    def _relationship_rule_columns(self, stats, ids):
+        """Add the probability of being alive (``p_alive``, NaN for partners
+        never scored) to the columns of the stage rules."""
+        rules = super()._relationship_rule_columns(stats, ids)
+        rules["p_alive"] = [
+            np.nan if stats[pid].get("p_alive") is None else stats[pid]["p_alive"]
+            for pid in ids
+        ]
+        return rules
+
+    @api.model
+    def _relationship_target_phases(self, rules, company, today):
         """Formation and stability customers unlikely to be still active decline.
 
-        ``stats["p_alive"]`` comes from the last scoring run; the threshold is
-        the company's "Decline below P(alive)" setting.
+        ``rules["p_alive"]`` comes from the scoring run (NaN: never scored, the
+        base addon's rules only); the threshold is the company's "Decline
+        below P(alive)" setting.
         """
-        phase = super()._relationship_target_phase(stats, company, today)
-        p_alive = stats.get("p_alive")
+        phases = super()._relationship_target_phases(rules, company, today)
+        if "p_alive" not in rules:
+            return phases
+        p_alive = np.asarray(rules["p_alive"], dtype=np.float64)
         threshold = company.relationship_score_decline_p_alive / 100.0
-        if (
-            phase in ("formation", "stability")
-            and p_alive is not None
-            and p_alive < threshold
-        ):
-            return "decline"
-        return phase
+        active = (phases == "formation") | (phases == "stability")
+        phases[active & (p_alive < threshold)] = "decline"
+        return phases
 
     @api.model
     def _relationship_tier_values(self, partners):

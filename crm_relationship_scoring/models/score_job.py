@@ -153,11 +153,6 @@ def binary_copy(columns):
     return header + rows.tobytes() + b"\xff\xff"
 
 
-def day_date(number):
-    """A day of the order facts as a date."""
-    return EPOCH + timedelta(days=int(number))
-
-
 class ScoreJob:
     """Scores the customers of one company for a run (see the module)."""
 
@@ -229,16 +224,15 @@ class ScoreJob:
             rows = todo[start_index : start_index + batch_size]
             partners = Partner.browse([data["ids"][i] for i in rows])
             start = time.perf_counter()
-            stats = self.batch_stats(partners, today)
+            rules, changed = self.batch_stats(partners, today)
             if result:
-                for i in rows:
-                    stats[data["ids"][i]]["p_alive"] = float(result["p_alive"][i])
+                rules["p_alive"] = np.asarray(result["p_alive"])[rows]
             timing["rules"] += time.perf_counter() - start
             start = time.perf_counter()
-            self.write_batch(run, company, data, result, rows, stats)
+            self.write_batch(run, company, data, result, rows, changed)
             timing["write"] += time.perf_counter() - start
             start = time.perf_counter()
-            partners._relationship_move_stages(stats, today)
+            partners._relationship_move_to_phases(rules, today)
             self.env.flush_all()
             timing["rules"] += time.perf_counter() - start
             progress["done"] += len(rows)
@@ -557,18 +551,22 @@ class ScoreJob:
                 f"{key}{number(value)}" if value > 0 else None
                 for key, value in zip(keys, net.tolist(), strict=True)
             ],
-            "net": net.tolist(),
         }
         self.statistics = (statistics, quotations)
         return self.statistics
 
     def batch_stats(self, partners, today):
-        """The order statistics of ``partners`` (customers of the pass) as
-        :meth:`res.partner._relationship_fetch_stats` returns them, from
-        :meth:`order_statistics`; the stage, its lock and the company are
-        read from the partners, with their stored order figures: ``stored``
-        tells whether those already hold the statistics (as JSON texts; the
-        partners whose figures differ are written by :meth:`write_batch`)."""
+        """The order statistics of ``partners`` (customers of the pass, by
+        increasing id) from :meth:`order_statistics`: ``(rules, changed)``.
+
+        ``rules`` are the columns of the stage rules
+        (:meth:`res.partner._relationship_rule_columns`: orders, quotations,
+        first and last order day, median gap, and the stage, its lock and the
+        company read from the partners); ``changed`` holds, as
+        :meth:`res.partner._relationship_fetch_stats` does, the order figures
+        (JSON texts) of the partners whose stored figures differ from them
+        (compared as the texts PostgreSQL prints), which :meth:`write_batch`
+        stores."""
         statistics, quotations = self.order_statistics(today)
         ids = partners.ids
         cr = self.env.cr
@@ -583,53 +581,55 @@ class ScoreJob:
         cr.execute(
             SQL(
                 """
-                SELECT id, relationship_stage_id, relationship_stage_locked,
+                SELECT relationship_stage_id, relationship_stage_locked,
                        company_id, relationship_first_order_date::text,
                        relationship_last_order_date::text,
                        relationship_order_count::text,
                        relationship_revenue_12m::text
-                  FROM res_partner
-                 WHERE id = ANY(%s)
+                  FROM unnest(%s::int[]) WITH ORDINALITY AS ids(id, n)
+                  JOIN res_partner p ON p.id = ids.id
+                 -- the batch's range of ids: an index scan of its partners,
+                 -- not a scan of every partner for each batch
+                 WHERE p.id BETWEEN %s AND %s
+                 ORDER BY ids.n
                 """,
                 ids,
+                min(ids),
+                max(ids),
             )
         )
-        current = {row[0]: row[1:] for row in cr.fetchall()}
+        current = cr.fetchall()
         position = np.searchsorted(statistics.ids, ids)
         c_partner = statistics.by_company[0]
         c_low = np.searchsorted(c_partner, ids, side="left").tolist()
         c_high = np.searchsorted(c_partner, ids, side="right").tolist()
-        first_day = statistics.first_day[position].tolist()
-        last_day = statistics.last_day[position].tolist()
-        order_count = statistics.order_count[position].tolist()
-        median = statistics.median_gap[position].tolist()
         texts = self.statistics_texts
         pieces = [texts[name] for name in ("first", "last", "count", "revenue")]
-        net = texts["net"]
-        result = {}
+        changed = {}
         for k, pid in enumerate(ids):
             rows = range(c_low[k], c_high[k])
             # the JSON texts PostgreSQL prints for these jsonb values (keys
             # by increasing company id, as jsonb orders them)
-            figures = {}
-            for name, texts_of in zip(STATS_FIELDS, pieces, strict=True):
+            figures = []
+            for texts_of in pieces:
                 items = [texts_of[j] for j in rows if texts_of[j] is not None]
-                figures[name] = "{" + ", ".join(items) + "}" if items else None
-            stage_id, locked, company_id, *stored = current[pid]
-            result[pid] = {
-                "first": day_date(first_day[k]),
-                "last": day_date(last_day[k]),
-                "count": int(order_count[k]),
-                "median_gap": None if median[k] != median[k] else median[k],
-                "revenue": sum(net[j] for j in rows),
-                "quotations": quotations.get(pid, 0),
-                "stage_id": stage_id,
-                "locked": bool(locked),
-                "company_id": company_id,
-                "figures": figures,
-                "stored": list(figures.values()) == stored,
-            }
-        return result
+                figures.append("{" + ", ".join(items) + "}" if items else None)
+            if figures != list(current[k][3:]):
+                changed[pid] = {
+                    "figures": dict(zip(STATS_FIELDS, figures, strict=True))
+                }
+        epoch = EPOCH.toordinal()
+        rules = {
+            "count": statistics.order_count[position],
+            "quotations": np.array([quotations.get(pid, 0) for pid in ids]),
+            "first": statistics.first_day[position].astype(np.int64) + epoch,
+            "last": statistics.last_day[position].astype(np.int64) + epoch,
+            "median_gap": statistics.median_gap[position],
+            "stage_id": [row[0] for row in current],
+            "locked": [bool(row[1]) for row in current],
+            "company_id": [row[2] for row in current],
+        }
+        return rules, changed
 
     def complaints(self, company, ids, today):
         """Open complaints and complaints of the last 12 months per customer
@@ -1099,14 +1099,13 @@ class ScoreJob:
         run.write(dict(values, calibration_time=seconds))
         return seconds
 
-    def write_batch(self, run, company, data, result, rows, stats):
+    def write_batch(self, run, company, data, result, rows, changed):
         """Write the scores of the customers at positions ``rows``.
 
         Their rows of ``crm.relationship.score`` are written from the values
         staged by :meth:`stage_values` (one UPDATE of the rows whose figures
         changed, one INSERT of the new ones, :meth:`upsert_queries`); the
-        order statistics ``stats`` of the stage rules (:meth:`batch_stats`)
-        are stored on the
+        order figures ``changed`` (:meth:`batch_stats`) are stored on the
         partners whose figures changed (none on most nights); the run then
         records the last customer written, where a crash resumes.
         """
@@ -1132,7 +1131,6 @@ class ScoreJob:
                 ]
             )
         # the partners whose stored figures differ (few on most nights)
-        changed = {pid: values for pid, values in stats.items() if not values["stored"]}
         if changed:
             Partner._relationship_store_stats(changed, run.date)
         run.last_partner_id = max(ids)
