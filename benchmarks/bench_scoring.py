@@ -334,6 +334,8 @@ class _Tracer:
             "_relationship_fetch_stats",
             "_relationship_store_stats",
             "_relationship_move_stages",
+            "_relationship_move_to_phases",
+            "_relationship_target_phases",
             "_relationship_set_stage",
             "_relationship_assign_tiers",
             "_relationship_tier_values",

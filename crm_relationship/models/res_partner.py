@@ -70,6 +70,13 @@ def _median_gap(day_gaps, same_day):
     return (at(math.floor(middle)) + at(math.ceil(middle))) / 2
 
 
+def id_array(ids):
+    """``ids`` as an SQL ``int4[]`` (``= ANY(%s)``, ``unnest(%s)``) passed as
+    one text parameter: psycopg2 adapts a list of ids one by one, which
+    costs more than the query for the 100,000 customers of a nightly job."""
+    return SQL("%s::int4[]", "{" + ",".join(map(str, ids)) + "}")
+
+
 def _json_text(value):
     """A figure as JSON text for a ``jsonb`` parameter: the JSON text the
     statistics query returns goes through as it is."""
@@ -1125,7 +1132,7 @@ class ResPartner(models.Model):
                 "SELECT id, (relationship_revenue_12m->>%s)::float8 FROM res_partner "
                 "WHERE id = ANY(%s)",
                 str(self.env.company.id),
-                partners.ids,
+                id_array(partners.ids),
             )
         )
         return {

@@ -5,6 +5,8 @@ from odoo.exceptions import AccessError, UserError
 from odoo.osv import expression
 from odoo.tools import SQL
 
+from odoo.addons.crm_relationship.models.res_partner import id_array
+
 from ..engine import clv, next_order, rfm
 
 SCORE_GROUP = "crm_relationship.crm_relationship_group_user"
@@ -784,7 +786,7 @@ class ResPartner(models.Model):
                 """,
                 key=str(self.env.company.id),
                 company=self.env.company.id,
-                ids=partners.ids,
+                ids=id_array(partners.ids),
             )
         )
         rows = self.env.cr.fetchall()

@@ -55,7 +55,7 @@ from odoo.tools import SQL
 from odoo.addons.crm_relationship.models.crm_relationship_complaint_stage import (
     OPEN_STATES,
 )
-from odoo.addons.crm_relationship.models.res_partner import STATS_FIELDS
+from odoo.addons.crm_relationship.models.res_partner import STATS_FIELDS, id_array
 
 from ..engine import (
     calibration,
@@ -586,14 +586,14 @@ class ScoreJob:
                        relationship_last_order_date::text,
                        relationship_order_count::text,
                        relationship_revenue_12m::text
-                  FROM unnest(%s::int[]) WITH ORDINALITY AS ids(id, n)
+                  FROM unnest(%s) WITH ORDINALITY AS ids(id, n)
                   JOIN res_partner p ON p.id = ids.id
                  -- the batch's range of ids: an index scan of its partners,
                  -- not a scan of every partner for each batch
                  WHERE p.id BETWEEN %s AND %s
                  ORDER BY ids.n
                 """,
-                ids,
+                id_array(ids),
                 min(ids),
                 max(ids),
             )
@@ -1395,7 +1395,7 @@ class ScoreJob:
                 RETURNING partner_id
                 """,
                 company.id,
-                list(ids),
+                id_array(ids),
             )
         )
         stale = [pid for (pid,) in self.env.cr.fetchall()]

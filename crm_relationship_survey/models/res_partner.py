@@ -7,6 +7,8 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, format_date
 
+from odoo.addons.crm_relationship.models.res_partner import id_array
+
 from .satisfaction_data import NPS_CATEGORIES
 
 _logger = logging.getLogger(__name__)
@@ -297,7 +299,7 @@ class ResPartner(models.Model):
                 category=category,
                 nps=nps,
                 csat=csat,
-                ids=partners.ids,
+                ids=id_array(partners.ids),
             )
         )
         values = {}
@@ -369,7 +371,7 @@ class ResPartner(models.Model):
                    AND (share_of_wallet_answered OR competitor_answered)
                  GROUP BY relationship_partner_id
                 """,
-                partners.ids,
+                id_array(partners.ids),
                 self.env.company.id,
             )
         )
@@ -383,7 +385,7 @@ class ResPartner(models.Model):
         self.env.cr.execute(
             SQL(
                 "SELECT p.id FROM res_partner p WHERE p.id = ANY(%s) AND %s = %s",
-                partners.ids,
+                id_array(partners.ids),
                 category,
                 "promoter",
             )
