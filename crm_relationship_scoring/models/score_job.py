@@ -1459,6 +1459,9 @@ class ScoreJob:
                       JOIN res_partner p ON p.id = s.partner_id
                      WHERE s.company_id = %(company)s
                        AND s.partner_id >= %(low)s AND s.partner_id < %(high)s
+                       -- the range on the partners too: an index scan of the
+                       -- range, not a scan of every partner for each range
+                       AND p.id >= %(low)s AND p.id < %(high)s
                        AND (s.history_date IS NULL
                             OR s.history_date <= %(checkpoint)s
                             OR s.history_segment IS DISTINCT FROM s.rfm_segment
