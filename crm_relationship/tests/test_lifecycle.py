@@ -135,6 +135,47 @@ class TestLifecycleRules(RelationshipCase):
         self._apply(partner)
         self.assertEqual(partner.relationship_stage_id, self.stage["decline"])
 
+    def test_each_company_its_own_thresholds_in_one_batch(self):
+        """The rules run on arrays, per company: in one batch, a customer of
+        another company follows that company's delays, a customer without
+        company the current company's."""
+        other = self.env["res.company"].create(
+            {"name": "Strict Tea Co", "relationship_decline_days": 10}
+        )
+        self.env.user.company_ids |= other
+        self.company.relationship_decline_days = 120
+        strict = self._customer("Strict Customer", company_id=other.id)
+        relaxed = self._customer("Relaxed Customer", company_id=False)
+        self._order(strict, days_ago=15, company_id=other.id)
+        self._order(relaxed, days_ago=15)
+        (strict | relaxed)._relationship_apply_rules(today=self.today)
+        self.assertEqual(strict.relationship_stage_id, self.stage["decline"])
+        self.assertEqual(relaxed.relationship_stage_id, self.stage["formation"])
+        phases = self.env["res.partner"]._relationship_target_phases(
+            {
+                "count": [0, 0, 1, 3, 3, 2],
+                "quotations": [0, 2, 0, 0, 0, 0],
+                "first": [0, 0, self.today.toordinal() - 5] * 2,
+                "last": [0, 0] + [self.today.toordinal() - d for d in (5, 400, 50, 0)],
+                "median_gap": [
+                    float("nan"),
+                    float("nan"),
+                    float("nan"),
+                    10.0,
+                    5.0,
+                    0.0,
+                ],
+            },
+            self.company,
+            self.today,
+        )
+        # no order; quotations only; one recent order; churned; idle 50 days
+        # > 3 x 5 days of its rhythm; a rhythm of 0 days uses the default delay
+        self.assertEqual(
+            list(phases),
+            ["prospect", "exploration", "formation", "churned", "decline", "formation"],
+        )
+
 
 class TestManualMovesAndPlaybook(RelationshipCase):
     def test_manual_move_to_decline_needs_a_reason(self):
