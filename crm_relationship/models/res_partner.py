@@ -742,31 +742,7 @@ class ResPartner(models.Model):
             among=among,
         )
 
-    @api.model
-    def _relationship_stats_table(self, table, facts, today):
-        """Create the temporary table ``table`` of the statistics of every
-        customer of the order facts table ``facts`` (see
-        :meth:`_relationship_customer_stats_query`), indexed by partner: a job
-        computes them in one statement per pass and reads them by batch
-        (:meth:`_relationship_fetch_stats` with ``stats``)."""
-        cr = self.env.cr
-        ident = SQL.identifier(table)
-        cr.execute(SQL("DROP TABLE IF EXISTS %s", ident))
-        cr.execute(
-            SQL(
-                "CREATE TEMPORARY TABLE %s AS %s",
-                ident,
-                self._relationship_customer_stats_query(
-                    SQL("SELECT * FROM %s", SQL.identifier(facts)),
-                    today - timedelta(days=365),
-                ),
-            )
-        )
-        cr.execute(SQL("CREATE UNIQUE INDEX ON %s (partner_id)", ident))
-        cr.execute(SQL("ANALYZE %s", ident))
-        return table
-
-    def _relationship_fetch_stats(self, today=None, facts=None, stats=None):
+    def _relationship_fetch_stats(self, today=None, facts=None):
         """Order statistics of commercial partners, in one SQL statement.
 
         Returns ``{partner_id: dict(first, last, count, median_gap, revenue,
@@ -785,10 +761,10 @@ class ResPartner(models.Model):
         The statistics are computed by
         :meth:`_relationship_customer_stats_query` from
         :meth:`_relationship_order_facts_query`, or from ``facts``, the name
-        of a table holding those facts for at least these partners; or read
-        from ``stats``, a table made by :meth:`_relationship_stats_table` (the
-        scoring job's, computed once per pass). The stage, its lock and the
-        company are read from the partners.
+        of a table holding those facts for at least these partners. The stage,
+        its lock and the company are read from the partners. (The scoring job
+        computes the same statistics for a whole company in numpy from the
+        same order facts.)
         """
         today = today or fields.Date.context_today(self)
         self._relationship_flush_orders()
@@ -796,25 +772,22 @@ class ResPartner(models.Model):
             ["relationship_stage_id", "relationship_stage_locked"]
         )
         ids = list(self.ids)
-        if stats:
-            source = SQL.identifier(stats)
-        else:
-            if facts:
-                days = SQL(
-                    "SELECT * FROM %s WHERE partner_id = ANY(%s)",
-                    SQL.identifier(facts),
-                    ids,
-                )
-            else:
-                days = self._relationship_order_facts_query(
-                    SQL("p.commercial_partner_id = ANY(%s)", ids)
-                )
-            source = SQL(
-                "(%s)",
-                self._relationship_customer_stats_query(
-                    days, today - timedelta(days=365), ids
-                ),
+        if facts:
+            days = SQL(
+                "SELECT * FROM %s WHERE partner_id = ANY(%s)",
+                SQL.identifier(facts),
+                ids,
             )
+        else:
+            days = self._relationship_order_facts_query(
+                SQL("p.commercial_partner_id = ANY(%s)", ids)
+            )
+        source = SQL(
+            "(%s)",
+            self._relationship_customer_stats_query(
+                days, today - timedelta(days=365), ids
+            ),
+        )
         self.env.cr.execute(
             SQL(
                 """
@@ -984,39 +957,24 @@ class ResPartner(models.Model):
             placed._relationship_set_stage(stage, automatic=True, track=False)
         return targets
 
-    def _relationship_store_stats(self, stats, today, table=None):
+    def _relationship_store_stats(self, stats, today):
         """Store the order figures of ``stats`` in one UPDATE of the partners
         whose figures changed (none on most nights: a partner row gets a new
-        version only when the customer ordered or was refunded). With
-        ``table`` (made by :meth:`_relationship_stats_table`, where ``stats``
-        were read from), the figures are taken from it in the database."""
+        version only when the customer ordered or was refunded)."""
         ids = list(stats)
-        if table:
-            values = SQL(
-                """
-                SELECT ids.id, st.first_json AS first_date,
-                       st.last_json AS last_date, st.count_json AS order_count,
-                       st.revenue_json AS revenue
-                  FROM unnest(%s::int[]) AS ids(id)
-                  LEFT JOIN %s AS st ON st.partner_id = ids.id
-                """,
-                ids,
-                SQL.identifier(table),
-            )
-        else:
-            figures = self._relationship_figure_columns(stats, ids)
-            values = SQL(
-                """
-                SELECT * FROM unnest(%s::int[], %s::jsonb[], %s::jsonb[],
-                                     %s::jsonb[], %s::jsonb[])
-                    AS v(id, first_date, last_date, order_count, revenue)
-                """,
-                ids,
-                figures["relationship_first_order_date"],
-                figures["relationship_last_order_date"],
-                figures["relationship_order_count"],
-                figures["relationship_revenue_12m"],
-            )
+        figures = self._relationship_figure_columns(stats, ids)
+        values = SQL(
+            """
+            SELECT * FROM unnest(%s::int[], %s::jsonb[], %s::jsonb[],
+                                 %s::jsonb[], %s::jsonb[])
+                AS v(id, first_date, last_date, order_count, revenue)
+            """,
+            ids,
+            figures["relationship_first_order_date"],
+            figures["relationship_last_order_date"],
+            figures["relationship_order_count"],
+            figures["relationship_revenue_12m"],
+        )
         self.env.cr.execute(
             SQL(
                 """

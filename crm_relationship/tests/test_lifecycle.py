@@ -583,16 +583,7 @@ class TestOrderFacts(RelationshipCase):
         from_facts = customer._relationship_fetch_stats(
             self.today, facts="test_order_facts"
         )[customer.id]
-        # the statistics of every customer of the facts, computed at once
-        # into a table (a job's pass) and read by batch
-        Partner._relationship_stats_table(
-            "test_order_stats", "test_order_facts", self.today
-        )
-        from_table = customer._relationship_fetch_stats(
-            self.today, stats="test_order_stats"
-        )[customer.id]
         # (the scoring addon adds P(alive) to the statistics it is asked for)
         direct.pop("p_alive", None)
         from_facts.pop("p_alive", None)
         self.assertEqual(from_facts, direct)
-        self.assertEqual(from_table, direct)

@@ -704,13 +704,10 @@ class ResPartner(models.Model):
     # ------------------------------------------------------------------
     # Lifecycle rules and tiers of crm_relationship, refined by the scores
     # ------------------------------------------------------------------
-    def _relationship_fetch_stats(self, today=None, facts=None, stats=None):
+    def _relationship_fetch_stats(self, today=None, facts=None):
         """Add the probability of being alive (``p_alive``) of the last scoring
         run to each statistic (``None`` for partners never scored)."""
-        result = super()._relationship_fetch_stats(today, facts=facts, stats=stats)
-        if facts or stats:
-            # the scoring job itself: it sets P(alive) from the run's results
-            return result
+        result = super()._relationship_fetch_stats(today, facts=facts)
         self.env["crm.relationship.score"].flush_model(["partner_id", "p_alive"])
         self.env.cr.execute(
             SQL(
