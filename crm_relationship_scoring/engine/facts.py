@@ -21,7 +21,9 @@ without another aggregate in the database:
 * :func:`order_statistics`: the order statistics of the lifecycle stage rules
   (first and last order date, confirmed orders and the median gap between
   orders over every company, and per company the first and last date, the
-  orders and the revenue since a date).
+  orders and the revenue since a date);
+* :func:`bought_within`: whether a customer bought within some days after an
+  incident (the tolerance of incidents of the loyalty factors).
 
 Days are integers (days since 2000-01-01, PostgreSQL's binary date). Each
 function reproduces the SQL aggregate it replaces (tests compare them):
