@@ -164,7 +164,7 @@ class ScoreJob:
         self.facts = None
         #: the order statistics of the pass, see order_statistics
         self.statistics = None
-        self.statistics_texts = {}
+        self.statistics_net = None
 
     @property
     def env(self):
@@ -201,6 +201,12 @@ class ScoreJob:
             start = time.perf_counter()
             self.stage_values(run, data, result)
             timing["write"] += time.perf_counter() - start
+        if result:
+            # the statistics of the stage rules from the order facts; then the
+            # facts are released (the largest arrays of the pass): the batches
+            # and the tiers need only what was computed from them
+            self.order_statistics(today)
+        self.facts = None
         # resume after the last customer written by this run (batches go by
         # increasing partner id): tracked on the run, nothing on the partners
         resume_after = run.last_partner_id
@@ -510,7 +516,7 @@ class ScoreJob:
         )
         quotations = dict(cr.fetchall())
         statistics = facts.order_statistics(self.facts, day_number(since))
-        partner, company, first, last, count, revenue = statistics.by_company
+        partner, company, *_days_and_orders, revenue = statistics.by_company
         # net of each company's refunds, never below zero, rounded (as the
         # statistics query of the base addon)
         credit = np.zeros(len(partner))
@@ -518,7 +524,22 @@ class ScoreJob:
             low, high = np.searchsorted(partner, [partner_id, partner_id + 1])
             for j in range(low, high):
                 credit[j] = float(amounts.get(int(company[j]), 0.0))
-        net = np.round(np.maximum(revenue + credit, 0.0), 6)
+        #: the revenue of each customer and company net of its refunds
+        self.statistics_net = np.round(np.maximum(revenue + credit, 0.0), 6)
+        self.statistics = (statistics, quotations)
+        return self.statistics
+
+    def figure_pieces(self, rows):
+        """The pieces of the JSON texts of the order figures (as PostgreSQL
+        prints the jsonb values: ``"<company id>": <value>``) of the rows
+        ``rows`` (a slice) of the per-company statistics of the pass, one
+        list per figure (first and last order date, orders, revenue; None
+        for no revenue). Made for a batch at a time: a million customers'
+        texts would not fit in a worker's memory."""
+        statistics, _quotations = self.statistics
+        _partner, company, first, last, count, _revenue = (
+            column[rows] for column in statistics.by_company
+        )
         epoch = np.datetime64(EPOCH, "D")
         keys = [f'"{key}": ' for key in company.tolist()]
 
@@ -527,33 +548,21 @@ class ScoreJob:
             text = repr(value)
             return text[:-2] if text.endswith(".0") else text
 
-        # the pieces of the JSON texts of the figures (as PostgreSQL prints
-        # the jsonb values), per customer and company, made at once
-        self.statistics_texts = {
-            "first": [
-                f'{key}"{day}"'
-                for key, day in zip(
-                    keys,
-                    np.datetime_as_string(epoch + first.astype("timedelta64[D]")),
-                    strict=True,
-                )
-            ],
-            "last": [
-                f'{key}"{day}"'
-                for key, day in zip(
-                    keys,
-                    np.datetime_as_string(epoch + last.astype("timedelta64[D]")),
-                    strict=True,
-                )
-            ],
-            "count": [f"{key}{n}" for key, n in zip(keys, count.tolist(), strict=True)],
-            "revenue": [
+        def dates(days):
+            texts = np.datetime_as_string(epoch + days.astype("timedelta64[D]"))
+            return [f'{key}"{day}"' for key, day in zip(keys, texts, strict=True)]
+
+        return [
+            dates(first),
+            dates(last),
+            [f"{key}{n}" for key, n in zip(keys, count.tolist(), strict=True)],
+            [
                 f"{key}{number(value)}" if value > 0 else None
-                for key, value in zip(keys, net.tolist(), strict=True)
+                for key, value in zip(
+                    keys, self.statistics_net[rows].tolist(), strict=True
+                )
             ],
-        }
-        self.statistics = (statistics, quotations)
-        return self.statistics
+        ]
 
     def batch_stats(self, partners, today):
         """The order statistics of ``partners`` (customers of the pass, by
@@ -603,11 +612,13 @@ class ScoreJob:
         c_partner = statistics.by_company[0]
         c_low = np.searchsorted(c_partner, ids, side="left").tolist()
         c_high = np.searchsorted(c_partner, ids, side="right").tolist()
-        texts = self.statistics_texts
-        pieces = [texts[name] for name in ("first", "last", "count", "revenue")]
+        # the rows of the batch's customers per company (contiguous: both
+        # sorted by customer), their JSON pieces made at once
+        base = c_low[0] if ids else 0
+        pieces = self.figure_pieces(slice(base, c_high[-1] if ids else 0))
         changed = {}
         for k, pid in enumerate(ids):
-            rows = range(c_low[k], c_high[k])
+            rows = range(c_low[k] - base, c_high[k] - base)
             # the JSON texts PostgreSQL prints for these jsonb values (keys
             # by increasing company id, as jsonb orders them)
             figures = []
