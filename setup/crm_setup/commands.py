@@ -158,6 +158,16 @@ def cmd_test(args) -> int:
     say(f"2/3 fresh test database '{TEST_DB}'")
     drop_db(db, TEST_DB)
     install_addons(src, conf, TEST_DB, update=False)
+    # the demo's users live in Brussels, while the order days of the suite are
+    # the UTC dates of the orders: between 23:00 and 00:00 UTC "today" would be
+    # a day ahead of the orders' days for them and the tests would depend on
+    # the hour they run at. The tests run with every user in UTC.
+    db_query(
+        db,
+        "UPDATE res_partner SET tz = 'UTC' "
+        "WHERE id IN (SELECT partner_id FROM res_users)",
+        dbname=TEST_DB,
+    )
     odoo_pytest = [py, "-m", "pytest", *plugins, "--odoo-config", conf]
     checked = None
     uninstalled = 0
