@@ -27,6 +27,29 @@ class TestExtraction(ScoringCase):
             )
         }
 
+    def _refund(self, customer, company, amount):
+        """A draft customer refund of ``amount`` dated 5 days ago."""
+        return self.env["account.move"].create(
+            {
+                "move_type": "out_refund",
+                "partner_id": customer.id,
+                "company_id": company.id,
+                "invoice_date": self.today - timedelta(days=5),
+                "invoice_line_ids": [
+                    (
+                        0,
+                        0,
+                        {
+                            "product_id": self.product.id,
+                            "quantity": 1,
+                            "price_unit": amount,
+                            "tax_ids": [(6, 0, [])],
+                        },
+                    )
+                ],
+            }
+        )
+
     def _extract(self, company=None):
         return self.Run._score_job().extract(company or self.company, self.today)
 
@@ -76,26 +99,7 @@ class TestExtraction(ScoringCase):
         customer = self._customer("Lantern Gift Shop")
         self._orders([(customer, 100, 500.0), (customer, 40, 300.0)], company=company)
         for amount, post in ((200.0, True), (90.0, False)):
-            refund = self.env["account.move"].create(
-                {
-                    "move_type": "out_refund",
-                    "partner_id": customer.id,
-                    "company_id": company.id,
-                    "invoice_date": self.today - timedelta(days=5),
-                    "invoice_line_ids": [
-                        (
-                            0,
-                            0,
-                            {
-                                "product_id": self.product.id,
-                                "quantity": 1,
-                                "price_unit": amount,
-                                "tax_ids": [(6, 0, [])],
-                            },
-                        )
-                    ],
-                }
-            )
+            refund = self._refund(customer, company, amount)
             if post:
                 refund.action_post()
         row = self._row(self._extract(company), customer)
@@ -225,26 +229,7 @@ class TestExtraction(ScoringCase):
             company=company,
         )
         self._orders([(customer, 2, 99.0)], company=company, confirm=False)
-        refund = self.env["account.move"].create(
-            {
-                "move_type": "out_refund",
-                "partner_id": customer.id,
-                "company_id": company.id,
-                "invoice_date": self.today - timedelta(days=5),
-                "invoice_line_ids": [
-                    (
-                        0,
-                        0,
-                        {
-                            "product_id": self.product.id,
-                            "quantity": 1,
-                            "price_unit": 20.0,
-                            "tax_ids": [(6, 0, [])],
-                        },
-                    )
-                ],
-            }
-        )
+        refund = self._refund(customer, company, 20.0)
         refund.action_post()
         expected = customer._relationship_fetch_stats(self.today)
         job = self.Run.with_company(company)._score_job()
