@@ -553,50 +553,80 @@ class ResPartner(models.Model):
     def _relationship_order_facts_query(self, condition):
         """The order facts every figure of the suite is computed from: one
         row per customer (commercial partner, with its own company), company
-        and order day of the
-        confirmed orders matching ``condition`` (an SQL condition on ``so``,
-        the sale order, and ``cp``, its commercial partner), with the day's
-        amount untaxed in company currency and its number of orders, the
-        mean days its orders took from creation (the quotation) to
-        confirmation, and the amount of its orders on a pricelist that gives
-        a discount (a percentage or a formula discount). Amounts are computed
-        in floating point (``float8``, as every figure computed from them:
-        numeric arithmetic over every order would cost more than the rest of
-        the aggregate).
+        and order day of the confirmed orders of
+        :meth:`_relationship_order_rows_query` (``condition``), with the
+        day's amount untaxed in company currency and its number of orders,
+        the time of its last order, the mean days its orders took from
+        creation (the quotation) to confirmation, and the amount of its
+        orders on a pricelist that gives a discount
+        (:meth:`_relationship_discounted_pricelists_query`). Amounts are
+        computed in floating point (``float8``, as every figure computed from
+        them: numeric arithmetic over every order would cost more than the
+        rest of the aggregate).
 
-        The stage statistics of this addon and the scoring extraction of
-        crm_relationship_scoring read this same aggregate (the scoring job
-        reads it once per pass, with a binary COPY, and computes every
-        per-customer figure from it in numpy); each addon writes its own
-        columns.
+        The stage statistics of this addon aggregate these rows in the
+        database; the scoring job of crm_relationship_scoring reads the same
+        order rows once per pass (a binary COPY) and aggregates them the same
+        way in numpy (``Facts.from_orders``, tested equal to this query),
+        then computes every per-customer figure from the facts; each addon
+        writes its own columns.
         """
+        return SQL(
+            """
+            SELECT o.partner_id, o.partner_company_id, o.company_id,
+                   o.date_order::date AS day,
+                   SUM(o.amount) AS amount,
+                   COUNT(*) AS orders,
+                   MAX(o.date_order) AS last_at,
+                   AVG(GREATEST(date_part('epoch', o.date_order - o.create_date),
+                                0)) / 86400.0 AS choosing,
+                   COALESCE(SUM(o.amount) FILTER (WHERE o.pricelist_id IN (%s)),
+                            0) AS discounted_amount
+              FROM (%s) o
+             GROUP BY o.partner_id, o.partner_company_id, o.company_id,
+                      o.date_order::date
+            """,
+            self._relationship_discounted_pricelists_query(),
+            self._relationship_order_rows_query(condition),
+        )
+
+    @api.model
+    def _relationship_order_rows_query(self, condition):
+        """The confirmed orders the order facts are made of, one row per
+        order matching ``condition`` (an SQL condition on ``so``, the sale
+        order, and ``cp``, its commercial partner): the customer (commercial
+        partner) and its own company, the order's company, date and creation
+        time, its amount untaxed in company currency (``float8``) and its
+        pricelist."""
         return SQL(
             """
             SELECT cp.id AS partner_id,
                    cp.company_id AS partner_company_id,
                    so.company_id,
-                   so.date_order::date AS day,
-                   SUM(so.amount_untaxed::float8
-                       / COALESCE(NULLIF(so.currency_rate, 0), 1.0)::float8)
+                   so.date_order,
+                   so.amount_untaxed::float8
+                       / COALESCE(NULLIF(so.currency_rate, 0), 1.0)::float8
                        AS amount,
-                   COUNT(*) AS orders,
-                   MAX(so.date_order) AS last_at,
-                   AVG(GREATEST(date_part('epoch', so.date_order - so.create_date),
-                                0)) / 86400.0 AS choosing,
-                   COALESCE(SUM(so.amount_untaxed::float8
-                                / COALESCE(NULLIF(so.currency_rate, 0), 1.0)::float8)
-                       FILTER (WHERE so.pricelist_id IN (
-                           SELECT pricelist_id FROM product_pricelist_item
-                            WHERE (compute_price = 'percentage' AND percent_price > 0)
-                               OR (compute_price = 'formula' AND price_discount > 0))),
-                       0) AS discounted_amount
+                   so.create_date,
+                   so.pricelist_id
               FROM sale_order so
               JOIN res_partner p ON p.id = so.partner_id
               JOIN res_partner cp ON cp.id = p.commercial_partner_id
              WHERE so.state = 'sale' AND %s
-             GROUP BY cp.id, so.company_id, so.date_order::date
             """,
             condition,
+        )
+
+    @api.model
+    def _relationship_discounted_pricelists_query(self):
+        """The pricelists that give a discount (a percentage or a formula
+        discount): the orders on them are bought on discount."""
+        return SQL(
+            """
+            SELECT pricelist_id FROM product_pricelist_item
+             WHERE (compute_price = 'percentage' AND percent_price > 0)
+                OR (compute_price = 'formula' AND price_discount > 0)
+            """
         )
 
     @api.model

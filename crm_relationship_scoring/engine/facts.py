@@ -3,14 +3,19 @@ r"""Per-customer figures from the order facts, in one pass of numpy.
 The order facts are one row per customer (commercial partner), company and
 order day of the confirmed orders (``res.partner._relationship_order_facts_
 query`` of crm_relationship): the day's amount in company currency, its
-number of orders, the time of its last order, whether its orders took time to
-be confirmed (time spent choosing), the amount on a discounted pricelist, and
-the customer's own company (0 for a customer shared by the companies).
+number of orders, the time of its last order, the mean days its orders took
+to be confirmed (time spent choosing), the amount on a discounted pricelist,
+and the customer's own company (0 for a customer shared by the companies).
 
-The scoring job reads them once per pass with ``COPY ... TO STDOUT (FORMAT
-binary)`` (:class:`BinaryCopy` decodes the stream as it arrives into compact
-arrays) and computes from them every per-customer figure the night needs,
-without another aggregate in the database:
+The scoring job reads the confirmed orders themselves once per pass, one row
+per order (``res.partner._relationship_order_rows_query``, the rows that
+aggregate is made of), with ``COPY ... TO STDOUT (FORMAT binary)``
+(:class:`BinaryCopy` decodes the stream as it arrives into compact arrays),
+aggregates them into the facts with one sort (:meth:`Facts.from_orders`,
+which reproduces the SQL aggregate: a sort in numpy costs less than the
+database's grouping, and the rows need no temporary table), and computes from
+the facts every per-customer figure the night needs, without another
+aggregate in the database:
 
 * :func:`window_summary`: the engine's inputs over the scoring window of one
   company (purchase days, first and last day, gross value, value of the first
@@ -23,7 +28,9 @@ without another aggregate in the database:
   orders over every company, and per company the first and last date, the
   orders and the revenue since a date);
 * :func:`bought_within`: whether a customer bought within some days after an
-  incident (the tolerance of incidents of the loyalty factors).
+  incident (the tolerance of incidents of the loyalty factors);
+* :func:`median_choosing`: the median days a customer's purchase days of one
+  company took from quotation to confirmation (time spent choosing).
 
 Days are integers (days since 2000-01-01, PostgreSQL's binary date). Each
 function reproduces the SQL aggregate it replaces (tests compare them):
@@ -45,9 +52,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-#: the columns of the order facts, in the order of the COPY, with their
-#: PostgreSQL binary type (``day`` is a ``date``, ``slow`` an ``int4`` flag)
-#: and the compact type they are kept in
+#: the columns of the order facts, with their PostgreSQL binary type (``day``
+#: is a ``date``, ``last_at`` epoch seconds, ``choosing`` days) and the
+#: compact type they are kept in
 COLUMNS = (
     ("partner", ">i4", np.int32),
     ("company", ">i4", np.int32),
@@ -56,9 +63,28 @@ COLUMNS = (
     ("amount", ">f8", np.float64),
     ("orders", ">i4", np.int32),
     ("last_at", ">f8", np.float64),
-    ("slow", ">i4", np.bool_),
+    ("choosing", ">f8", np.float64),
     ("discounted", ">f8", np.float64),
 )
+
+#: the columns of the confirmed orders (one row per order, in the order of
+#: the scoring job's COPY): the customer, the order's company, the
+#: customer's own company (0 for none), the order's date and creation time
+#: (PostgreSQL's binary ``timestamp``: microseconds since 2000-01-01), its
+#: amount untaxed in company currency and its pricelist (0 for none)
+ORDER_COLUMNS = (
+    ("partner", ">i4", np.int32),
+    ("company", ">i4", np.int32),
+    ("partner_company", ">i4", np.int32),
+    ("at", ">i8", np.int64),
+    ("amount", ">f8", np.float64),
+    ("created", ">i8", np.int64),
+    ("pricelist", ">i4", np.int32),
+)
+
+#: microseconds in a day, and seconds from 1970-01-01 to 2000-01-01
+_DAY_US = 86_400_000_000
+_EPOCH_2000 = 946_684_800
 
 _SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
 _HEADER = len(_SIGNATURE) + 8  # flags and header extension length
@@ -149,7 +175,7 @@ class Facts:
     amount: np.ndarray
     orders: np.ndarray
     last_at: np.ndarray
-    slow: np.ndarray
+    choosing: np.ndarray
     discounted: np.ndarray
 
     @classmethod
@@ -162,6 +188,61 @@ class Facts:
             **{name: np.asarray(columns.pop(name))[order] for name, *_ in COLUMNS}
         )
 
+    @classmethod
+    def from_orders(cls, orders, discounted_pricelists=()):
+        """Aggregate the confirmed orders ``orders`` (the columns of
+        :data:`ORDER_COLUMNS`, any order, taken out of ``orders`` one at a
+        time) into the facts, as ``_relationship_order_facts_query`` does:
+        per customer, order day (the date of ``date_order``) and company, the
+        sum of the amounts, the number of orders, the time of the last order
+        (epoch seconds), the mean of the days each order took from its
+        creation to its date (never below 0), and the amount of the orders
+        whose pricelist is one of ``discounted_pricelists``.
+
+        One sort of one integer key per order (customer, day, company) when
+        the key fits in 63 bits (it does for any real database: 31 bits of
+        customer id, the days between the first and the last order, the bits
+        of the largest company id), else a lexicographic sort."""
+        partner = orders.pop("partner")
+        company = orders.pop("company")
+        at = orders.pop("at")
+        day = at // _DAY_US
+        order = _sort_order(partner, day, company)
+        partner, day, company = partner[order], day[order], company[order]
+        if len(partner):
+            new = partner[1:] != partner[:-1]
+            new |= day[1:] != day[:-1]
+            new |= company[1:] != company[:-1]
+            starts = np.flatnonzero(np.r_[True, new])
+            ends = np.r_[starts[1:], len(partner)]
+            del new
+        else:
+            starts = ends = np.zeros(0, dtype=np.int64)
+        count = (ends - starts).astype(np.int32)
+        columns = {
+            "partner": partner[starts],
+            "company": company[starts],
+            "day": day[starts].astype(np.int32),
+            "orders": count,
+        }
+        del partner, day, company
+        columns["partner_company"] = orders.pop("partner_company")[order][starts]
+        at = at[order]
+        last = np.maximum.reduceat(at, starts) if len(starts) else at[:0]
+        columns["last_at"] = (last + _EPOCH_2000 * 1_000_000) / 1e6
+        delay = np.maximum(at - orders.pop("created")[order], 0) / 1e6
+        del at
+        columns["choosing"] = _sums(delay, starts) / np.maximum(count, 1) / 86400.0
+        del delay
+        pricelist = orders.pop("pricelist")[order]
+        amount = orders.pop("amount")[order]
+        columns["amount"] = _sums(amount, starts)
+        on_discount = np.isin(pricelist, np.asarray(discounted_pricelists, np.int64))
+        del pricelist
+        columns["discounted"] = _sums(np.where(on_discount, amount, 0.0), starts)
+        del amount, on_discount, order
+        return cls(**{name: columns.pop(name) for name, *_ in COLUMNS})
+
     def __len__(self):
         return len(self.partner)
 
@@ -169,6 +250,26 @@ class Facts:
         """The columns ``names`` of the rows where ``mask`` is true (still
         sorted): only those columns are copied."""
         return [getattr(self, name)[mask] for name in names]
+
+
+def _sort_order(partner, day, company):
+    """The order that sorts the orders by customer, day and company."""
+    if not len(partner):
+        return np.zeros(0, dtype=np.int64)
+    day_low = int(day.min())
+    day_bits = max(int(day.max()) - day_low, 1).bit_length()
+    company_bits = max(int(company.max()), 1).bit_length()
+    fits = (
+        int(partner.min()) >= 0
+        and int(company.min()) >= 0
+        and int(partner.max()).bit_length() + day_bits + company_bits <= 63
+    )
+    if not fits:
+        return np.lexsort((company, day, partner))
+    key = partner.astype(np.int64) << (day_bits + company_bits)
+    key |= (day - day_low) << company_bits
+    key |= company
+    return np.argsort(key, kind="stable")
 
 
 def _segments(keys):
@@ -262,8 +363,8 @@ def window_summary(facts, company, since, today, year_ago):
     ``company``'s orders."""
     window = (facts.day >= since) & (facts.day <= today)
     own = window & (facts.company == company)
-    partner, day, amount, orders, slow, discounted = facts.take(
-        own, "partner", "day", "amount", "orders", "slow", "discounted"
+    partner, day, amount, orders, choosing, discounted = facts.take(
+        own, "partner", "day", "amount", "orders", "choosing", "discounted"
     )
     ids, starts, ends = _segments(partner)
     keep = _home_is(facts, window, ids, company)
@@ -276,7 +377,7 @@ def window_summary(facts, company, since, today, year_ago):
         total=_sums(amount, starts),
         first_amount=amount[starts],
         orders_12m=_sums(recent, starts),
-        slow_days=_sums(slow.astype(np.int64), starts),
+        slow_days=_sums((choosing > 0).astype(np.int64), starts),
         discounted=_sums(discounted, starts),
     )
     return WindowSummary(
@@ -441,3 +542,30 @@ def bought_within(facts, company, partners, days, window):
     low = np.searchsorted(keys, key(partners, days + 1), side="left")
     high = np.searchsorted(keys, key(partners, days + window), side="right")
     return high > low
+
+
+def median_choosing(facts, company, since, today, ids):
+    """For each customer of ``ids``: the median (PostgreSQL's
+    ``percentile_cont(0.5)``) of the days spent choosing of its rows of
+    ``company`` in ``[since, today]`` (one per purchase day), NaN without
+    such a row."""
+    ids = np.asarray(ids, dtype=np.int64)
+    result = np.full(len(ids), np.nan)
+    if not len(ids):
+        return result
+    mask = (facts.company == company) & (facts.day >= since) & (facts.day <= today)
+    mask &= np.isin(facts.partner, ids)
+    partner, choosing = facts.take(mask, "partner", "choosing")
+    order = np.lexsort((choosing, partner))
+    partner, choosing = partner[order], choosing[order]
+    keys, starts, ends = _segments(partner)
+    if not len(keys):
+        return result
+    position = (ends - starts - 1) / 2.0
+    low = np.floor(position).astype(np.int64)
+    high = np.ceil(position).astype(np.int64)
+    first, second = choosing[starts + low], choosing[starts + high]
+    median = first + (second - first) * (position - low)
+    sorter = np.argsort(ids, kind="stable")
+    result[sorter[np.searchsorted(ids, keys, sorter=sorter)]] = median
+    return result

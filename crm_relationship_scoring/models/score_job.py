@@ -7,14 +7,15 @@ How it works
 of a run, the entry points (scheduled action, *Recompute now*), the lock, the
 retention and the actions, and hands each company to :meth:`ScoreJob.run`:
 
-1. **Extract** (:meth:`ScoreJob.extract`): the order facts of the company's
-   customers (one SQL aggregate over the confirmed orders, per customer,
-   company and order day) into a temporary table, once per pass, read whole
-   with one binary ``COPY`` into numpy arrays (``engine/facts.py``); from
-   them, in numpy, the engine's inputs over the scoring window (net of the
-   posted refunds), the holdout check's inputs and the order statistics of
-   the stage rules (one value per customer, by increasing partner id). No
-   other aggregate over the orders runs in the database.
+1. **Extract** (:meth:`ScoreJob.extract`): the confirmed orders of the
+   company's customers, read once per pass with one binary ``COPY`` (one row
+   per order) into numpy arrays and aggregated into the order facts (per
+   customer, company and order day, ``engine/facts.py``, the aggregate of
+   the base addon's order facts query); from them, in numpy, the engine's
+   inputs over the scoring window (net of the posted refunds), the holdout
+   check's inputs, the time spent choosing and the order statistics of the
+   stage rules (one value per customer, by increasing partner id). No
+   aggregate over the orders runs in the database.
 2. **Engine** (:meth:`ScoreJob.evaluate`): the pure numpy engine
    (``engine/``: BG/NBD + Gamma-Gamma fitted on sufficient statistics, RFM
    bins and segments, churn risk, health) on those arrays; nothing in it
@@ -71,8 +72,6 @@ from .res_partner import SCORE_FIELDS, SCORE_LINK_FIELDS
 
 _logger = logging.getLogger(__name__)
 
-#: temporary table of the order facts of one pass (see ScoreJob.prepare_facts)
-FACTS_TABLE = "crm_relationship_order_facts"
 #: temporary table of the score figures of one pass (see ScoreJob.stage_values)
 VALUES_TABLE = "crm_relationship_score_values"
 #: customer ids whose history one statement records (one commit each)
@@ -295,53 +294,48 @@ class ScoreJob:
 
     def prepare_facts(self, company, today):
         """Compute the order facts of the company's customers once per pass:
-        :meth:`res.partner._relationship_order_facts_query` (per customer,
-        company and order day, every confirmed order of the customers of
-        ``company`` and of the customers shared by the companies) into a
-        temporary table (the few queries that join them read it), read whole
-        with one binary ``COPY`` into arrays (``engine/facts.py``): every
-        per-customer figure of the pass (the engine's inputs, the holdout
-        check's, the order statistics of the stage rules) is computed from
-        them in numpy, without another aggregate in the database. Dropped by
-        :meth:`drop_facts`."""
+        the confirmed orders of the customers of ``company`` and of the
+        customers shared by the companies (every company's orders),
+        :meth:`res.partner._relationship_order_rows_query`, read whole with
+        one binary ``COPY`` into arrays and aggregated per customer, company
+        and order day in numpy (:meth:`.facts.Facts.from_orders`, the
+        aggregate of ``_relationship_order_facts_query``): every per-customer
+        figure of the pass (the engine's inputs, the holdout check's, the
+        order statistics of the stage rules, the time spent choosing, the
+        tolerance of incidents) is computed from them, without another
+        aggregate in the database. Released by :meth:`drop_facts`."""
         Partner = self.env["res.partner"]
         Partner._relationship_flush_orders()
         cr = self.env.cr
-        table = SQL.identifier(FACTS_TABLE)
-        cr.execute(SQL("DROP TABLE IF EXISTS %s", table))
-        cr.execute(
-            SQL(
-                "CREATE TEMPORARY TABLE %s AS %s",
-                table,
-                Partner._relationship_order_facts_query(
-                    SQL("(cp.company_id = %s OR cp.company_id IS NULL)", company.id)
-                ),
-            )
+        cr.execute(Partner._relationship_discounted_pricelists_query())
+        discounted = sorted({pricelist_id for (pricelist_id,) in cr.fetchall()})
+        rows = Partner._relationship_order_rows_query(
+            SQL("(cp.company_id = %s OR cp.company_id IS NULL)", company.id)
         )
-        cr.execute(SQL("ANALYZE %s", table))
-        sink = facts.BinaryCopy()
         copy = SQL(
             """
             COPY (SELECT partner_id::int4, company_id::int4,
-                         COALESCE(partner_company_id, 0)::int4, day,
-                         COALESCE(amount, 0)::float8, orders::int4,
-                         date_part('epoch', last_at),
-                         (choosing > 0)::int4,
-                         COALESCE(discounted_amount, 0)::float8
-                    FROM %s)
+                         COALESCE(partner_company_id, 0)::int4,
+                         date_order,
+                         COALESCE(amount, 0)::float8,
+                         COALESCE(create_date, date_order),
+                         COALESCE(pricelist_id, 0)::int4
+                    FROM (%s) o)
               TO STDOUT (FORMAT binary)
             """,
-            table,
+            rows,
         )
-        cr._obj.copy_expert(copy.code, sink)
-        self.facts = facts.Facts.from_columns(sink.result())
+        sink = facts.BinaryCopy(facts.ORDER_COLUMNS)
+        cr._obj.copy_expert(cr._obj.mogrify(copy.code, copy.params), sink)
+        self.facts = facts.Facts.from_orders(sink.result(), discounted)
         self.statistics = None
-        return FACTS_TABLE
+        return self.facts
 
     def drop_facts(self):
         self.facts = self.statistics = None
-        for table in (VALUES_TABLE, FACTS_TABLE):
-            self.env.cr.execute(SQL("DROP TABLE IF EXISTS %s", SQL.identifier(table)))
+        self.env.cr.execute(
+            SQL("DROP TABLE IF EXISTS %s", SQL.identifier(VALUES_TABLE))
+        )
 
     def refunds(self, company, since, today):
         """Posted refunds (negative) of ``company`` per customer, invoiced
@@ -721,31 +715,6 @@ class ScoreJob:
             "health": self.health(company, data, (r, f, m), scores.p_alive),
         }
 
-    def choosing_query(self, company, ids, today):
-        """Median, over the purchase days of the scoring window, of the days
-        the customers of ``ids`` took from a quotation's creation to its
-        confirmation (order facts of the pass, :meth:`prepare_facts`). Asked
-        only for customers whose median can be above 0 (at least half of
-        their purchase days were not confirmed at once): an online shop's
-        customers mostly buy at once, and the others need no sort."""
-        since = today - timedelta(days=company.relationship_score_lookback_days)
-        return SQL(
-            """
-            SELECT partner_id,
-                   PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY choosing)
-              FROM %(facts)s
-             WHERE company_id = %(company)s
-               AND day >= %(since)s AND day <= %(today)s
-               AND partner_id = ANY(%(ids)s)
-             GROUP BY partner_id
-            """,
-            facts=SQL.identifier(FACTS_TABLE),
-            company=company.id,
-            since=since,
-            today=today,
-            ids=ids,
-        )
-
     def discounted_lines_query(self, company, today):
         """Per customer: the value of the orders of the scoring window bought
         with a discount that the order facts do not show already (those on a
@@ -778,12 +747,13 @@ class ScoreJob:
                AND so.company_id = %(company)s
                AND so.date_order >= %(since)s
                AND so.date_order < %(until)s
-               AND (so.pricelist_id IS NULL OR so.pricelist_id NOT IN (
-                   SELECT pricelist_id FROM product_pricelist_item
-                    WHERE (compute_price = 'percentage' AND percent_price > 0)
-                       OR (compute_price = 'formula' AND price_discount > 0)))
+               AND (so.pricelist_id IS NULL
+                    OR so.pricelist_id NOT IN (%(discounted_pricelists)s))
              GROUP BY p.commercial_partner_id
             """,
+            discounted_pricelists=self.env[
+                "res.partner"
+            ]._relationship_discounted_pricelists_query(),
             company=company.id,
             since=since,
             until=today + timedelta(days=1),
@@ -847,8 +817,9 @@ class ScoreJob:
 
         Order behaviour comes from the order facts of the pass (the days not
         confirmed at once and the value bought on a discounted pricelist, see
-        :meth:`extract`; :meth:`choosing_query` only for the customers
-        whose median can be above 0), the discounted lines
+        :meth:`extract`; the median days spent choosing,
+        :func:`.facts.median_choosing`, only for the customers whose median
+        can be above 0), the discounted lines
         (:meth:`discounted_lines_query`) and the incidents
         (:meth:`incidents`)."""
         ids = data["ids"]
@@ -879,10 +850,14 @@ class ScoreJob:
         )
         choosing = np.zeros(len(ids))
         if len(slow):
-            (median,) = arrays(
-                self.choosing_query(company, [ids[i] for i in slow], today), 1
+            since = today - timedelta(days=company.relationship_score_lookback_days)
+            choosing[slow] = facts.median_choosing(
+                self.facts,
+                company.id,
+                day_number(since),
+                day_number(today),
+                np.asarray(ids)[slow],
             )
-            choosing[slow] = median[slow]
         (lines,) = arrays(self.discounted_lines_query(company, today), 1, fill=0.0)
         incidents, recovered = self.incidents(company, data, today)
         # the referrers (few): read whole, kept for the customers of the pass

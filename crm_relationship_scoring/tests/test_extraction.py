@@ -3,6 +3,9 @@ from datetime import timedelta
 
 import numpy as np
 
+from odoo.tools import SQL
+
+from ..engine import facts as order_facts
 from .common import ScoringCase
 
 
@@ -264,4 +267,93 @@ class TestExtraction(ScoringCase):
         customer._relationship_store_stats(expected, self.today)
         _rules, changed = job.batch_stats(customer, self.today)
         self.assertEqual(changed, {})
+        job.drop_facts()
+
+    def test_order_facts_of_the_job_equal_the_base_addon_aggregate(self):
+        """The job reads the confirmed orders one row each and aggregates
+        them in numpy (``Facts.from_orders``): the same facts as the base
+        addon's SQL aggregate, with a contact's orders rolled up to its
+        company, two orders on a day, a customer of two companies, a
+        quotation that took days to confirm, a discounted pricelist and a
+        quotation left out."""
+        other = self.main_company
+        customer = self._customer("Facts Tea House", company_id=False)
+        buyer = self.Partner.create({"name": "Facts Buyer", "parent_id": customer.id})
+        pricelist = self.env["product.pricelist"].create(
+            {
+                "name": "Facts -10 %",
+                "company_id": self.company.id,
+                "item_ids": [
+                    (
+                        0,
+                        0,
+                        {
+                            "applied_on": "3_global",
+                            "compute_price": "percentage",
+                            "percent_price": 10.0,
+                        },
+                    )
+                ],
+            }
+        )
+        list_price = {
+            "pricelist_id": self.env["product.pricelist"]
+            .create({"name": "Facts list price", "company_id": self.company.id})
+            .id
+        }
+        orders = self._orders(
+            [
+                (customer, 40, 100.0, list_price),
+                (buyer, 40, 30.0, list_price),
+                (customer, 10, 70.0, {"pricelist_id": pricelist.id}),
+            ]
+        )
+        self._orders([(customer, 10, 25.0)], company=other)
+        self._orders([(customer, 3, 5.0)], confirm=False)
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                "UPDATE sale_order SET create_date = date_order - interval "
+                "'2 days 3 hours' WHERE id = %s",
+                orders[0].id,
+            )
+        )
+        job = self.Run._score_job()
+        facts = job.prepare_facts(self.company, self.today)
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT partner_id, company_id, COALESCE(partner_company_id, 0),
+                       day - DATE '2000-01-01', amount, orders,
+                       date_part('epoch', last_at), choosing, discounted_amount
+                  FROM (%s) f
+                 ORDER BY partner_id, day, company_id
+                """,
+                self.Partner._relationship_order_facts_query(
+                    SQL(
+                        "(cp.company_id = %s OR cp.company_id IS NULL)",
+                        self.company.id,
+                    )
+                ),
+            )
+        )
+        expected = self.env.cr.fetchall()
+        names = [name for name, *_ in order_facts.COLUMNS]
+        got = list(zip(*(getattr(facts, name).tolist() for name in names), strict=True))
+        self.assertEqual(len(got), len(expected))
+        for row, want in zip(got, expected, strict=True):
+            for name, value, wanted in zip(names, row, want, strict=True):
+                self.assertAlmostEqual(value, wanted, places=9, msg=name)
+        first, *last = [row for row in got if row[0] == customer.id]
+        # day 40: two orders, one of them by the contact
+        self.assertEqual((first[1], first[4], first[5]), (self.company.id, 130.0, 2))
+        # one of them took 2 days 3 hours to confirm, the other none
+        self.assertAlmostEqual(first[7], (2 + 3 / 24) / 2)
+        self.assertEqual(first[8], 0.0)
+        # day 10: one order in each company, the discounted one in ours
+        self.assertEqual(last[0][3], last[1][3])
+        by_company = {row[1]: row for row in last}
+        self.assertEqual(set(by_company), {self.company.id, other.id})
+        self.assertEqual(by_company[self.company.id][8], 70.0)
+        self.assertEqual(by_company[other.id][8], 0.0)
         job.drop_facts()

@@ -30,12 +30,12 @@ def binary_stream(rows, formats):
     return bytes(out + b"\xff\xff")
 
 
-FORMATS = "iiiididid"
+FORMATS = "iiiididdd"
 
 
 def random_facts(seed, customers=40, companies=(1, 2, 3)):
     """Rows (partner, company, partner_company, day, amount, orders, last_at,
-    slow, discounted), unique per partner, company and day."""
+    choosing, discounted), unique per partner, company and day."""
     rng = np.random.default_rng(seed)
     rows = []
     for partner in range(10, 10 + customers):
@@ -57,7 +57,7 @@ def random_facts(seed, customers=40, companies=(1, 2, 3)):
                     int(rng.integers(1, 4)),
                     # ties of the last order between companies happen
                     float(day * 86400 + int(rng.integers(0, 3)) * 3600),
-                    int(rng.random() < 0.3),
+                    float(rng.random() < 0.3) * round(float(rng.gamma(1.0, 2.0)), 3),
                     round(float(rng.random() < 0.2) * 10.0, 2),
                 )
             )
@@ -96,7 +96,7 @@ def test_binary_copy_decodes_a_stream_written_in_pieces(engine):
     assert facts.partner.tolist() == [r[0] for r in expected]
     assert facts.day.tolist() == [r[3] for r in expected]
     assert facts.amount.tolist() == [r[4] for r in expected]
-    assert facts.slow.tolist() == [bool(r[7]) for r in expected]
+    assert facts.choosing.tolist() == [r[7] for r in expected]
 
 
 def test_binary_copy_refuses_nulls_and_truncated_streams(engine):
@@ -155,7 +155,7 @@ def test_window_summary_equals_the_sql_reading(engine, seed):
                 sum(r[4] for r in own),
                 own[0][4],
                 sum(r[5] for r in own if r[3] > year_ago),
-                sum(r[7] for r in own),
+                sum(r[7] > 0 for r in own),
                 sum(r[8] for r in own),
             )
         assert summary.ids.tolist() == list(expected)
@@ -274,3 +274,152 @@ def test_bought_within_equals_the_sql_reading(engine, seed):
             for p, d in zip(partners.tolist(), days.tolist(), strict=True)
         ]
         assert got.tolist() == expected
+
+
+DAY_US = 86_400_000_000
+ORDER_FORMATS = "iiiqdqi"
+
+
+def random_orders(seed, customers=30, companies=(1, 2, 3), discounted=(7,)):
+    """Confirmed orders (partner, company, partner_company, at, amount,
+    created, pricelist) as the scoring job reads them: several orders a day,
+    orders on both sides of midnight and before 2000 (negative times),
+    quotations created after their order date (no time spent choosing), and
+    pricelists with and without a discount."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for partner in range(10, 10 + customers):
+        own = int(rng.choice([0, *companies]))
+        for _ in range(int(rng.integers(1, 12))):
+            company = own if own and rng.random() < 0.7 else int(rng.choice(companies))
+            day = int(rng.integers(-3, 40))
+            at = day * DAY_US + int(rng.integers(0, DAY_US))
+            if rng.random() < 0.2:  # the same day as the previous order
+                at = rows[-1][3] if rows and rows[-1][0] == partner else at
+            delay = int(
+                rng.choice([0, -3_600_000_000, int(rng.integers(0, 9 * DAY_US))])
+            )
+            rows.append(
+                (
+                    partner,
+                    company,
+                    own,
+                    at,
+                    round(float(rng.gamma(2.0, 40.0)), 2),
+                    at - delay,
+                    int(rng.choice([0, *discounted, 8])),
+                )
+            )
+    rng.shuffle(rows)
+    return rows
+
+
+def reference_facts(rows, discounted):
+    """The facts of ``rows`` as ``_relationship_order_facts_query`` groups
+    them (one customer, day and company at a time, plain Python)."""
+    groups = {}
+    for row in rows:
+        groups.setdefault((row[0], row[3] // DAY_US, row[1]), []).append(row)
+    facts = []
+    for (partner, day, company), orders in sorted(groups.items()):
+        facts.append(
+            (
+                partner,
+                company,
+                orders[0][2],
+                day,
+                sum(o[4] for o in orders),
+                len(orders),
+                max(o[3] for o in orders) / 1e6 + 946_684_800,
+                statistics.mean(max((o[3] - o[5]) / 1e6, 0.0) for o in orders)
+                / 86400.0,
+                sum(o[4] for o in orders if o[6] in discounted),
+            )
+        )
+    return facts
+
+
+def facts_from_orders(engine, rows, discounted):
+    sink = engine.facts.BinaryCopy(engine.facts.ORDER_COLUMNS, chunk_bytes=101)
+    stream = binary_stream(rows, ORDER_FORMATS)
+    for start in range(0, len(stream), 53):
+        sink.write(stream[start : start + 53])
+    return engine.facts.Facts.from_orders(sink.result(), discounted)
+
+
+def assert_facts_equal(facts, expected):
+    names = [name for name, *_ in COLUMNS_OF_FACTS]
+    assert len(facts) == len(expected)
+    for position, name in enumerate(names):
+        got = getattr(facts, name).tolist()
+        want = [row[position] for row in expected]
+        assert got == pytest.approx(want, rel=1e-12, abs=1e-9), name
+
+
+COLUMNS_OF_FACTS = (
+    ("partner",),
+    ("company",),
+    ("partner_company",),
+    ("day",),
+    ("amount",),
+    ("orders",),
+    ("last_at",),
+    ("choosing",),
+    ("discounted",),
+)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_facts_from_orders_equal_the_sql_aggregate(engine, seed):
+    rows = random_orders(seed)
+    facts = facts_from_orders(engine, rows, [7])
+    assert [name for name, *_ in engine.facts.COLUMNS] == [
+        name for (name,) in COLUMNS_OF_FACTS
+    ]
+    expected = reference_facts(rows, {7})
+    # several orders share a day, and days before 2000 are negative
+    assert len(expected) < len(rows) and min(r[3] for r in expected) < 0
+    assert_facts_equal(facts, expected)
+    # already sorted by customer, day and company, as from_columns sorts
+    assert facts.partner.tolist() == sorted(facts.partner.tolist())
+
+
+def test_facts_from_orders_sort_without_a_fitting_key(engine):
+    """Customer and company ids too large for one 63-bit key: the
+    lexicographic sort gives the same facts."""
+    rows = random_orders(3)
+    large = [(r[0] + (1 << 30), r[1] << 28, r[2], *r[3:]) for r in rows]
+    facts = facts_from_orders(engine, large, [7])
+    expected = reference_facts(large, {7})
+    assert max(r[1] for r in expected) >= 1 << 28
+    assert_facts_equal(facts, expected)
+
+
+def test_facts_from_no_orders(engine):
+    facts = facts_from_orders(engine, [], [7])
+    assert len(facts) == 0
+    assert facts.choosing.dtype == np.float64
+    summary = engine.facts.window_summary(facts, 1, 0, 10**5, 0)
+    assert len(summary.ids) == 0
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_median_choosing_equals_percentile_cont(engine, seed):
+    rows = random_facts(seed)
+    facts = facts_of(engine, rows)
+    since, today = 9100, 9400
+    # in any order, with a customer without orders
+    ids = [999, *sorted({r[0] for r in rows}, reverse=True)[::2]]
+    for company in (1, 2, 3):
+        got = engine.facts.median_choosing(facts, company, since, today, ids)
+        for i, partner in enumerate(ids):
+            values = [
+                r[7]
+                for r in rows
+                if r[0] == partner and r[1] == company and since <= r[3] <= today
+            ]
+            if values:
+                assert got[i] == pytest.approx(statistics.median(values)), partner
+            else:
+                assert np.isnan(got[i]), partner
+    assert len(engine.facts.median_choosing(facts, 1, since, today, [])) == 0
