@@ -206,23 +206,29 @@ class Facts:
         partner = orders.pop("partner")
         company = orders.pop("company")
         at = orders.pop("at")
-        day = at // _DAY_US
-        order = _sort_order(partner, day, company)
-        partner, day, company = partner[order], day[order], company[order]
-        if len(partner):
+        day = (at // _DAY_US).astype(np.int32)
+        order, key, unpack = _sort_order(partner, day, company)
+        if key is None:  # ids too large for one key: sorted columns
+            partner, day, company = partner[order], day[order], company[order]
             new = partner[1:] != partner[:-1]
             new |= day[1:] != day[:-1]
             new |= company[1:] != company[:-1]
-            starts = np.flatnonzero(np.r_[True, new])
-            ends = np.r_[starts[1:], len(partner)]
-            del new
-        else:
-            starts = ends = np.zeros(0, dtype=np.int64)
+        else:  # the sorted key holds them: the columns are released
+            del partner, day, company
+            new = key[1:] != key[:-1]
+        starts = np.flatnonzero(np.r_[True, new]) if len(order) else order
+        del new
+        ends = np.r_[starts[1:], len(order)] if len(starts) else starts
         count = (ends - starts).astype(np.int32)
+        if key is None:
+            partner, day, company = partner[starts], day[starts], company[starts]
+        else:
+            partner, day, company = unpack(key[starts])
+            del key
         columns = {
-            "partner": partner[starts],
-            "company": company[starts],
-            "day": day[starts].astype(np.int32),
+            "partner": partner.astype(np.int32),
+            "company": company.astype(np.int32),
+            "day": day.astype(np.int32),
             "orders": count,
         }
         del partner, day, company
@@ -230,10 +236,14 @@ class Facts:
         at = at[order]
         last = np.maximum.reduceat(at, starts) if len(starts) else at[:0]
         columns["last_at"] = (last + _EPOCH_2000 * 1_000_000) / 1e6
-        delay = np.maximum(at - orders.pop("created")[order], 0) / 1e6
+        # microseconds from creation to the order date, summed exactly
+        delay = orders.pop("created")[order]
+        np.subtract(at, delay, out=delay)
+        np.maximum(delay, 0, out=delay)
         del at
-        columns["choosing"] = _sums(delay, starts) / np.maximum(count, 1) / 86400.0
+        seconds = _sums(delay, starts) / 1e6
         del delay
+        columns["choosing"] = seconds / np.maximum(count, 1) / 86400.0
         pricelist = orders.pop("pricelist")[order]
         amount = orders.pop("amount")[order]
         columns["amount"] = _sums(amount, starts)
@@ -242,6 +252,27 @@ class Facts:
         columns["discounted"] = _sums(np.where(on_discount, amount, 0.0), starts)
         del amount, on_discount, order
         return cls(**{name: columns.pop(name) for name, *_ in COLUMNS})
+
+    @classmethod
+    def concatenate(cls, parts):
+        """The facts of ``parts`` (a list of facts of increasing, disjoint
+        ranges of customers, emptied as it goes), one column at a time: the
+        parts' copy of a column is released once it is joined."""
+        if len(parts) == 1:
+            return parts.pop()
+        columns = {}
+        for name, _binary, compact in COLUMNS:
+            pieces = [getattr(part, name) for part in parts]
+            columns[name] = (
+                np.concatenate(pieces) if pieces else np.zeros(0, dtype=compact)
+            )
+            del pieces
+            parts[:] = [
+                cls(**{**part.__dict__, name: np.zeros(0, dtype=compact)})
+                for part in parts
+            ]
+        parts.clear()
+        return cls(**columns)
 
     def __len__(self):
         return len(self.partner)
@@ -253,9 +284,16 @@ class Facts:
 
 
 def _sort_order(partner, day, company):
-    """The order that sorts the orders by customer, day and company."""
+    """The order that sorts the orders by customer, day and company:
+    ``(order, sorted key, unpack)`` where ``unpack`` gives back the
+    customers, days and companies of sorted keys; ``(order, None, None)``
+    when the key would not fit in 63 bits (lexicographic sort)."""
     if not len(partner):
-        return np.zeros(0, dtype=np.int64)
+        return (
+            np.zeros(0, dtype=np.int64),
+            np.zeros(0, dtype=np.int64),
+            _unpacker(0, 0, 0),
+        )
     day_low = int(day.min())
     day_bits = max(int(day.max()) - day_low, 1).bit_length()
     company_bits = max(int(company.max()), 1).bit_length()
@@ -265,11 +303,31 @@ def _sort_order(partner, day, company):
         and int(partner.max()).bit_length() + day_bits + company_bits <= 63
     )
     if not fits:
-        return np.lexsort((company, day, partner))
-    key = partner.astype(np.int64) << (day_bits + company_bits)
-    key |= (day - day_low) << company_bits
+        return np.lexsort((company, day, partner)), None, None
+    # built in place: one array of keys at a time besides the columns
+    key = partner.astype(np.int64)
+    key <<= day_bits + company_bits
+    days = day.astype(np.int64)
+    days -= day_low
+    days <<= company_bits
+    key |= days
+    del days
     key |= company
-    return np.argsort(key, kind="stable")
+    # not a stable sort: the orders of a group are summed in any order
+    order = np.argsort(key)
+    key = key[order]
+    return order, key, _unpacker(day_low, day_bits, company_bits)
+
+
+def _unpacker(day_low, day_bits, company_bits):
+    def unpack(key):
+        return (
+            key >> (day_bits + company_bits),
+            ((key >> company_bits) & ((1 << day_bits) - 1)) + day_low,
+            key & ((1 << company_bits) - 1),
+        )
+
+    return unpack
 
 
 def _segments(keys):

@@ -78,6 +78,9 @@ VALUES_TABLE = "crm_relationship_score_values"
 HISTORY_RANGE = 50_000
 #: customers whose score figures one COPY stages (ScoreJob.stage_values)
 STAGE_CHUNK = 50_000
+#: confirmed orders (about) read and aggregated at a time into the order
+#: facts (ScoreJob.prepare_facts): bounds the memory of a large base
+ORDER_CHUNK = 2_000_000
 #: summary of the at-risk activities (also searched untranslated)
 AT_RISK_SUMMARY = "Valuable customer at risk"
 #: day 0 of the order facts' days (PostgreSQL's binary dates)
@@ -164,6 +167,9 @@ class ScoreJob:
         #: the order statistics of the pass, see order_statistics
         self.statistics = None
         self.statistics_net = None
+        #: the customers with a score row of the company when the pass
+        #: began (increasing ids), see scored_ids
+        self.scored = None
 
     @property
     def env(self):
@@ -199,6 +205,7 @@ class ScoreJob:
         if result:
             start = time.perf_counter()
             self.stage_values(run, data, result)
+            self.scored = self.scored_ids(company)
             timing["write"] += time.perf_counter() - start
         if result:
             # the statistics of the stage rules from the order facts; then the
@@ -299,7 +306,8 @@ class ScoreJob:
         :meth:`res.partner._relationship_order_rows_query`, read whole with
         one binary ``COPY`` into arrays and aggregated per customer, company
         and order day in numpy (:meth:`.facts.Facts.from_orders`, the
-        aggregate of ``_relationship_order_facts_query``): every per-customer
+        aggregate of ``_relationship_order_facts_query``; by ranges of
+        customers on a large base, :meth:`customer_ranges`): every per-customer
         figure of the pass (the engine's inputs, the holdout check's, the
         order statistics of the stage rules, the time spent choosing, the
         tolerance of incidents) is computed from them, without another
@@ -309,8 +317,50 @@ class ScoreJob:
         cr = self.env.cr
         cr.execute(Partner._relationship_discounted_pricelists_query())
         discounted = sorted({pricelist_id for (pricelist_id,) in cr.fetchall()})
-        rows = Partner._relationship_order_rows_query(
-            SQL("(cp.company_id = %s OR cp.company_id IS NULL)", company.id)
+        parts = [
+            self.read_orders(company, discounted, low, high)
+            for low, high in self.customer_ranges()
+        ]
+        self.facts = facts.Facts.concatenate(parts)
+        self.statistics = None
+        return self.facts
+
+    def customer_ranges(self):
+        """Ranges ``[low, high)`` of customer ids whose confirmed orders are
+        read and aggregated at a time, about :data:`ORDER_CHUNK` orders each
+        (an even split of the partner ids, by PostgreSQL's estimate of the
+        orders): one range on most databases; a base of millions of orders
+        is read in several, so that the orders of one range only are held
+        besides the facts. A customer's orders are all in its range."""
+        cr = self.env.cr
+        cr.execute(
+            "SELECT GREATEST(reltuples, 0)::bigint FROM pg_class "
+            "WHERE oid = 'sale_order'::regclass"
+        )
+        (estimate,) = cr.fetchone()
+        cr.execute("SELECT MIN(id), MAX(id) FROM res_partner")
+        low, high = cr.fetchone()
+        if low is None:
+            return []
+        count = max(1, -(-int(estimate) // ORDER_CHUNK))
+        bounds = np.linspace(low, high + 1, count + 1).round().astype(np.int64)
+        return list(zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True))
+
+    def read_orders(self, company, discounted, low, high):
+        """The order facts of the customers of ids ``[low, high)``: their
+        confirmed orders (those of the customers of ``company`` and of the
+        customers shared by the companies, every company's orders),
+        :meth:`res.partner._relationship_order_rows_query`, read with one
+        binary ``COPY`` and aggregated by :meth:`.facts.Facts.from_orders`
+        (``discounted``: the pricelists that give a discount)."""
+        rows = self.env["res.partner"]._relationship_order_rows_query(
+            SQL(
+                "(cp.company_id = %s OR cp.company_id IS NULL) "
+                "AND cp.id >= %s AND cp.id < %s",
+                company.id,
+                low,
+                high,
+            )
         )
         copy = SQL(
             """
@@ -326,10 +376,9 @@ class ScoreJob:
             rows,
         )
         sink = facts.BinaryCopy(facts.ORDER_COLUMNS)
+        cr = self.env.cr
         cr._obj.copy_expert(cr._obj.mogrify(copy.code, copy.params), sink)
-        self.facts = facts.Facts.from_orders(sink.result(), discounted)
-        self.statistics = None
-        return self.facts
+        return facts.Facts.from_orders(sink.result(), discounted)
 
     def drop_facts(self):
         self.facts = self.statistics = None
@@ -1101,8 +1150,12 @@ class ScoreJob:
         Score.flush_model()
         if result:
             late = self.newly_overdue(company, min(ids), max(ids))
-            for query in self.upsert_queries(run, company, min(ids), max(ids)):
-                self.env.cr.execute(query)
+            update, insert = self.upsert_queries(run, company, min(ids), max(ids))
+            self.env.cr.execute(update)
+            # customers without a score row yet (all on the first night,
+            # hardly any later): the INSERT only when the batch has some
+            if len(np.setdiff1d(np.asarray(ids, dtype=np.int64), self.scored)):
+                self.env.cr.execute(insert)
             Score.invalidate_model()
             self.env["crm.relationship.transition"]._transition_create(
                 [
@@ -1291,6 +1344,20 @@ class ScoreJob:
             )
         )
         return [partner_id for (partner_id,) in self.env.cr.fetchall()]
+
+    def scored_ids(self, company):
+        """The customers with a score row of ``company`` (increasing ids):
+        read once per pass, before the batches, which add rows only for
+        customers of their own range."""
+        self.env["crm.relationship.score"].flush_model(["partner_id", "company_id"])
+        self.env.cr.execute(
+            SQL(
+                "SELECT partner_id FROM crm_relationship_score "
+                "WHERE company_id = %s ORDER BY partner_id",
+                company.id,
+            )
+        )
+        return np.array([pid for (pid,) in self.env.cr.fetchall()], dtype=np.int64)
 
     def upsert_queries(self, run, company, low, high):
         """The statements writing the score rows of the customers of ids

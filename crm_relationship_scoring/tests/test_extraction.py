@@ -1,11 +1,13 @@
 import json
 from datetime import timedelta
+from unittest.mock import patch
 
 import numpy as np
 
 from odoo.tools import SQL
 
 from ..engine import facts as order_facts
+from ..models import score_job
 from .common import ScoringCase
 
 
@@ -356,4 +358,18 @@ class TestExtraction(ScoringCase):
         self.assertEqual(set(by_company), {self.company.id, other.id})
         self.assertEqual(by_company[self.company.id][8], 70.0)
         self.assertEqual(by_company[other.id][8], 0.0)
+        job.drop_facts()
+        # a large base is read by ranges of customers: the same facts
+        self.env.cr.execute("ANALYZE sale_order")
+        self.env.cr.execute(
+            "SELECT reltuples FROM pg_class WHERE oid = 'sale_order'::regclass"
+        )
+        (estimate,) = self.env.cr.fetchone()
+        with patch.object(score_job, "ORDER_CHUNK", max(1, int(estimate) // 5)):
+            self.assertGreaterEqual(len(job.customer_ranges()), 5)
+            ranged = job.prepare_facts(self.company, self.today)
+        for name in names:
+            np.testing.assert_allclose(
+                getattr(ranged, name), getattr(facts, name), rtol=1e-12, err_msg=name
+            )
         job.drop_facts()

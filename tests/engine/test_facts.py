@@ -423,3 +423,23 @@ def test_median_choosing_equals_percentile_cont(engine, seed):
             else:
                 assert np.isnan(got[i]), partner
     assert len(engine.facts.median_choosing(facts, 1, since, today, [])) == 0
+
+
+def test_facts_of_customer_ranges_concatenate(engine):
+    """Read by ranges of customers (a large base), the facts are those of
+    one read."""
+    rows = random_orders(5)
+    whole = facts_from_orders(engine, rows, [7])
+    parts = [
+        facts_from_orders(engine, [r for r in rows if low <= r[0] < high], [7])
+        for low, high in ((0, 18), (18, 19), (19, 30), (30, 100))
+    ]
+    joined = engine.facts.Facts.concatenate(parts)
+    assert parts == []
+    for name, *_ in engine.facts.COLUMNS:
+        # the orders of a day are summed in any order: equal to the last bit
+        # or nearly
+        assert getattr(joined, name).tolist() == pytest.approx(
+            getattr(whole, name).tolist(), rel=1e-12
+        ), name
+    assert len(engine.facts.Facts.concatenate([])) == 0
