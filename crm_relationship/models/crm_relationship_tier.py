@@ -156,43 +156,54 @@ class CrmRelationshipTier(models.Model):
 
     @api.model
     def _assign(self, values, company=None):
-        """Map ``{partner_id: value}`` to ``{partner_id: tier}`` for one company.
+        """Map ``{partner_id: value}`` to ``{partner_id: tier}`` for one company
+        (:meth:`_assign_arrays` for a few partners given as a mapping).
 
         ``values`` are lifetime values (or revenue) for the percentile rule and
         the revenue of the last 12 months for the amount rule; pass a pair
         ``(value, revenue_12m)`` to give both. Partners no automatic tier fits get
         an empty tier.
         """
+        if not values:
+            return {}
+        pairs = np.array(
+            [v if isinstance(v, tuple) else (v, v) for v in values.values()],
+            dtype=np.float64,
+        ).reshape(len(values), 2)
+        chosen = self._assign_arrays(pairs[:, 0], pairs[:, 1], company)
+        return {
+            pid: self.browse(tier_id or [])
+            for pid, tier_id in zip(values, chosen.tolist(), strict=True)
+        }
+
+    @api.model
+    def _assign_arrays(self, value, revenue, company=None):
+        """The automatic tier of each customer of one company, given as
+        arrays (a company may have millions of customers): ``value`` (the
+        lifetime value, or the revenue) for the percentile rule, ``revenue``
+        (of the last 12 months) for the amount rule. Returns the tier ids, 0
+        where no automatic tier fits."""
         company = company or self.env.company
         tiers = self.search(
             [("company_id", "in", [company.id, False]), ("rule", "!=", "manual")]
         )
-        n = len(values)
+        value = np.asarray(value, dtype=np.float64)
+        revenue = np.asarray(revenue, dtype=np.float64)
+        n = len(value)
+        chosen = np.zeros(n, dtype=np.int64)
         if not n:
-            return {}
-        # arrays, not per-customer Python objects: a company may have millions
-        pids = np.fromiter(values.keys(), dtype=np.int64, count=n)
-        pairs = np.array(
-            [v if isinstance(v, tuple) else (v, v) for v in values.values()],
-            dtype=np.float64,
-        ).reshape(n, 2)
-        value, revenue = pairs[:, 0], pairs[:, 1]
+            return chosen
         # rank = number of partners with a strictly greater value (ties share it)
         rank = n - np.searchsorted(np.sort(value), value, side="right")
         above = rank / n * 100.0
-        chosen = np.full(n, -1, dtype=np.int64)
         undecided = np.ones(n, dtype=bool)
         cumulative = 0.0
-        for index, tier in enumerate(tiers):
+        for tier in tiers:
             if tier.rule == "clv_percentile":
                 cumulative += tier.threshold
                 hit = undecided & (above < cumulative - 1e-9)
             else:
                 hit = undecided & (revenue >= tier.threshold)
-            chosen[hit] = index
+            chosen[hit] = tier.id
             undecided &= ~hit
-        choices = [*tiers, self.browse()]  # index -1: no tier
-        return {
-            pid: choices[index]
-            for pid, index in zip(pids.tolist(), chosen.tolist(), strict=True)
-        }
+        return chosen

@@ -1107,35 +1107,43 @@ class ResPartner(models.Model):
     # Tiers
     # ------------------------------------------------------------------
     @api.model
-    def _relationship_tier_values(self, partners):
-        """Per-partner ``(value, revenue_12m)`` used to assign tiers.
+    def _relationship_tier_values(self, ids):
+        """The values the tiers of the partners ``ids`` (a list of ids) are
+        assigned from, as arrays in the order of ``ids``: ``(value,
+        revenue_12m)``.
 
         The base addon ranks by revenue of the last 12 months; the scoring
         addon extends this with customer lifetime value. Read in one query:
         the tiers of a whole company are assigned at once.
         """
-        partners.flush_recordset(["relationship_revenue_12m"])
+        self.browse(ids).flush_recordset(["relationship_revenue_12m"])
         self.env.cr.execute(
             SQL(
-                "SELECT id, (relationship_revenue_12m->>%s)::float8 FROM res_partner "
-                "WHERE id = ANY(%s)",
+                """
+                SELECT COALESCE((p.relationship_revenue_12m->>%s)::float8, 0)
+                  FROM unnest(%s::int4[]) WITH ORDINALITY AS u(id, position)
+                  LEFT JOIN res_partner p ON p.id = u.id
+                 ORDER BY u.position
+                """,
                 str(self.env.company.id),
-                id_array(partners.ids),
+                id_array(ids),
             )
         )
-        return {
-            pid: (float(revenue or 0.0), float(revenue or 0.0))
-            for pid, revenue in self.env.cr.fetchall()
-        }
+        revenue = np.array(
+            [revenue for (revenue,) in self.env.cr.fetchall()], dtype=np.float64
+        )
+        return revenue, revenue
 
     @api.model
     def _relationship_assign_tiers(self):
         """Assign tiers to the current company's customers, respecting locks.
 
-        The customers and their current tiers are read in one query, and only
-        the customers whose tier changes are written, one write per tier. A
-        first assignment (no tier yet) is not posted in the chatter, like a
-        first stage placement; a change of tier is tracked.
+        The customers and their current tiers are read in one query, the
+        tiers computed on arrays (a company may have millions of customers),
+        and only the customers whose tier changes are written, one write per
+        tier. A first assignment (no tier yet) is not posted in the chatter,
+        like a first stage placement; a change of tier is tracked.
+        Returns ``{tier: [partner ids]}`` of the customers moved.
         """
         company = self.env.company
         self.flush_model(
@@ -1151,7 +1159,7 @@ class ResPartner(models.Model):
         self.env.cr.execute(
             SQL(
                 """
-                SELECT id, value_tier_id, value_tier_locked
+                SELECT id, COALESCE(value_tier_id, 0), value_tier_locked IS TRUE
                   FROM res_partner
                  WHERE parent_id IS NULL
                    AND active
@@ -1163,36 +1171,40 @@ class ResPartner(models.Model):
             )
         )
         rows = self.env.cr.fetchall()
-        partners = self.browse([pid for pid, _tier, _locked in rows])
-        values = self._relationship_tier_values(partners)
-        assignment = self.env["crm.relationship.tier"]._assign(values, company)
-        by_tier = {}
-        for pid, current, locked in rows:
-            if locked:
-                continue
-            tier = assignment.get(pid, self.env["crm.relationship.tier"])
-            if (current or False) != (tier.id or False):
-                by_tier.setdefault((tier, not current), []).append(pid)
+        ids = np.array([row[0] for row in rows], dtype=np.int64)
+        current = np.array([row[1] for row in rows], dtype=np.int64)
+        locked = np.array([row[2] for row in rows], dtype=bool)
+        del rows
+        value, revenue = self._relationship_tier_values(ids.tolist())
+        Tier = self.env["crm.relationship.tier"]
+        tier = Tier._assign_arrays(value, revenue, company)
+        change = ~locked & (current != tier)
         moved = {}
-        previous = {pid: current for pid, current, _locked in rows}
         transitions = []
-        for (tier, first), ids in by_tier.items():
-            movers = self.browse(ids).sudo()
-            if first:
-                movers = movers.with_context(tracking_disable=True)
-            movers.write({"value_tier_id": tier.id})
-            moved.setdefault(tier, []).extend(ids)
-            if not first:  # a first tier is not a move
-                transitions += [
-                    {
-                        "partner_id": pid,
-                        "kind": "tier",
-                        "from_tier_id": previous[pid],
-                        "to_tier_id": tier.id,
-                        "automatic": True,
-                    }
-                    for pid in ids
-                ]
+        for tier_id in np.unique(tier[change]).tolist():
+            for first in (True, False):
+                movers = change & (tier == tier_id) & ((current == 0) == first)
+                if not movers.any():
+                    continue
+                movers_ids = ids[movers].tolist()
+                partners = self.browse(movers_ids).sudo()
+                if first:
+                    partners = partners.with_context(tracking_disable=True)
+                partners.write({"value_tier_id": tier_id or False})
+                moved.setdefault(Tier.browse(tier_id or []), []).extend(movers_ids)
+                if not first:  # a first tier is not a move
+                    transitions += [
+                        {
+                            "partner_id": pid,
+                            "kind": "tier",
+                            "from_tier_id": previous,
+                            "to_tier_id": tier_id or False,
+                            "automatic": True,
+                        }
+                        for pid, previous in zip(
+                            movers_ids, current[movers].tolist(), strict=True
+                        )
+                    ]
         self.env["crm.relationship.transition"]._transition_create(transitions)
         return moved
 

@@ -753,14 +753,15 @@ class ResPartner(models.Model):
         return phases
 
     @api.model
-    def _relationship_tier_values(self, partners):
-        """Rank by customer lifetime value once customers have been scored.
+    def _relationship_tier_values(self, ids):
+        """Rank by customer lifetime value once customers have been scored
+        (0 for the partners of ``ids`` without a score).
 
-        Falls back on the revenue of the base addon while none of ``partners``
+        Falls back on the revenue of the base addon while none of ``ids``
         has a score (before the first scoring run). Read in one query: the
         tiers of a whole company are assigned at once.
         """
-        partners.flush_recordset(["relationship_revenue_12m"])
+        self.browse(ids).flush_recordset(["relationship_revenue_12m"])
         self.env["crm.relationship.score"].flush_model(
             ["partner_id", "company_id", "clv_value"]
         )
@@ -775,24 +776,26 @@ class ResPartner(models.Model):
                      WHERE partner_id = ANY(%(ids)s)
                      ORDER BY partner_id, company_id = %(company)s DESC, id
                 )
-                SELECT p.id, s.clv_value, s.partner_id IS NOT NULL,
-                       (p.relationship_revenue_12m->>%(key)s)::float8
-                  FROM res_partner p
-                  LEFT JOIN scored s ON s.partner_id = p.id
-                 WHERE p.id = ANY(%(ids)s)
+                SELECT COALESCE(s.clv_value, 0)::float8, s.partner_id IS NOT NULL,
+                       COALESCE((p.relationship_revenue_12m->>%(key)s)::float8, 0)
+                  FROM unnest(%(ids)s::int4[]) WITH ORDINALITY AS u(id, position)
+                  LEFT JOIN res_partner p ON p.id = u.id
+                  LEFT JOIN scored s ON s.partner_id = u.id
+                 ORDER BY u.position
                 """,
                 key=str(self.env.company.id),
                 company=self.env.company.id,
-                ids=id_array(partners.ids),
+                ids=id_array(ids),
             )
         )
         rows = self.env.cr.fetchall()
-        if not any(scored for _id, _clv, scored, _revenue in rows):
-            return super()._relationship_tier_values(partners)
-        return {
-            pid: (float(value or 0.0) if scored else 0.0, float(revenue or 0.0))
-            for pid, value, scored, revenue in rows
-        }
+        if not any(scored for _clv, scored, _revenue in rows):
+            return super()._relationship_tier_values(ids)
+        value = np.array([clv for clv, _scored, _revenue in rows], dtype=np.float64)
+        revenue = np.array(
+            [revenue for _clv, _scored, revenue in rows], dtype=np.float64
+        )
+        return value, revenue
 
     # ------------------------------------------------------------------
     # Actions

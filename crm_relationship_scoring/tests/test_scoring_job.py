@@ -737,13 +737,13 @@ class TestAtRisk(ScoringCase):
 
     def test_tiers_follow_lifetime_value(self):
         partners = self.whale | self.fading | self.regulars
-        before = self.Partner._relationship_tier_values(partners)
-        self.assertEqual(before[self.whale.id][0], self.whale.relationship_revenue_12m)
+        value, _revenue = self.Partner._relationship_tier_values(partners.ids)
+        self.assertEqual(value[0], self.whale.relationship_revenue_12m)
         self._score()
-        values = self.Partner._relationship_tier_values(partners)
-        for partner in partners:
+        value, revenue = self.Partner._relationship_tier_values(partners.ids)
+        for i, partner in enumerate(partners):
             self.assertEqual(
-                values[partner.id],
+                (value[i], revenue[i]),
                 (partner.clv_value, partner.relationship_revenue_12m),
             )
         # the whale has the highest revenue but almost no lifetime value left
@@ -759,9 +759,10 @@ class TestAtRisk(ScoringCase):
     def test_unscored_partners_rank_last_once_others_are_scored(self):
         self._score()
         newcomer = self._customer("Newcomer")
-        values = self.Partner._relationship_tier_values(newcomer | self.whale)
-        self.assertEqual(values[newcomer.id][0], 0.0)
-        self.assertEqual(values[self.whale.id][0], self.whale.clv_value)
+        value, _revenue = self.Partner._relationship_tier_values(
+            [newcomer.id, self.whale.id]
+        )
+        self.assertEqual(value.tolist(), [0.0, self.whale.clv_value])
 
 
 class TestScoringCron(ScoringCase):
