@@ -659,16 +659,23 @@ class ScoreJob:
         # sorted by customer), their JSON pieces made at once
         base = c_low[0] if ids else 0
         pieces = self.figure_pieces(slice(base, c_high[-1] if ids else 0))
+        # the JSON texts PostgreSQL prints for these jsonb values (keys by
+        # increasing company id, as jsonb orders them), per figure: a
+        # customer of one company (most) has the text of its row
+        texts = []
+        for texts_of in pieces:
+            of_row = ["{" + t + "}" if t is not None else None for t in texts_of]
+            figure = []
+            for low, high in zip(c_low, c_high, strict=True):
+                if high - low == 1:
+                    figure.append(of_row[low - base])
+                    continue
+                items = [t for t in texts_of[low - base : high - base] if t]
+                figure.append("{" + ", ".join(items) + "}" if items else None)
+            texts.append(figure)
         changed = {}
-        for k, pid in enumerate(ids):
-            rows = range(c_low[k] - base, c_high[k] - base)
-            # the JSON texts PostgreSQL prints for these jsonb values (keys
-            # by increasing company id, as jsonb orders them)
-            figures = []
-            for texts_of in pieces:
-                items = [texts_of[j] for j in rows if texts_of[j] is not None]
-                figures.append("{" + ", ".join(items) + "}" if items else None)
-            if figures != list(current[k][3:]):
+        for k, (pid, *figures) in enumerate(zip(ids, *texts, strict=True)):
+            if tuple(figures) != current[k][3:]:
                 changed[pid] = {
                     "figures": dict(zip(STATS_FIELDS, figures, strict=True))
                 }
