@@ -1156,7 +1156,11 @@ class ScoreJob:
         Score = self.env["crm.relationship.score"]
         Score.flush_model()
         if result:
-            late = self.newly_overdue(company, min(ids), max(ids))
+            # only a batch with customers overdue tonight can have new ones
+            overdue = np.asarray(result["overdue"], dtype=bool)[rows]
+            late = (
+                self.newly_overdue(company, min(ids), max(ids)) if overdue.any() else []
+            )
             update, insert = self.upsert_queries(run, company, min(ids), max(ids))
             self.env.cr.execute(update)
             # customers without a score row yet (all on the first night,
