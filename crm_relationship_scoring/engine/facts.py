@@ -330,6 +330,38 @@ def _unpacker(day_low, day_bits, company_bits):
     return unpack
 
 
+#: fact rows the per-customer summaries work on at a time (their copies of
+#: a few columns are held for those rows only, not for every customer's)
+CHUNK_ROWS = 2_000_000
+
+
+def _customer_chunks(facts):
+    """The facts in pieces of about :data:`CHUNK_ROWS` rows cut between
+    customers (views of the columns, no copy)."""
+    n = len(facts)
+    if n <= CHUNK_ROWS:
+        yield facts
+        return
+    start = 0
+    while start < n:
+        end = min(start + CHUNK_ROWS, n)
+        if end < n:  # to the end of the last customer of the piece
+            end = int(np.searchsorted(facts.partner, facts.partner[end - 1], "right"))
+        yield Facts(**{name: getattr(facts, name)[start:end] for name, *_ in COLUMNS})
+        start = end
+
+
+def _joined(parts):
+    """The per-customer arrays of ``parts`` (tuples of arrays, or of tuples
+    of arrays) joined field by field."""
+    first = parts[0]
+    if len(parts) == 1:
+        return first
+    if isinstance(first, np.ndarray):
+        return np.concatenate(parts)
+    return tuple(_joined([part[i] for part in parts]) for i in range(len(first)))
+
+
 def _segments(keys):
     """Start of each run of equal values of the sorted ``keys``: (values,
     starts, ends)."""
@@ -395,6 +427,42 @@ def _home_is(facts, mask, ids, company):
     return home[np.searchsorted(home_ids, ids)] == company
 
 
+def window_summary(facts, company, since, today, year_ago):
+    """:func:`_window_summary` by pieces of customers (a customer's figures
+    read its own rows only)."""
+    parts = [
+        _window_summary(chunk, company, since, today, year_ago)
+        for chunk in _customer_chunks(facts)
+    ]
+    return WindowSummary(
+        *(
+            _joined([getattr(part, name) for part in parts])
+            for name in WindowSummary.__dataclass_fields__
+        )
+    )
+
+
+def calibration_summary(facts, company, since, cutoff, today):
+    """:func:`_calibration_summary` by pieces of customers."""
+    return _joined(
+        [
+            _calibration_summary(chunk, company, since, cutoff, today)
+            for chunk in _customer_chunks(facts)
+        ]
+    )
+
+
+def order_statistics(facts, since):
+    """:func:`_order_statistics` by pieces of customers."""
+    parts = [_order_statistics(chunk, since) for chunk in _customer_chunks(facts)]
+    return OrderStatistics(
+        *(
+            _joined([getattr(part, name) for part in parts])
+            for name in OrderStatistics.__dataclass_fields__
+        )
+    )
+
+
 @dataclass(frozen=True)
 class WindowSummary:
     """Per customer (``ids``, increasing) of :func:`window_summary`."""
@@ -410,7 +478,7 @@ class WindowSummary:
     discounted: np.ndarray
 
 
-def window_summary(facts, company, since, today, year_ago):
+def _window_summary(facts, company, since, today, year_ago):
     """The scoring window ``[since, today]`` of ``company``'s customers.
 
     For the customers whose home company (over the window's rows, every
@@ -443,7 +511,7 @@ def window_summary(facts, company, since, today, year_ago):
     )
 
 
-def calibration_summary(facts, company, since, cutoff, today):
+def _calibration_summary(facts, company, since, cutoff, today):
     """The holdout check's inputs for ``company`` (window ``[since, today]``,
     home company chosen over it as in :func:`window_summary`): per customer
     with a purchase day of ``company`` in ``[since, cutoff]``, its repeat
@@ -521,7 +589,7 @@ def median_gaps(facts, starts, ends, order_count):
     return np.where(count > 0, (at(low) + at(high)) / 2.0, np.nan)
 
 
-def order_statistics(facts, since):
+def _order_statistics(facts, since):
     """The order statistics of the stage rules: per customer over every
     company, the first and last order day, the confirmed orders and the
     median gap between them (:func:`median_gaps`); per customer and company,

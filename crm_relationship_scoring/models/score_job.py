@@ -170,6 +170,8 @@ class ScoreJob:
         #: the customers with a score row of the company when the pass
         #: began (increasing ids), see scored_ids
         self.scored = None
+        #: the inputs of the holdout check, see calibration_summary
+        self.calibration_inputs = None
 
     @property
     def env(self):
@@ -193,6 +195,11 @@ class ScoreJob:
         timing = {"extract": 0.0, "engine": 0.0, "write": 0.0, "rules": 0.0}
         start = time.perf_counter()
         data = self.extract(company, today)
+        # everything the pass needs from the order facts is computed (the
+        # engine's inputs, the holdout check's, the statistics of the stage
+        # rules): the facts, the largest arrays of the pass, are released
+        # before the engine runs
+        self.facts = None
         timing["extract"] = time.perf_counter() - start
         start = time.perf_counter()
         result = self.evaluate(company, data, today) if data["n"] else None
@@ -207,12 +214,6 @@ class ScoreJob:
             self.stage_values(run, data, result)
             self.scored = self.scored_ids(company)
             timing["write"] += time.perf_counter() - start
-        if result:
-            # the statistics of the stage rules from the order facts; then the
-            # facts are released (the largest arrays of the pass): the batches
-            # and the tiers need only what was computed from them
-            self.order_statistics(today)
-        self.facts = None
         # resume after the last customer written by this run (batches go by
         # increasing partner id): tracked on the run, nothing on the partners
         resume_after = run.last_partner_id
@@ -469,7 +470,31 @@ class ScoreJob:
         data.update(self.loyalty_inputs(company, data, today))
         data.update(self.health_inputs(company, data, today))
         data["warm_start"] = self.warm_start(company, today)
+        # what the holdout check and the stage rules read from the facts
+        self.calibration_inputs = self.calibration_summary(company, today)
+        self.order_statistics(today)
         return data
+
+    def calibration_summary(self, company, today):
+        """The inputs of the holdout check of ``company``
+        (:func:`.facts.calibration_summary` of the order facts of the pass:
+        the scoring window ending at the cutoff ``today - holdout days``, the
+        home company chosen as for the scores, the customers who bought
+        before the cutoff) as ``(x, t_x, age, holdout)``; None when the
+        setting is 0."""
+        holdout_days = company.relationship_score_holdout_days
+        if holdout_days <= 0:
+            return None
+        cutoff = today - timedelta(days=holdout_days)
+        return facts.calibration_summary(
+            self.facts,
+            company.id,
+            day_number(
+                cutoff - timedelta(days=company.relationship_score_lookback_days)
+            ),
+            day_number(cutoff),
+            day_number(today),
+        )
 
     def warm_start(self, company, today):
         """The parameters of the company's last finished run fitted with the
@@ -1059,26 +1084,15 @@ class ScoreJob:
     # ------------------------------------------------------------------
     def calibrate(self, company, today, result):
         """The holdout check of ``company``'s model
-        (:func:`.calibration.holdout_check`) on the customers of the order
-        facts of the pass (:func:`.facts.calibration_summary`: the scoring
-        window ending at the cutoff ``today - holdout days``, the home company
-        chosen as for the scores, the customers who bought before the
-        cutoff), with the run's method (the heuristic when the run used it)
-        and its BG/NBD as a warm start; None when the setting is 0 or no
-        customer bought before the cutoff."""
+        (:func:`.calibration.holdout_check`) on the inputs read with the
+        extraction (:meth:`calibration_summary`), with the run's method (the
+        heuristic when the run used it) and its BG/NBD as a warm start; None
+        when the setting is 0 or no customer bought before the cutoff."""
         holdout_days = company.relationship_score_holdout_days
-        if holdout_days <= 0 or not result:
+        inputs = self.calibration_inputs
+        if holdout_days <= 0 or not result or inputs is None:
             return None
-        cutoff = today - timedelta(days=holdout_days)
-        x, t_x, age, seen = facts.calibration_summary(
-            self.facts,
-            company.id,
-            day_number(
-                cutoff - timedelta(days=company.relationship_score_lookback_days)
-            ),
-            day_number(cutoff),
-            day_number(today),
-        )
+        x, t_x, age, seen = inputs
         if not len(x):
             return None
         scores = result["scores"]

@@ -443,3 +443,35 @@ def test_facts_of_customer_ranges_concatenate(engine):
             getattr(whole, name).tolist(), rel=1e-12
         ), name
     assert len(engine.facts.Facts.concatenate([])) == 0
+
+
+@pytest.mark.parametrize("rows", [1, 7, 40])
+def test_summaries_by_pieces_of_customers_equal_the_whole(engine, monkeypatch, rows):
+    """A large base's facts are summarised by pieces of customers: the same
+    figures as at once."""
+    facts_rows = random_facts(11, customers=60)
+    facts = facts_of(engine, facts_rows)
+    module = engine.facts
+    whole = (
+        module.window_summary(facts, 2, 9100, 9400, 9300),
+        module.calibration_summary(facts, 2, 9050, 9350, 9450),
+        module.order_statistics(facts, 9200),
+    )
+    monkeypatch.setattr(module, "CHUNK_ROWS", rows)
+    assert len(list(module._customer_chunks(facts))) > 1
+    pieces = (
+        module.window_summary(facts, 2, 9100, 9400, 9300),
+        module.calibration_summary(facts, 2, 9050, 9350, 9450),
+        module.order_statistics(facts, 9200),
+    )
+    for name in module.WindowSummary.__dataclass_fields__:
+        assert getattr(pieces[0], name).tolist() == pytest.approx(
+            getattr(whole[0], name).tolist()
+        ), name
+    for got, want in zip(pieces[1], whole[1], strict=True):
+        assert got.tolist() == want.tolist()
+    for name in ("ids", "first_day", "last_day", "order_count"):
+        assert getattr(pieces[2], name).tolist() == getattr(whole[2], name).tolist()
+    np.testing.assert_array_equal(pieces[2].median_gap, whole[2].median_gap)
+    for got, want in zip(pieces[2].by_company, whole[2].by_company, strict=True):
+        assert got.tolist() == pytest.approx(want.tolist())
