@@ -1204,58 +1204,63 @@ class ScoreJob:
         )
 
     def score_columns(self, run, data, result):
-        """The figures of a score row: ``{column: (values, SQL type)}`` with
-        one value per customer of ``data`` (numpy arrays or lists), rounded
-        to the digits of their fields, so that a customer whose figures did
-        not change keeps its row untouched."""
+        """The figures of a score row, one column at a time: ``(column,
+        values, SQL type)`` with one value per customer of ``data`` (numpy
+        arrays or lists), rounded to the digits of their fields, so that a
+        customer whose figures did not change keeps its row untouched. Made
+        as they are read (a generator): a million customers' columns are not
+        all held at once."""
         today = np.datetime64(run.date, "D")
         r, f, m = (np.asarray(result[k], dtype=np.int64) for k in ("r", "f", "m"))
         clv_value = np.asarray(result["clv"], dtype=np.float64)
-        return {
-            "partner_id": (np.asarray(data["ids"], dtype=np.int64), "int4"),
-            "first_purchase_date": (
-                today - data["T"].astype("timedelta64[D]"),
-                "date",
-            ),
-            "last_purchase_date": (
-                today - data["recency_days"].astype("timedelta64[D]"),
-                "date",
-            ),
-            "rfm_frequency": (data["purchase_days"].astype(np.int64), "int4"),
-            "rfm_monetary": (np.round(data["net"], 2), "numeric"),
-            "rfm_r_score": (r, "int4"),
-            "rfm_f_score": (f, "int4"),
-            "rfm_m_score": (m, "int4"),
-            "rfm_code": (100 * r + 10 * f + m, "varchar"),
-            "rfm_segment": (np.asarray(result["segment"]), "varchar"),
-            "purchase_gap_days": (np.round(data["gap"], 3), "float8"),
-            "clv_value": (np.round(clv_value, 2), "numeric"),
-            "p_alive": (np.round(result["p_alive"], 4), "float8"),
-            "expected_purchases": (
-                np.round(result["scores"].expected_purchases, 2),
-                "float8",
-            ),
-            "churn_risk": (np.round(result["risk"], 4), "float8"),
-            "churn_risk_level": (np.asarray(result["level"]), "varchar"),
-            "value_at_risk": (
-                np.round(clv_value * np.asarray(result["risk"], np.float64), 2),
-                "numeric",
-            ),
-            "health_score": (np.round(result["health"], 1), "float8"),
-            **self.next_order_columns(today, result),
-            **self.loyalty_columns(result["loyalty"]),
-        }
+        yield "partner_id", np.asarray(data["ids"], dtype=np.int64), "int4"
+        yield (
+            "first_purchase_date",
+            today - data["T"].astype("timedelta64[D]"),
+            "date",
+        )
+        yield (
+            "last_purchase_date",
+            today - data["recency_days"].astype("timedelta64[D]"),
+            "date",
+        )
+        yield "rfm_frequency", data["purchase_days"].astype(np.int64), "int4"
+        yield "rfm_monetary", np.round(data["net"], 2), "numeric"
+        yield "rfm_r_score", r, "int4"
+        yield "rfm_f_score", f, "int4"
+        yield "rfm_m_score", m, "int4"
+        yield "rfm_code", 100 * r + 10 * f + m, "varchar"
+        yield "rfm_segment", np.asarray(result["segment"]), "varchar"
+        yield "purchase_gap_days", np.round(data["gap"], 3), "float8"
+        yield "clv_value", np.round(clv_value, 2), "numeric"
+        yield "p_alive", np.round(result["p_alive"], 4), "float8"
+        yield (
+            "expected_purchases",
+            np.round(result["scores"].expected_purchases, 2),
+            "float8",
+        )
+        yield "churn_risk", np.round(result["risk"], 4), "float8"
+        yield "churn_risk_level", np.asarray(result["level"]), "varchar"
+        yield (
+            "value_at_risk",
+            np.round(clv_value * np.asarray(result["risk"], np.float64), 2),
+            "numeric",
+        )
+        yield "health_score", np.round(result["health"], 1), "float8"
+        for name, (values, kind) in self.next_order_columns(today, result).items():
+            yield name, values, kind
+        for name, (values, kind) in self.loyalty_columns(result["loyalty"]).items():
+            yield name, values, kind
 
     @staticmethod
     def loyalty_columns(result):
         """The loyalty figures of :meth:`loyalty` as columns; a factor, index
-        or satisfaction that was not measured is NULL (not zero)."""
+        or satisfaction that was not measured is NaN, stored as NULL (not
+        zero)."""
 
         def nullable(values, digits):
-            values = np.round(np.asarray(values, dtype=np.float64), digits)
-            column = values.astype(object)
-            column[np.isnan(values)] = None
-            return column
+            # NaN: not measured, staged as NULL (StagedColumn)
+            return np.round(np.asarray(values, dtype=np.float64), digits)
 
         quadrant = np.asarray(result["quadrant"], dtype=object)
         quadrant[quadrant == ""] = None
@@ -1307,11 +1312,12 @@ class ScoreJob:
         and dates as such, texts as codes of their distinct values, numerics
         as float8 read back as numeric), ``STAGE_CHUNK`` customers at a
         time."""
-        columns = self.score_columns(run, data, result)
-        staged = {
-            name: StagedColumn(name, values, kind)
-            for name, (values, kind) in columns.items()
-        }
+        # column by column, each figure's values released once staged: a
+        # million customers' figures are not held twice
+        staged = {}
+        for name, values, kind in self.score_columns(run, data, result):
+            staged[name] = StagedColumn(name, values, kind)
+            del values
         cr = self.env.cr
         table = SQL.identifier(VALUES_TABLE)
         cr.execute(SQL("DROP TABLE IF EXISTS %s", table))
