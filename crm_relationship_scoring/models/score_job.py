@@ -15,7 +15,9 @@ retention and the actions, and hands each company to :meth:`ScoreJob.run`:
    inputs over the scoring window (net of the posted refunds), the holdout
    check's inputs, the time spent choosing and the order statistics of the
    stage rules (one value per customer, by increasing partner id). No
-   aggregate over the orders runs in the database.
+   aggregate over the orders runs in the database. A large base is read by
+   ranges of customers and summarised by pieces of customers; the facts are
+   released before the engine runs.
 2. **Engine** (:meth:`ScoreJob.evaluate`): the pure numpy engine
    (``engine/``: BG/NBD + Gamma-Gamma fitted on sufficient statistics, RFM
    bins and segments, churn risk, health) on those arrays; nothing in it
@@ -41,6 +43,11 @@ retention and the actions, and hands each company to :meth:`ScoreJob.run`:
 A pass that runs out of its time budget returns after a whole batch; the run
 stays ``running`` and the next call repeats extraction and engine (cheap, see
 ``make bench``) and writes the customers after ``last_partner_id``.
+
+Memory: the largest arrays are the order facts (about 50 bytes per customer
+and order day); every other array holds one value per customer, and the score
+values are staged one column at a time. ``make bench`` with
+``BENCH_PARTNERS=1000000`` prints the peak.
 """
 
 import io
