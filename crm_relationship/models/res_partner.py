@@ -39,6 +39,8 @@ KEEP_IN_TOUCH_JOB = "crm_relationship.keep_in_touch"
 KEEP_IN_TOUCH_CRON = "crm_relationship.ir_cron_relationship_keep_in_touch"
 #: summary of the job's activities, also searched untranslated
 KEEP_IN_TOUCH_SUMMARY = "Keep in touch"
+#: customers whose tier one write sets (_relationship_assign_tiers)
+TIER_WRITE_CHUNK = 10_000
 #: who reads the contact dates (they summarise messages and orders a plain
 #: employee may not read) and sets "Do not contact"
 CONTACT_GROUP = "crm_relationship.crm_relationship_group_user"
@@ -1187,10 +1189,15 @@ class ResPartner(models.Model):
                 if not movers.any():
                     continue
                 movers_ids = ids[movers].tolist()
-                partners = self.browse(movers_ids).sudo()
-                if first:
-                    partners = partners.with_context(tracking_disable=True)
-                partners.write({"value_tier_id": tier_id or False})
+                # by chunks, each written and released from the cache: the
+                # first tiers of a million customers are not one write
+                for chunk in split_every(TIER_WRITE_CHUNK, movers_ids):
+                    partners = self.browse(chunk).sudo()
+                    if first:
+                        partners = partners.with_context(tracking_disable=True)
+                    partners.write({"value_tier_id": tier_id or False})
+                    self.env.flush_all()
+                    partners.invalidate_recordset()
                 moved.setdefault(Tier.browse(tier_id or []), []).extend(movers_ids)
                 if not first:  # a first tier is not a move
                     transitions += [

@@ -85,6 +85,9 @@ VALUES_TABLE = "crm_relationship_score_values"
 HISTORY_RANGE = 50_000
 #: customers whose score figures one COPY stages (ScoreJob.stage_values)
 STAGE_CHUNK = 50_000
+#: the engine's results the batches and the end of a pass read (the others
+#: are staged, then released)
+PASS_RESULTS = ("p_alive", "risk", "overdue", "clv")
 #: confirmed orders (about) read and aggregated at a time into the order
 #: facts (ScoreJob.prepare_facts): bounds the memory of a large base
 ORDER_CHUNK = 2_000_000
@@ -221,6 +224,10 @@ class ScoreJob:
             self.stage_values(run, data, result)
             self.scored = self.scored_ids(company)
             timing["write"] += time.perf_counter() - start
+            # the figures are staged: the batches and the end of the pass
+            # read only these (the other per-customer arrays are released)
+            data = {key: data[key] for key in ("n", "ids", "net")}
+            result = {key: result[key] for key in PASS_RESULTS}
         # resume after the last customer written by this run (batches go by
         # increasing partner id): tracked on the run, nothing on the partners
         resume_after = run.last_partner_id
