@@ -1193,7 +1193,7 @@ class ScoreJob:
             self.env.cr.execute(update)
             # customers without a score row yet (all on the first night,
             # hardly any later): the INSERT only when the batch has some
-            if len(np.setdiff1d(np.asarray(ids, dtype=np.int64), self.scored)):
+            if self.has_unscored(ids):
                 self.env.cr.execute(insert)
             Score.invalidate_model()
             self.env["crm.relationship.transition"]._transition_create(
@@ -1403,6 +1403,16 @@ class ScoreJob:
             )
         )
         return np.array([pid for (pid,) in self.env.cr.fetchall()], dtype=np.int64)
+
+    def has_unscored(self, ids):
+        """Whether some customer of ``ids`` had no score row when the pass
+        began (:attr:`scored`): a binary search per customer of the batch,
+        not a sort of every scored customer per batch."""
+        batch = np.asarray(ids, dtype=np.int64)
+        if not len(self.scored):
+            return bool(len(batch))
+        found = np.minimum(np.searchsorted(self.scored, batch), len(self.scored) - 1)
+        return bool(np.any(self.scored[found] != batch))
 
     def upsert_queries(self, run, company, low, high):
         """The statements writing the score rows of the customers of ids
