@@ -179,16 +179,6 @@ class Facts:
     discounted: np.ndarray
 
     @classmethod
-    def from_columns(cls, columns):
-        """Sort the columns of :meth:`BinaryCopy.result` (any order); the
-        columns are taken out of ``columns`` one at a time, so that only one
-        is held twice while sorting."""
-        order = np.lexsort((columns["company"], columns["day"], columns["partner"]))
-        return cls(
-            **{name: np.asarray(columns.pop(name))[order] for name, *_ in COLUMNS}
-        )
-
-    @classmethod
     def from_orders(cls, orders, discounted_pricelists=()):
         """Aggregate the confirmed orders ``orders`` (the columns of
         :data:`ORDER_COLUMNS`, any order, taken out of ``orders`` one at a
