@@ -67,6 +67,10 @@ class CrmRelationshipStageHistory(models.Model):
             return self.env["mail.activity"]
         model_id = self.env["ir.model"]._get_id("res.partner")
         today = fields.Date.context_today(self)
+        # each activity's name is its partner's display name, which
+        # mail.activity computes one record at a time (a read of every column
+        # of res_partner per activity): computed here for all of them at once
+        todo.partner_id.sudo().with_context(prefetch_fields=True).mapped("display_name")
         activities = (
             self.env["mail.activity"]
             .sudo()

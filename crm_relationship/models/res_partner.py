@@ -1109,31 +1109,33 @@ class ResPartner(models.Model):
     # Tiers
     # ------------------------------------------------------------------
     @api.model
-    def _relationship_tier_values(self, ids):
+    def _relationship_tier_values(self, ids, revenue=None):
         """The values the tiers of the partners ``ids`` (a list of ids) are
         assigned from, as arrays in the order of ``ids``: ``(value,
-        revenue_12m)``.
+        revenue_12m)``; ``revenue``, when given, holds their revenue of the
+        last 12 months in the current company (as read by
+        :meth:`_relationship_assign_tiers`), otherwise it is read.
 
         The base addon ranks by revenue of the last 12 months; the scoring
         addon extends this with customer lifetime value. Read in one query:
         the tiers of a whole company are assigned at once.
         """
-        self.browse(ids).flush_recordset(["relationship_revenue_12m"])
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT COALESCE((p.relationship_revenue_12m->>%s)::float8, 0)
-                  FROM unnest(%s::int4[]) WITH ORDINALITY AS u(id, position)
-                  LEFT JOIN res_partner p ON p.id = u.id
-                 ORDER BY u.position
-                """,
-                str(self.env.company.id),
-                id_array(ids),
+        if revenue is None:
+            self.browse(ids).flush_recordset(["relationship_revenue_12m"])
+            self.env.cr.execute(
+                SQL(
+                    """
+                    SELECT COALESCE((p.relationship_revenue_12m->>%s)::float8, 0)
+                      FROM unnest(%s::int4[]) WITH ORDINALITY AS u(id, position)
+                      LEFT JOIN res_partner p ON p.id = u.id
+                     ORDER BY u.position
+                    """,
+                    str(self.env.company.id),
+                    id_array(ids),
+                )
             )
-        )
-        revenue = np.array(
-            [revenue for (revenue,) in self.env.cr.fetchall()], dtype=np.float64
-        )
+            revenue = [value for (value,) in self.env.cr.fetchall()]
+        revenue = np.asarray(revenue, dtype=np.float64)
         return revenue, revenue
 
     @api.model
@@ -1154,6 +1156,7 @@ class ResPartner(models.Model):
                 "company_id",
                 "active",
                 "relationship_order_count",
+                "relationship_revenue_12m",
                 "value_tier_id",
                 "value_tier_locked",
             ]
@@ -1161,13 +1164,16 @@ class ResPartner(models.Model):
         self.env.cr.execute(
             SQL(
                 """
-                SELECT id, COALESCE(value_tier_id, 0), value_tier_locked IS TRUE
+                SELECT id, COALESCE(value_tier_id, 0), value_tier_locked IS TRUE,
+                       COALESCE((relationship_revenue_12m->>%s)::float8, 0)
                   FROM res_partner
                  WHERE parent_id IS NULL
                    AND active
                    AND (company_id = %s OR company_id IS NULL)
                    AND (relationship_order_count->>%s)::int > 0
+                 ORDER BY id
                 """,
+                str(company.id),
                 company.id,
                 str(company.id),
             )
@@ -1176,8 +1182,9 @@ class ResPartner(models.Model):
         ids = np.array([row[0] for row in rows], dtype=np.int64)
         current = np.array([row[1] for row in rows], dtype=np.int64)
         locked = np.array([row[2] for row in rows], dtype=bool)
+        revenue = np.array([row[3] for row in rows], dtype=np.float64)
         del rows
-        value, revenue = self._relationship_tier_values(ids.tolist())
+        value, revenue = self._relationship_tier_values(ids.tolist(), revenue)
         Tier = self.env["crm.relationship.tier"]
         tier = Tier._assign_arrays(value, revenue, company)
         change = ~locked & (current != tier)

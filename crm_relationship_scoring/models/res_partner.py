@@ -123,6 +123,17 @@ def _score_search(name):
     return search
 
 
+def _positions(keys, ids):
+    """Where each of ``ids`` is in ``keys`` (distinct, any order): ``(found,
+    position)``, a position of 0 where not found."""
+    if not len(keys):
+        return np.zeros(len(ids), dtype=bool), np.zeros(len(ids), dtype=np.int64)
+    order = np.argsort(keys, kind="stable")
+    ranks = np.minimum(np.searchsorted(keys[order], ids), len(keys) - 1)
+    position = order[ranks]
+    return keys[position] == ids, position
+
+
 class ResPartner(models.Model):
     _inherit = "res.partner"
 
@@ -753,49 +764,61 @@ class ResPartner(models.Model):
         return phases
 
     @api.model
-    def _relationship_tier_values(self, ids):
+    def _relationship_tier_values(self, ids, revenue=None):
         """Rank by customer lifetime value once customers have been scored
-        (0 for the partners of ``ids`` without a score).
+        (0 for the partners of ``ids`` without a score): the CLV of the
+        current company's score row, or else of the partner's first other
+        one.
 
         Falls back on the revenue of the base addon while none of ``ids``
-        has a score (before the first scoring run). Read in one query: the
-        tiers of a whole company are assigned at once.
+        has a score (before the first scoring run). The company's score rows
+        are read in one query (the tiers of a whole company are assigned at
+        once) and matched to ``ids`` on arrays; the other companies' rows
+        only for partners without one of the company's.
         """
-        self.browse(ids).flush_recordset(["relationship_revenue_12m"])
+        value, revenue = super()._relationship_tier_values(ids, revenue)
+        ids = np.asarray(ids, dtype=np.int64)
+        company = self.env.company.id
         self.env["crm.relationship.score"].flush_model(
             ["partner_id", "company_id", "clv_value"]
         )
-        self.env.cr.execute(
+        cr = self.env.cr
+        cr.execute(
             SQL(
-                """
-                WITH scored AS (
-                    -- the company's score row, or else the first other one
-                    -- (one sort of the score rows, not a lookup per partner)
-                    SELECT DISTINCT ON (partner_id) partner_id, clv_value
-                      FROM crm_relationship_score
-                     WHERE partner_id = ANY(%(ids)s)
-                     ORDER BY partner_id, company_id = %(company)s DESC, id
-                )
-                SELECT COALESCE(s.clv_value, 0)::float8, s.partner_id IS NOT NULL,
-                       COALESCE((p.relationship_revenue_12m->>%(key)s)::float8, 0)
-                  FROM unnest(%(ids)s::int4[]) WITH ORDINALITY AS u(id, position)
-                  LEFT JOIN res_partner p ON p.id = u.id
-                  LEFT JOIN scored s ON s.partner_id = u.id
-                 ORDER BY u.position
-                """,
-                key=str(self.env.company.id),
-                company=self.env.company.id,
-                ids=id_array(ids),
+                "SELECT partner_id, COALESCE(clv_value, 0)::float8 "
+                "FROM crm_relationship_score WHERE company_id = %s",
+                company,
             )
         )
-        rows = self.env.cr.fetchall()
-        if not any(scored for _clv, scored, _revenue in rows):
-            return super()._relationship_tier_values(ids)
-        value = np.array([clv for clv, _scored, _revenue in rows], dtype=np.float64)
-        revenue = np.array(
-            [revenue for _clv, _scored, revenue in rows], dtype=np.float64
-        )
-        return value, revenue
+        rows = cr.fetchall()
+        partners = np.array([row[0] for row in rows], dtype=np.int64)
+        clv = np.array([row[1] for row in rows], dtype=np.float64)
+        del rows
+        found, position = _positions(partners, ids)
+        missing = ids[~found]
+        if len(missing):
+            cr.execute(
+                SQL(
+                    """
+                    SELECT DISTINCT ON (partner_id) partner_id,
+                           COALESCE(clv_value, 0)::float8
+                      FROM crm_relationship_score
+                     WHERE partner_id = ANY(%s) AND company_id != %s
+                     ORDER BY partner_id, id
+                    """,
+                    id_array(missing.tolist()),
+                    company,
+                )
+            )
+            rows = cr.fetchall()
+            partners = np.concatenate(
+                [partners, np.array([row[0] for row in rows], dtype=np.int64)]
+            )
+            clv = np.concatenate([clv, np.array([row[1] for row in rows], float)])
+            found, position = _positions(partners, ids)
+        if not found.any():
+            return value, revenue
+        return np.where(found, clv[position], 0.0), revenue
 
     # ------------------------------------------------------------------
     # Actions

@@ -764,6 +764,30 @@ class TestAtRisk(ScoringCase):
         )
         self.assertEqual(value.tolist(), [0.0, self.whale.clv_value])
 
+    def test_tier_value_of_a_customer_scored_by_another_company(self):
+        """A customer without a score row of the current company ranks by the
+        CLV of its first other one; the revenue given by the caller (read with
+        the customers) is the one returned."""
+        self._score()
+        Score = self.env["crm.relationship.score"]
+        shared = self._customer("Two Shops Roastery", company_id=False)
+        first = Score.create(
+            {"partner_id": shared.id, "company_id": self.main_company.id}
+        )
+        first.sudo().write({"clv_value": 321.5})
+        Partner = self.Partner.with_company(self.company)
+        value, revenue = Partner._relationship_tier_values(
+            [self.whale.id, shared.id], [7.0, 8.0]
+        )
+        self.assertEqual(value.tolist(), [self.whale.clv_value, 321.5])
+        self.assertEqual(revenue.tolist(), [7.0, 8.0])
+        # the company's own row comes first
+        Score.create(
+            {"partner_id": shared.id, "company_id": self.company.id}
+        ).sudo().write({"clv_value": 12.0})
+        value, _revenue = Partner._relationship_tier_values([shared.id])
+        self.assertEqual(value.tolist(), [12.0])
+
 
 class TestScoringCron(ScoringCase):
     def test_scheduled_action_scores_every_company(self):
