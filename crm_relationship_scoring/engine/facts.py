@@ -48,7 +48,6 @@ Everything is vectorised (sorts and ``ufunc.reduceat`` over the customers'
 segments); memory is a few arrays of one value per fact row.
 """
 
-import io
 from dataclasses import dataclass
 
 import numpy as np
@@ -92,23 +91,17 @@ _HEADER = len(_SIGNATURE) + 8  # flags and header extension length
 _TRAILER = b"\xff\xff"
 
 
-class BinaryCopy(io.RawIOBase):
+class BinaryCopy:
     """A file-like sink for ``COPY (...) TO STDOUT (FORMAT binary)`` of
     non-null fixed-width columns (``columns``: ``(name, binary dtype,
     compact dtype)``, :data:`COLUMNS` by default): decodes the rows as the
     data arrives, ``chunk_bytes`` at a time, into arrays of the compact
     types, so that the raw stream is never held whole.
 
-    The database driver writes a COPY row at a time: give it
-    :meth:`buffered` (a C buffer of ``chunk_bytes`` in front of the sink,
-    which writes here a chunk at a time) rather than the sink itself, whose
-    Python ``write`` would run once per row.
-
     A NULL or a value of another width raises ``ValueError`` (the query must
     cast and COALESCE its columns)."""
 
     def __init__(self, columns=COLUMNS, chunk_bytes=1 << 22):
-        super().__init__()
         fields = [("count", ">i2")]
         for name, binary, _compact in columns:
             fields += [(f"{name}__len", ">i4"), (name, binary)]
@@ -120,18 +113,6 @@ class BinaryCopy(io.RawIOBase):
         self.header = False
         self.finished = False
         self.parts = {name: [] for name, _b, _c in columns}
-
-        self.buffer = None
-
-    def writable(self):
-        return True
-
-    def buffered(self):
-        """The sink behind a buffer of ``chunk_bytes`` (``io.BufferedWriter``,
-        in C): a COPY row costs a copy into the buffer, not a Python call.
-        :meth:`result` flushes it."""
-        self.buffer = io.BufferedWriter(self, buffer_size=self.chunk_bytes)
-        return self.buffer
 
     def write(self, data):  # pylint: disable=method-required-super
         self.pending += data
@@ -167,8 +148,6 @@ class BinaryCopy(io.RawIOBase):
         """The decoded columns ``{name: array}``, once the whole stream has
         been written (its trailer seen); the decoded chunks are released
         column by column."""
-        if self.buffer is not None:
-            self.buffer.flush()
         self._decode()
         if bytes(self.pending) != _TRAILER:
             raise ValueError(

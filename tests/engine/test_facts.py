@@ -103,31 +103,6 @@ def test_binary_copy_decodes_a_stream_written_in_pieces(engine):
     assert facts.choosing.tolist() == [r[7] for r in expected]
 
 
-def test_binary_copy_buffered_decodes_rows_written_one_at_a_time(engine):
-    """The driver writes a COPY row at a time: through the C buffer of
-    ``buffered`` (smaller than the stream, larger than a row) the sink
-    decodes the same columns as from the stream written whole."""
-    rows = random_facts(2)
-    stream = binary_stream(rows, FORMATS)
-    whole = engine.facts.BinaryCopy()
-    whole.write(stream)
-    expected = whole.result()
-    sink = engine.facts.BinaryCopy(chunk_bytes=4096)
-    buffered = sink.buffered()
-    header = 19
-    row_size = (len(stream) - header - 2) // len(rows)
-    assert 10 * row_size < 4096 < len(stream)
-    buffered.write(stream[:header])
-    for start in range(header, len(stream) - 2, row_size):
-        buffered.write(stream[start : start + row_size])
-    buffered.write(stream[-2:])
-    assert len(sink.pending) < 4096  # decoded as it went, not held whole
-    columns = sink.result()
-    assert sorted(columns) == sorted(expected)
-    for name, values in expected.items():
-        assert columns[name].tolist() == values.tolist()
-
-
 def test_binary_copy_refuses_nulls_and_truncated_streams(engine):
     row = (1, 1, 0, 9000, 10.0, 1, 0.0, 0, 0.0)
     for rows in (
