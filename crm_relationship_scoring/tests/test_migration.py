@@ -181,3 +181,44 @@ class TestUpgradeKeepsScores(ScoringCase):
             ),
             2,
         )
+
+
+FILL_MIGRATION = (
+    Path(__file__).resolve().parent.parent
+    / "migrations"
+    / "18.0.2.2.1"
+    / "post-migration.py"
+)
+
+
+class TestScoreTableFill(ScoringCase):
+    def _fillfactor(self):
+        self.env.cr.execute(
+            "SELECT reloptions FROM pg_class WHERE relname = 'crm_relationship_score'"
+        )
+        return self.env.cr.fetchone()[0]
+
+    def test_score_table_leaves_room_for_nightly_updates(self):
+        """The table is filled to 45 % (``init``); an upgrade from a table
+        filled to 70 % rewrites it with the new fill factor, every row kept."""
+        self.assertIn("fillfactor=45", self._fillfactor())
+        customer = self._customer("Fill Factor Teas")
+        self._orders([(customer, 40, 30.0), (customer, 10, 45.0)])
+        self._score()
+        Score = self.env["crm.relationship.score"]
+        before = Score.search_read([], ["partner_id", "clv_value", "rfm_segment"])
+        self.assertTrue(before)
+        self.env.cr.execute("ALTER TABLE crm_relationship_score SET (fillfactor = 70)")
+        spec = importlib.util.spec_from_file_location(
+            "post_migration_2_2_1", FILL_MIGRATION
+        )
+        migration = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(migration)
+        migration.migrate(self.env.cr, "18.0.2.2.0")
+        self.assertIn("fillfactor=45", self._fillfactor())
+        Score.invalidate_model()
+        after = Score.search_read([], ["partner_id", "clv_value", "rfm_segment"])
+        self.assertEqual(
+            sorted(after, key=lambda r: r["id"]), sorted(before, key=lambda r: r["id"])
+        )
+        migration.migrate(self.env.cr, False)  # a new install: nothing to do
