@@ -505,28 +505,35 @@ class ResPartner(models.Model):
     def _relationship_record_moves(
         self, moves, stage, automatic, reason=None, note=None
     ):
-        """History rows and playbook activities for partners entering ``stage``."""
+        """History rows and playbook activities for partners entering ``stage``.
+
+        A move's history row is created through the ORM; the rows of first
+        placements (partners without a stage yet: every customer on the first
+        run of the rules, which is not an event to act on) are inserted in
+        one statement (:meth:`_relationship_insert_placements`)."""
         now = fields.Datetime.now()
-        history = (
-            self.env["crm.relationship.stage.history"]
-            .sudo()
-            .create(
-                [
-                    {
-                        "partner_id": partner.id,
-                        "company_id": (partner.company_id or self.env.company).id,
-                        "from_stage_id": moves[partner].id,
-                        "to_stage_id": stage.id,
-                        "date": now,
-                        "user_id": self.env.uid,
-                        "automatic": automatic,
-                        "reason_id": reason.id if reason else False,
-                        "note": note,
-                    }
-                    for partner in self
-                ]
-            )
+        placed = self.filtered(lambda partner: not moves[partner])
+        History = self.env["crm.relationship.stage.history"].sudo()
+        history = History.create(
+            [
+                {
+                    "partner_id": partner.id,
+                    "company_id": (partner.company_id or self.env.company).id,
+                    "from_stage_id": moves[partner].id,
+                    "to_stage_id": stage.id,
+                    "date": now,
+                    "user_id": self.env.uid,
+                    "automatic": automatic,
+                    "reason_id": reason.id if reason else False,
+                    "note": note,
+                }
+                for partner in self - placed
+            ]
         )
+        if placed:
+            history |= placed._relationship_insert_placements(
+                stage, now, automatic, reason, note
+            )
         # a first placement (existing customers placed at install or by the
         # first run of the rules) is not an event to act on: no playbook, no
         # transition
@@ -547,6 +554,44 @@ class ResPartner(models.Model):
             ]
         )
         return history
+
+    def _relationship_insert_placements(self, stage, date, automatic, reason, note):
+        """The history rows of the first placement of the partners of ``self``
+        in ``stage`` (no stage before), as the system: the values
+        :meth:`_relationship_record_moves` gives a move's row, inserted with
+        one statement instead of one ORM create per customer (a first run
+        places every customer). Returns the rows."""
+        self.flush_recordset(["company_id"])
+        History = self.env["crm.relationship.stage.history"].sudo()
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO crm_relationship_stage_history
+                       (partner_id, company_id, to_stage_id, date, user_id,
+                        automatic, reason_id, note, activity_scheduled,
+                        create_uid, create_date, write_uid, write_date)
+                SELECT p.id, COALESCE(p.company_id, %(company)s), %(stage)s,
+                       %(date)s, %(uid)s, %(automatic)s, %(reason)s, %(note)s,
+                       FALSE, %(uid)s, %(now)s, %(uid)s, %(now)s
+                  FROM res_partner p
+                 WHERE p.id = ANY(%(ids)s)
+                 ORDER BY p.id
+                RETURNING id
+                """,
+                company=self.env.company.id,
+                stage=stage.id,
+                date=date,
+                uid=self.env.uid,
+                automatic=bool(automatic),
+                reason=reason.id if reason else None,
+                note=note or None,
+                now=fields.Datetime.now(),
+                ids=id_array(self.ids),
+            )
+        )
+        rows = History.browse([row_id for (row_id,) in self.env.cr.fetchall()])
+        self.invalidate_recordset(["relationship_history_ids"])
+        return rows
 
     # ------------------------------------------------------------------
     # Automatic rules

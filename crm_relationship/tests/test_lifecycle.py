@@ -32,6 +32,44 @@ class TestLifecycleRules(RelationshipCase):
         self.assertTrue(all(moves.mapped("automatic")))
         self.assertEqual(moves[-1].from_stage_id, self.stage["exploration"])
 
+    def test_first_placement_rows_are_those_of_a_move(self):
+        """A first placement's history row (inserted in one statement for
+        many customers) holds what a move's row (ORM) holds, without a
+        previous stage, playbook activity or transition."""
+        Partner = self.env["res.partner"]
+        first, second = Partner.create(
+            [
+                {"name": "Placed Teas", "relationship_stage_id": False},
+                {"name": "Moved Teas", "relationship_stage_id": False},
+            ]
+        )
+        second._relationship_set_stage(self.stage["prospect"], automatic=True)
+        before = fields.Datetime.now()
+        history = (first | second)._relationship_set_stage(
+            self.stage["formation"], automatic=True, note="nightly"
+        )
+        self.assertEqual(len(history), 2)
+        placed = history.filtered(lambda h: h.partner_id == first)
+        moved = history - placed
+        self.assertFalse(placed.from_stage_id)
+        self.assertEqual(moved.from_stage_id, self.stage["prospect"])
+        for row in history:
+            self.assertEqual(row.to_stage_id, self.stage["formation"])
+            self.assertEqual(row.company_id, self.env.company)
+            self.assertEqual(row.user_id, self.env.user)
+            self.assertTrue(row.automatic)
+            self.assertEqual(row.note, "nightly")
+            self.assertGreaterEqual(row.date, before.replace(microsecond=0))
+            self.assertEqual(row.create_uid, self.env.user)
+        self.assertFalse(placed.activity_scheduled)
+        # read back through the partner, as its form does
+        self.assertEqual(first.relationship_history_ids, placed)
+        self.assertEqual(first.relationship_stage_id, self.stage["formation"])
+        transitions = self.env["crm.relationship.transition"].search(
+            [("partner_id", "in", (first | second).ids), ("kind", "=", "stage")]
+        )
+        self.assertEqual(transitions.partner_id, second)
+
     def test_creation_places_prospects_unless_told(self):
         """Where a new partner starts is a value of its creation, not a
         context key (issue 14, item 2)."""
