@@ -1244,9 +1244,10 @@ class ResPartner(models.Model):
                 # by chunks, each written and released from the cache: the
                 # first tiers of a million customers are not one write
                 for chunk in split_every(TIER_WRITE_CHUNK, movers_ids):
-                    partners = self.browse(chunk).sudo()
                     if first:
-                        partners = partners.with_context(tracking_disable=True)
+                        self._relationship_write_first_tiers(chunk, tier_id)
+                        continue
+                    partners = self.browse(chunk).sudo()
                     partners.write({"value_tier_id": tier_id or False})
                     self.env.flush_all()
                     partners.invalidate_recordset()
@@ -1266,6 +1267,32 @@ class ResPartner(models.Model):
                     ]
         self.env["crm.relationship.transition"]._transition_create(transitions)
         return moved
+
+    @api.model
+    def _relationship_write_first_tiers(self, ids, tier_id):
+        """Give the customers ``ids``, without a tier yet, their first tier
+        ``tier_id`` in one UPDATE: a first tier is not an event (no chatter
+        message, no transition, as a first stage placement), and the first
+        run gives every customer one, which the ORM would write one partner
+        at a time through every override of ``res.partner.write``."""
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE res_partner
+                   SET value_tier_id = %s, write_uid = %s, write_date = %s
+                 WHERE id = ANY(%s)
+                   AND value_tier_id IS NULL
+                   AND value_tier_locked IS NOT TRUE
+                """,
+                tier_id or None,
+                self.env.uid,
+                fields.Datetime.now(),
+                id_array(ids),
+            )
+        )
+        self.browse(ids).invalidate_recordset(
+            ["value_tier_id", "write_uid", "write_date"]
+        )
 
     # ------------------------------------------------------------------
     # Actions

@@ -66,15 +66,45 @@ class TestTransitions(RelationshipCase):
         top = self._customer("Top buyer")
         self._order(top, qty=50)
         Partner = self.env["res.partner"]
+        self.assertFalse(top.value_tier_id)
+        # the customer exists before (a record created in the transaction
+        # is not tracked)
+        self.env.flush_all()
+        self.env.cr.precommit.run()
+        tracked = self.env["mail.tracking.value"].search_count(
+            [("mail_message_id.res_id", "=", top.id)]
+        )
+        self.env.cr.execute(
+            "UPDATE res_partner SET write_date = '2000-01-01' WHERE id = %s",
+            [top.id],
+        )
+        top.invalidate_recordset()
         Partner._relationship_assign_tiers()
+        self.env.flush_all()
+        self.env.cr.precommit.run()  # the chatter's tracking, done at commit
         tier = top.value_tier_id
         self.assertTrue(tier)
         self.assertFalse(self._transitions(top).filtered(lambda t: t.kind == "tier"))
+        # a first tier is not posted in the chatter; the row is stamped
+        self.assertEqual(
+            self.env["mail.tracking.value"].search_count(
+                [("mail_message_id.res_id", "=", top.id)]
+            ),
+            tracked,
+        )
+        self.assertGreater(top.write_date.year, 2000)
         other = self.env["crm.relationship.tier"].search(
             [("id", "!=", tier.id)], limit=1
         )
         top.sudo().value_tier_id = other  # e.g. assigned by older figures
+        self.env.flush_all()
+        self.env.cr.precommit.run()
+        tracked = self.env["mail.tracking.value"].search_count(
+            [("mail_message_id.res_id", "=", top.id)]
+        )
         Partner._relationship_assign_tiers()
+        self.env.flush_all()
+        self.env.cr.precommit.run()
         self.assertEqual(top.value_tier_id, tier)
         moves = self._transitions(top).filtered(lambda t: t.kind == "tier")
         self.assertEqual(len(moves), 1)
@@ -83,6 +113,13 @@ class TestTransitions(RelationshipCase):
             (other, tier, tier),
         )
         self.assertTrue(moves.automatic)
+        # a change of tier is tracked in the chatter
+        self.assertGreater(
+            self.env["mail.tracking.value"].search_count(
+                [("mail_message_id.res_id", "=", top.id)]
+            ),
+            tracked,
+        )
 
     def test_shipped_rule_sends_win_back_once(self):
         """The inactive "enters Decline" rule, switched on, e-mails the
