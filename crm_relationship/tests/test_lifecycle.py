@@ -70,6 +70,33 @@ class TestLifecycleRules(RelationshipCase):
         )
         self.assertEqual(transitions.partner_id, second)
 
+    def test_first_placement_is_written_whole_and_not_posted(self):
+        """The rules' first placement (one UPDATE for many customers) leaves
+        the partner as a write would: stage, phase and date read back in the
+        same transaction, the row stamped, nothing in the chatter."""
+        partner = self.env["res.partner"].create(
+            {"name": "Unplaced Teas", "relationship_stage_id": False}
+        )
+        self.assertFalse(partner.relationship_phase)  # cached before the move
+        self.env.flush_all()
+        self.env.cr.precommit.run()  # the partner exists: its changes are tracked
+        self.env.cr.execute(
+            "UPDATE res_partner SET write_date = '2000-01-01' WHERE id = %s",
+            [partner.id],
+        )
+        partner.invalidate_recordset(["write_date"])
+        messages = len(partner.message_ids)
+        self._apply(partner)
+        self.env.flush_all()
+        self.env.cr.precommit.run()
+        self.assertEqual(partner.relationship_stage_id, self.stage["prospect"])
+        self.assertEqual(partner.relationship_phase, "prospect")
+        self.assertTrue(partner.relationship_stage_date)
+        self.assertGreater(partner.write_date.year, 2000)
+        partner.invalidate_recordset(["message_ids"])
+        self.assertEqual(len(partner.message_ids), messages)
+        self.assertEqual(len(partner.relationship_history_ids), 1)
+
     def test_creation_places_prospects_unless_told(self):
         """Where a new partner starts is a value of its creation, not a
         context key (issue 14, item 2)."""
