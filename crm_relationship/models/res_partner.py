@@ -490,55 +490,17 @@ class ResPartner(models.Model):
         if not moves:
             return self.env["crm.relationship.stage.history"]
         moved = partners.browse([p.id for p in moves])
-        if stage and not track and not any(moves.values()):
-            # first placements, not posted: one UPDATE (the first run of the
-            # rules places every customer)
-            moved._relationship_write_first_stage(stage)
-        else:
-            super(ResPartner, moved).write(
-                {
-                    "relationship_stage_id": stage.id if stage else False,
-                    "relationship_stage_date": stage and fields.Datetime.now(),
-                }
-            )
+        super(ResPartner, moved).write(
+            {
+                "relationship_stage_id": stage.id if stage else False,
+                "relationship_stage_date": stage and fields.Datetime.now(),
+            }
+        )
         if not stage:
             return self.env["crm.relationship.stage.history"]
         return moved._relationship_record_moves(
             moves, stage, automatic, reason=reason, note=note
         )
-
-    def _relationship_write_first_stage(self, stage):
-        """Place the partners of ``self``, without a stage yet, in ``stage``
-        with one UPDATE: a first placement is not an event (no chatter
-        message, no transition, no playbook), and the first run of the rules
-        places every customer, which the ORM would write one partner at a
-        time through every override of ``res.partner.write``."""
-        now = fields.Datetime.now()
-        self.flush_recordset(["relationship_stage_id"])
-        self.env.cr.execute(
-            SQL(
-                """
-                UPDATE res_partner
-                   SET relationship_stage_id = %s, relationship_stage_date = %s,
-                       write_uid = %s, write_date = %s
-                 WHERE id = ANY(%s) AND relationship_stage_id IS NULL
-                """,
-                stage.id,
-                now,
-                self.env.uid,
-                now,
-                id_array(self.ids),
-            )
-        )
-        written = [
-            "relationship_stage_id",
-            "relationship_stage_date",
-            "write_uid",
-            "write_date",
-        ]
-        self.invalidate_recordset(written)
-        # what depends on the stage (its phase, ...) as after a write
-        self.modified(written)
 
     def _relationship_record_moves(
         self, moves, stage, automatic, reason=None, note=None
@@ -1331,7 +1293,7 @@ class ResPartner(models.Model):
         partners = self.browse(ids)
         partners.invalidate_recordset(["value_tier_id", "write_uid", "write_date"])
         # what depends on the tier (keep-in-touch cadence, ...) as after a write
-        partners.modified(["value_tier_id", "write_uid", "write_date"])
+        partners.modified(["value_tier_id"])
 
     # ------------------------------------------------------------------
     # Actions
