@@ -187,6 +187,8 @@ class ScoreJob:
         #: the customers with a score row of the company when the pass
         #: began (increasing ids), see scored_ids
         self.scored = None
+        #: per customer of :attr:`scored`: its row said its next order was
+        #: not overdue, see scored_ids
         self.on_time = None
         #: the inputs of the holdout check, see calibration_summary
         self.calibration_inputs = None
@@ -709,17 +711,9 @@ class ScoreJob:
         # the JSON texts PostgreSQL prints for these jsonb values (keys by
         # increasing company id, as jsonb orders them), per figure: a
         # customer of one company (most) has the text of its row
-        # (a batch of customers of one company each, one row per customer,
-        # takes the rows' texts as they are)
-        one_each = (len(pieces[0]) == len(ids)) and all(
-            high - low == 1 for low, high in zip(c_low, c_high, strict=True)
-        )
         texts = []
         for texts_of in pieces:
             of_row = ["{" + t + "}" if t is not None else None for t in texts_of]
-            if one_each:
-                texts.append(of_row)
-                continue
             figure = []
             for low, high in zip(c_low, c_high, strict=True):
                 if high - low == 1:
@@ -1383,15 +1377,10 @@ class ScoreJob:
         order becomes overdue tonight (``overdue``, their flags of the pass)
         while their score row said it was not (:meth:`scored_ids`): a
         customer scored for the first time is not a move."""
-        batch = np.asarray(ids, dtype=np.int64)
-        if not len(self.scored):
+        batch, scored, row = self.scored_rows(ids)
+        if not scored.any():
             return []
-        found = np.minimum(np.searchsorted(self.scored, batch), len(self.scored) - 1)
-        late = (
-            np.asarray(overdue, dtype=bool)
-            & (self.scored[found] == batch)
-            & self.on_time[found]
-        )
+        late = np.asarray(overdue, dtype=bool) & scored & self.on_time[row]
         return batch[late].tolist()
 
     def scored_ids(self, company):
@@ -1412,19 +1401,27 @@ class ScoreJob:
             )
         )
         rows = self.env.cr.fetchall()
-        #: per scored customer: its next order was not overdue (see above)
         self.on_time = np.array([on_time for _pid, on_time in rows], dtype=bool)
         return np.array([pid for pid, _on_time in rows], dtype=np.int64)
 
-    def has_unscored(self, ids):
-        """Whether some customer of ``ids`` had no score row when the pass
-        began (:attr:`scored`): a binary search per customer of the batch,
-        not a sort of every scored customer per batch."""
+    def scored_rows(self, ids):
+        """For the customers ``ids``: ``(ids as an array, whether each had a
+        score row when the pass began, its position in`` :attr:`scored`
+        ``)`` (a position of 0 without a row), by a binary search per
+        customer of the batch, not a sort of every scored customer per
+        batch."""
         batch = np.asarray(ids, dtype=np.int64)
         if not len(self.scored):
-            return bool(len(batch))
-        found = np.minimum(np.searchsorted(self.scored, batch), len(self.scored) - 1)
-        return bool(np.any(self.scored[found] != batch))
+            none = np.zeros(len(batch), dtype=np.int64)
+            return batch, none.astype(bool), none
+        row = np.minimum(np.searchsorted(self.scored, batch), len(self.scored) - 1)
+        return batch, self.scored[row] == batch, row
+
+    def has_unscored(self, ids):
+        """Whether some customer of ``ids`` had no score row when the pass
+        began (:attr:`scored`)."""
+        _batch, scored, _row = self.scored_rows(ids)
+        return not scored.all()
 
     def upsert_queries(self, run, company, low, high):
         """The statements writing the score rows of the customers of ids
