@@ -56,6 +56,7 @@ import time
 from datetime import date, timedelta
 
 import numpy as np
+import psycopg2
 
 from odoo import fields
 from odoo.tools import SQL
@@ -98,6 +99,31 @@ NIGHTLY_FIGURES = ("p_alive", "churn_risk", "expected_purchases", "clv_value")
 #: confirmed orders (about) read and aggregated at a time into the order
 #: facts (ScoreJob.prepare_facts): bounds the memory of a large base
 ORDER_CHUNK = 2_000_000
+#: the partner columns of a batch read by ScoreJob.stored_figures (binary
+#: COPY): name, binary type, type of the array
+STORED_COLUMNS = (
+    ("id", ">i4", np.int64),
+    ("stage", ">i4", np.int64),
+    ("locked", ">i4", np.int8),
+    ("company", ">i4", np.int64),
+    ("first", ">i4", np.int64),
+    ("last", ">i4", np.int64),
+    ("orders", ">f8", np.float64),
+    ("revenue", ">f8", np.float64),
+    ("has_revenue", ">i4", np.int8),
+    ("alone", ">i4", np.int8),
+)
+#: the columns of the stage rules (res.partner._relationship_rule_columns)
+RULE_KEYS = (
+    "count",
+    "quotations",
+    "first",
+    "last",
+    "median_gap",
+    "stage_id",
+    "locked",
+    "company_id",
+)
 #: summary of the at-risk activities (also searched untranslated)
 AT_RISK_SUMMARY = "Valuable customer at risk"
 #: day 0 of the order facts' days (PostgreSQL's binary dates)
@@ -621,14 +647,26 @@ class ScoreJob:
         self.statistics = (statistics, quotations)
         return self.statistics
 
-    def figure_pieces(self, rows):
-        """The pieces of the JSON texts of the order figures (as PostgreSQL
-        prints the jsonb values: ``"<company id>": <value>``) of the rows
-        ``rows`` (a slice) of the per-company statistics of the pass, one
-        list per figure (first and last order date, orders, revenue; None
-        for no revenue). Made for a batch at a time: a million customers'
-        texts would not fit in a worker's memory."""
+    def figure_texts(self, low, high):
+        """The JSON texts of the order figures (as PostgreSQL prints the
+        jsonb values: ``{"<company id>": <value>, ...}``, keys by increasing
+        company id; None for no value) of the customers whose rows of the
+        per-company statistics of the pass are ``low[i]`` to ``high[i] - 1``:
+        one tuple per customer, in the order of :data:`STATS_FIELDS` (first
+        and last order date, orders, revenue; a company without revenue has
+        no key in the revenue). Made for the few customers whose figures are
+        stored (or compared as texts) at a time."""
         statistics, _quotations = self.statistics
+        low = np.asarray(low, dtype=np.int64)
+        high = np.asarray(high, dtype=np.int64)
+        sizes = high - low
+        # the rows low[0]..high[0]-1, low[1]..high[1]-1, ... in one array
+        starts = np.cumsum(sizes) - sizes
+        rows = (
+            np.repeat(low, sizes)
+            + np.arange(int(sizes.sum()))
+            - np.repeat(starts, sizes)
+        )
         _partner, company, first, last, count, _revenue = (
             column[rows] for column in statistics.by_company
         )
@@ -644,7 +682,7 @@ class ScoreJob:
             texts = np.datetime_as_string(epoch + days.astype("timedelta64[D]"))
             return [f'{key}"{day}"' for key, day in zip(keys, texts, strict=True)]
 
-        return [
+        pieces = [
             dates(first),
             dates(last),
             [f"{key}{n}" for key, n in zip(keys, count.tolist(), strict=True)],
@@ -655,6 +693,83 @@ class ScoreJob:
                 )
             ],
         ]
+        texts = []
+        for start, size in zip(starts.tolist(), sizes.tolist(), strict=True):
+            figures = []
+            for of_row in pieces:
+                if size == 1:  # a customer of one company (most)
+                    text = of_row[start]
+                    figures.append("{" + text + "}" if text is not None else None)
+                    continue
+                items = [t for t in of_row[start : start + size] if t is not None]
+                figures.append("{" + ", ".join(items) + "}" if items else None)
+            texts.append(tuple(figures))
+        return texts
+
+    def stored_figures(self, ids, company, numbers=True):
+        """What the stage rules and the comparison of the order figures read
+        from the partners ``ids`` (increasing), as arrays in that order, with
+        one binary ``COPY`` (no Python object per partner): stage (0 for
+        none), lock, company (0 for none), and the stored order figures of
+        ``company``: first and last order day (days of the order facts, the
+        smallest int32 for none), orders and revenue (NaN for none), whether
+        the revenue has the company's key, and ``alone``: no figure holds
+        another company's key (the figures of ``company`` are the whole
+        figures). Without ``numbers``, the figures are not read (none,
+        never ``alone``): every partner is compared as texts."""
+        key = str(company.id)
+        figures = SQL(
+            """
+            COALESCE((p.relationship_first_order_date->>%(key)s)::date,
+                     '-infinity'::date),
+            COALESCE((p.relationship_last_order_date->>%(key)s)::date,
+                     '-infinity'::date),
+            COALESCE((p.relationship_order_count->>%(key)s)::float8, 'NaN'::float8),
+            COALESCE((p.relationship_revenue_12m->>%(key)s)::float8, 'NaN'::float8),
+            COALESCE(p.relationship_revenue_12m ? %(key)s, FALSE)::int4,
+            (%(alone)s)::int4
+            """,
+            key=key,
+            # no other key than the company's in any figure (NULL as none)
+            alone=SQL(" AND ").join(
+                SQL(
+                    "COALESCE(p.%s, '{}'::jsonb) - %s = '{}'::jsonb",
+                    SQL.identifier(name),
+                    key,
+                )
+                for name in STATS_FIELDS
+            ),
+        )
+        if not numbers:
+            figures = SQL(
+                "'-infinity'::date, '-infinity'::date, 'NaN'::float8, "
+                "'NaN'::float8, 0, 0"
+            )
+        copy = SQL(
+            """
+            COPY (SELECT p.id, COALESCE(p.relationship_stage_id, 0),
+                         (p.relationship_stage_locked IS TRUE)::int4,
+                         COALESCE(p.company_id, 0), %(figures)s
+                    FROM res_partner p
+                   -- the batch's range of ids too: one index scan of its
+                   -- partners, in the order of the index
+                   WHERE p.id = ANY(%(ids)s) AND p.id BETWEEN %(low)s AND %(high)s)
+              TO STDOUT (FORMAT binary)
+            """,
+            figures=figures,
+            ids=id_array(ids),
+            low=min(ids),
+            high=max(ids),
+        )
+        sink = facts.BinaryCopy(STORED_COLUMNS)
+        cr = self.env.cr
+        cr._obj.copy_expert(cr._obj.mogrify(copy.code, copy.params), sink)
+        stored = sink.result()
+        order = np.argsort(stored["id"], kind="stable")
+        stored = {name: values[order] for name, values in stored.items()}
+        if not np.array_equal(stored["id"], np.asarray(ids, dtype=stored["id"].dtype)):
+            raise ValueError("partners of the batch not found (deleted meanwhile?)")
+        return stored
 
     def batch_stats(self, partners, today):
         """The order statistics of ``partners`` (customers of the pass, by
@@ -665,12 +780,18 @@ class ScoreJob:
         first and last order day, median gap, and the stage, its lock and the
         company read from the partners); ``changed`` holds, as
         :meth:`res.partner._relationship_fetch_stats` does, the order figures
-        (JSON texts) of the partners whose stored figures differ from them
-        (compared as the texts PostgreSQL prints), which :meth:`write_batch`
-        stores."""
+        (JSON texts, :meth:`figure_texts`) of the partners whose stored
+        figures differ from them, which :meth:`write_batch` stores.
+
+        The stored figures are read as numbers (:meth:`stored_figures`): a
+        customer of the pass's company alone (most) is compared on arrays;
+        the others (a customer shared by companies, or whose figures hold
+        another company's key) as the texts PostgreSQL prints."""
         statistics, quotations = self.order_statistics(today)
         ids = partners.ids
-        cr = self.env.cr
+        if not ids:
+            return {key: [] for key in RULE_KEYS}, {}
+        company = partners.env.company
         partners.flush_recordset(
             [
                 "relationship_stage_id",
@@ -679,55 +800,66 @@ class ScoreJob:
                 *STATS_FIELDS,
             ]
         )
-        cr.execute(
-            SQL(
-                """
-                SELECT id, relationship_stage_id, relationship_stage_locked,
-                       company_id, relationship_first_order_date::text,
-                       relationship_last_order_date::text,
-                       relationship_order_count::text,
-                       relationship_revenue_12m::text
-                  FROM res_partner p
-                 -- the batch's range of ids too: one index scan of its
-                 -- partners, in the order of the index
-                 WHERE p.id = ANY(%s) AND p.id BETWEEN %s AND %s
-                """,
-                id_array(ids),
-                min(ids),
-                max(ids),
-            )
-        )
-        by_id = {row[0]: row[1:] for row in cr.fetchall()}
-        current = [by_id[pid] for pid in ids]
-        del by_id
+        try:
+            with self.env.cr.savepoint(flush=False):
+                stored = self.stored_figures(ids, company)
+        except psycopg2.errors.DataError:
+            # a figure that is not a date or a number (written by other
+            # means): the batch is compared as texts, and written again
+            stored = self.stored_figures(ids, company, numbers=False)
         position = np.searchsorted(statistics.ids, ids)
-        c_partner = statistics.by_company[0]
-        c_low = np.searchsorted(c_partner, ids, side="left").tolist()
-        c_high = np.searchsorted(c_partner, ids, side="right").tolist()
-        # the rows of the batch's customers per company (contiguous: both
-        # sorted by customer), their JSON pieces made at once
-        base = c_low[0] if ids else 0
-        pieces = self.figure_pieces(slice(base, c_high[-1] if ids else 0))
-        # the JSON texts PostgreSQL prints for these jsonb values (keys by
-        # increasing company id, as jsonb orders them), per figure: a
-        # customer of one company (most) has the text of its row
-        texts = []
-        for texts_of in pieces:
-            of_row = ["{" + t + "}" if t is not None else None for t in texts_of]
-            figure = []
-            for low, high in zip(c_low, c_high, strict=True):
-                if high - low == 1:
-                    figure.append(of_row[low - base])
-                    continue
-                items = [t for t in texts_of[low - base : high - base] if t]
-                figure.append("{" + ", ".join(items) + "}" if items else None)
-            texts.append(figure)
+        c_partner, c_company, c_first, c_last, c_count, _revenue = statistics.by_company
+        c_low = np.searchsorted(c_partner, ids, side="left")
+        c_high = np.searchsorted(c_partner, ids, side="right")
+        # a customer with one row, of this company, and no other company's
+        # key stored: its figures are those of this company, compared as
+        # numbers
+        simple = (c_high - c_low == 1) & stored["alone"].astype(bool)
+        differ = np.zeros(len(ids), dtype=bool)
+        if simple.any():
+            row = np.where(simple, c_low, 0)
+            simple &= c_company[row] == company.id
+            net = self.statistics_net[row]
+            revenue = net > 0
+            differ = (
+                (stored["first"] != c_first[row])
+                | (stored["last"] != c_last[row])
+                | (stored["orders"] != c_count[row])
+                | (stored["has_revenue"].astype(bool) != revenue)
+                | (revenue & (stored["revenue"] != net))
+            )
+        compare = np.flatnonzero(~simple)
+        write = np.flatnonzero(simple & differ)
+        changed = {}
+        if len(compare):
+            # the few customers shared by companies: compared as texts
+            others = [ids[i] for i in compare.tolist()]
+            self.env.cr.execute(
+                SQL(
+                    """
+                    SELECT id, relationship_first_order_date::text,
+                           relationship_last_order_date::text,
+                           relationship_order_count::text,
+                           relationship_revenue_12m::text
+                      FROM res_partner
+                     WHERE id = ANY(%s)
+                    """,
+                    id_array(others),
+                )
+            )
+            current = {row[0]: row[1:] for row in self.env.cr.fetchall()}
+            texts = self.figure_texts(c_low[compare], c_high[compare])
+            changed.update(
+                (pid, figures)
+                for pid, figures in zip(others, texts, strict=True)
+                if figures != current[pid]
+            )
+        if len(write):
+            texts = self.figure_texts(c_low[write], c_high[write])
+            changed.update(zip([ids[i] for i in write.tolist()], texts, strict=True))
         changed = {
             pid: {"figures": dict(zip(STATS_FIELDS, figures, strict=True))}
-            for pid, figures, stored in zip(
-                ids, zip(*texts, strict=True), current, strict=True
-            )
-            if figures != stored[3:]
+            for pid, figures in sorted(changed.items())
         }
         epoch = EPOCH.toordinal()
         rules = {
@@ -736,9 +868,9 @@ class ScoreJob:
             "first": statistics.first_day[position].astype(np.int64) + epoch,
             "last": statistics.last_day[position].astype(np.int64) + epoch,
             "median_gap": statistics.median_gap[position],
-            "stage_id": [row[0] for row in current],
-            "locked": [bool(row[1]) for row in current],
-            "company_id": [row[2] for row in current],
+            "stage_id": [stage or None for stage in stored["stage"].tolist()],
+            "locked": stored["locked"].astype(bool).tolist(),
+            "company_id": [c or None for c in stored["company"].tolist()],
         }
         return rules, changed
 

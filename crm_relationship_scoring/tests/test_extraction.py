@@ -271,6 +271,111 @@ class TestExtraction(ScoringCase):
         self.assertEqual(changed, {})
         job.drop_facts()
 
+    def test_stored_figures_compared_as_numbers(self):
+        """A customer of the company alone (most) has its stored figures
+        compared as numbers, read without a text per partner: unchanged
+        figures are not written; a new order, a revenue stored for a
+        customer without revenue, another company's key left in a figure
+        and a figure emptied by hand are each written again, with the texts
+        of the base addon's query."""
+        customer = self._customer("Numbers Tea House")
+        self._orders([(customer, 40, 70.0), (customer, 10, 30.5)])
+        job = self.Run.with_company(self.company)._score_job()
+        Partner = self.Partner.with_company(self.company)
+        key = str(self.company.id)
+        other = str(self.main_company.id)
+
+        def changed():
+            job.extract(self.company, self.today)
+            _rules, result = job.batch_stats(Partner.browse(customer.id), self.today)
+            job.drop_facts()
+            return result
+
+        def expected():
+            return Partner.browse(customer.id)._relationship_fetch_stats(self.today)
+
+        def store(stats):
+            Partner.browse(customer.id)._relationship_store_stats(stats, self.today)
+
+        def tamper(column, value):
+            self.env.cr.execute(
+                SQL(
+                    "UPDATE res_partner SET %s = %s WHERE id = %s",
+                    SQL.identifier(column),
+                    value,
+                    customer.id,
+                )
+            )
+            customer.invalidate_recordset()
+
+        first = changed()
+        self.assertEqual(set(first), {customer.id})
+        for name, text in first[customer.id]["figures"].items():
+            self.assertEqual(
+                json.loads(text),
+                json.loads(expected()[customer.id]["figures"][name]),
+            )
+        store(expected())
+        # compared as numbers: no text made for an unchanged customer
+        with patch.object(
+            score_job.ScoreJob,
+            "figure_texts",
+            autospec=True,
+            side_effect=score_job.ScoreJob.figure_texts,
+        ) as texts:
+            self.assertEqual(changed(), {})
+        texts.assert_not_called()
+        # a new order: the dates, orders and revenue change
+        self._orders([(customer, 2, 12.25)])
+        new = changed()
+        self.assertEqual(
+            json.loads(new[customer.id]["figures"]["relationship_order_count"]),
+            {key: 3},
+        )
+        self.assertEqual(
+            json.loads(new[customer.id]["figures"]["relationship_revenue_12m"]),
+            {key: 112.75},
+        )
+        store(expected())
+        self.assertEqual(changed(), {})
+        # another company's key left in one figure: compared as texts, and
+        # written without it
+        last = str(Partner.browse(customer.id).relationship_last_order_date)
+        tamper(
+            "relationship_last_order_date",
+            json.dumps({key: last, other: "2001-01-01"}),
+        )
+        stale = changed()
+        self.assertEqual(set(stale), {customer.id})
+        self.assertEqual(
+            set(
+                json.loads(
+                    stale[customer.id]["figures"]["relationship_last_order_date"]
+                )
+            ),
+            {key},
+        )
+        store(expected())
+        self.assertEqual(changed(), {})
+        # a figure emptied, then a revenue that does not match
+        tamper("relationship_order_count", None)
+        self.assertEqual(set(changed()), {customer.id})
+        store(expected())
+        tamper("relationship_revenue_12m", json.dumps({key: 112.5}))
+        self.assertEqual(set(changed()), {customer.id})
+        tamper("relationship_revenue_12m", None)
+        self.assertEqual(set(changed()), {customer.id})
+        # a date that is not one (written by other means): compared as
+        # texts, written again; the pass goes on
+        tamper("relationship_first_order_date", json.dumps({key: "someday"}))
+        garbled = changed()
+        self.assertEqual(
+            garbled[customer.id]["figures"]["relationship_first_order_date"],
+            expected()[customer.id]["figures"]["relationship_first_order_date"],
+        )
+        store(expected())
+        self.assertEqual(changed(), {})
+
     def test_order_facts_of_the_job_equal_the_base_addon_aggregate(self):
         """The job reads the confirmed orders one row each and aggregates
         them in numpy (``Facts.from_orders``): the same facts as the base
