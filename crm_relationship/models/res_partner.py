@@ -652,7 +652,11 @@ class ResPartner(models.Model):
                    so.company_id,
                    so.date_order,
                    so.amount_untaxed::float8
-                       / COALESCE(NULLIF(so.currency_rate, 0), 1.0)::float8
+                       -- most orders are in the company's currency: their
+                       -- rate is not converted (a tenth of the whole read)
+                       / CASE WHEN so.currency_rate = 1 THEN 1.0::float8
+                              ELSE COALESCE(NULLIF(so.currency_rate, 0), 1.0)::float8
+                         END
                        AS amount,
                    so.create_date,
                    so.pricelist_id
