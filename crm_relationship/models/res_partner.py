@@ -490,17 +490,90 @@ class ResPartner(models.Model):
         if not moves:
             return self.env["crm.relationship.stage.history"]
         moved = partners.browse([p.id for p in moves])
-        super(ResPartner, moved).write(
-            {
-                "relationship_stage_id": stage.id if stage else False,
-                "relationship_stage_date": stage and fields.Datetime.now(),
-            }
-        )
+        values = {
+            "relationship_stage_id": stage.id if stage else False,
+            "relationship_stage_date": stage and fields.Datetime.now(),
+        }
+        if automatic and track:
+            # the rules move hundreds of customers a night: their chatter
+            # messages are logged in one batch (_relationship_write_logged)
+            moved._relationship_write_logged(
+                values,
+                # the write of mail.thread and below (not this class's, which
+                # sends a stage through this method)
+                lambda records: super(ResPartner, records).write(values),  # noqa: UP008
+            )
+        else:
+            super(ResPartner, moved).write(values)
         if not stage:
             return self.env["crm.relationship.stage.history"]
         return moved._relationship_record_moves(
             moves, stage, automatic, reason=reason, note=note
         )
+
+    def _relationship_write_logged(self, vals, write=None):
+        """``write(vals)`` on the partners of ``self`` with the chatter
+        tracking of Odoo (``mail.thread``: the tracked fields of ``vals`` that
+        changed, as tracking values of a note by the current user), logged in
+        one batch of messages instead of one message per partner at commit:
+        for the jobs, which move hundreds of customers at once. A change that
+        has a tracking subtype (:meth:`_track_subtype`) is posted as Odoo
+        posts it. ``write``: the write to call (``records.write`` by
+        default), given the partners in a context without Odoo's tracking."""
+        write = write or (lambda records: records.write(vals))
+        context = self.env.context
+        names = sorted(set(vals) & set(self._track_get_fields()))
+        if not self or not names or context.get("tracking_disable"):
+            return write(self)
+        # Odoo already tracks some of them in this transaction (a change made
+        # before): its message at commit covers this change too
+        pending = self.env.cr.precommit.data.get(f"mail.tracking.{self._name}", {})
+        if context.get("mail_notrack") or any(pending.get(pid) for pid in self.ids):
+            return write(self)
+        initial = {
+            partner.id: {name: partner[name] for name in names} for partner in self
+        }
+        result = write(self.with_context(mail_notrack=True))
+        tracked_fields = self.fields_get(
+            names, attributes=("string", "type", "selection", "currency_field")
+        )
+        logged, trackings = self.browse(), {}
+        for partner in self.sudo().with_context(clean_context(context)):
+            changes, tracking_values = partner._mail_track(
+                tracked_fields, initial[partner.id]
+            )
+            if not changes:
+                continue
+            subtype = partner._track_subtype(
+                {name: initial[partner.id][name] for name in changes}
+            )
+            if subtype:
+                partner.message_post(
+                    body=partner._track_get_default_log_message(changes),
+                    subtype_id=subtype.id,
+                    tracking_value_ids=tracking_values,
+                )
+            elif tracking_values:
+                logged |= partner
+                trackings[partner.id] = (changes, tracking_values)
+            partner._message_track_post_template(changes)
+        if logged:
+            messages = logged._message_log_batch(
+                {
+                    partner.id: partner._track_get_default_log_message(
+                        trackings[partner.id][0]
+                    )
+                    for partner in logged
+                }
+            )
+            self.env["mail.tracking.value"].sudo().create(
+                [
+                    dict(command[2], mail_message_id=message.id)
+                    for partner, message in zip(logged, messages, strict=True)
+                    for command in trackings[partner.id][1]
+                ]
+            )
+        return result
 
     def _relationship_record_moves(
         self, moves, stage, automatic, reason=None, note=None
@@ -1252,7 +1325,9 @@ class ResPartner(models.Model):
                         self._relationship_write_first_tiers(chunk, tier_id)
                         continue
                     partners = self.browse(chunk).sudo()
-                    partners.write({"value_tier_id": tier_id or False})
+                    partners._relationship_write_logged(
+                        {"value_tier_id": tier_id or False}
+                    )
                     self.env.flush_all()
                     partners.invalidate_recordset()
                 moved.setdefault(Tier.browse(tier_id or []), []).extend(movers_ids)

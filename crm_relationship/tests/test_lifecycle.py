@@ -386,6 +386,87 @@ class TestPipelineDrop(RelationshipCase):
         self.assertEqual(values[0].old_value_char, "Formation")
         self.assertEqual(values[0].new_value_char, "Stability")
 
+    def _stage_messages(self, partner):
+        """The chatter messages of ``partner`` with a tracked stage."""
+        partner.invalidate_recordset(["message_ids"])
+        return partner.sudo().message_ids.filtered(
+            lambda m: m.tracking_value_ids.filtered(
+                lambda v: v.field_id.name == "relationship_stage_id"
+            )
+        )
+
+    def _commit_tracking(self):
+        self.env.flush_all()
+        self.env.cr.precommit.run()
+
+    def test_rules_moves_are_logged_as_odoo_tracks_them(self):
+        """The rules move many customers at once: each moved customer gets
+        the note Odoo's tracking posts (same author, type, subtype and
+        tracking values as a change tracked by Odoo at commit), logged in
+        one batch; a customer already tracked in the transaction gets one
+        message with both changes, not two."""
+        moved = self._customer("Moved One") | self._customer("Moved Two")
+        by_hand = self._customer("Moved By Hand")
+        pending = self._customer("Pending Change")
+        for partner in moved | by_hand | pending:
+            self._order(partner, days_ago=200)
+        self._commit_tracking()  # the customers exist: changes are tracked
+        before = {p: self._stage_messages(p) for p in moved | by_hand | pending}
+        # Odoo's own tracking, for comparison
+        by_hand.sudo().with_context(mail_notrack=False).write(
+            {"relationship_stage_locked": False}
+        )
+        super(type(by_hand), by_hand.sudo()).write(
+            {"relationship_stage_id": self.stage["decline"].id}
+        )
+        # a tracked change made earlier in the transaction (Odoo tracks it)
+        pending.sudo().write({"value_tier_locked": True})
+        Partner = type(self.env["res.partner"])
+        with patch.object(
+            Partner, "_message_log", autospec=True, side_effect=Partner._message_log
+        ) as one_by_one:
+            self._apply(moved | pending)
+            self.env.flush_all()
+        # logged in one batch, not one message at a time
+        one_by_one.assert_not_called()
+        self._commit_tracking()
+        reference = self._stage_messages(by_hand) - before[by_hand]
+        self.assertEqual(len(reference), 1)
+
+        def shape(message):
+            values = message.tracking_value_ids.filtered(
+                lambda v: v.field_id.name == "relationship_stage_id"
+            )
+            return (
+                message.author_id,
+                message.message_type,
+                message.subtype_id,
+                message.is_internal,
+                str(message.body or ""),
+                message.model,
+                [(v.field_id, v.old_value_char, v.new_value_char) for v in values],
+                [(v.old_value_integer, v.new_value_integer) for v in values],
+            )
+
+        expected = shape(reference)
+        for partner in moved:
+            self.assertEqual(partner.relationship_stage_id, self.stage["decline"])
+            messages = self._stage_messages(partner) - before[partner]
+            self.assertEqual(len(messages), 1, partner.name)
+            self.assertEqual(messages.res_id, partner.id)
+            self.assertEqual(shape(messages), expected)
+        self.assertEqual(pending.relationship_stage_id, self.stage["decline"])
+        messages = self._stage_messages(pending) - before[pending]
+        self.assertEqual(len(messages), 1)
+        self.assertEqual(
+            set(messages.tracking_value_ids.field_id.mapped("name")),
+            {"relationship_stage_id", "value_tier_locked"},
+        )
+        # nothing left for Odoo's tracking at the next commit
+        self._commit_tracking()
+        for partner in moved | pending:
+            self.assertEqual(len(self._stage_messages(partner) - before[partner]), 1)
+
 
 class TestRefunds(RelationshipCase):
     def _refund(self, partner, amount, days_ago=0, post=True):

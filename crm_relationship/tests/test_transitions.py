@@ -113,12 +113,19 @@ class TestTransitions(RelationshipCase):
             (other, tier, tier),
         )
         self.assertTrue(moves.automatic)
-        # a change of tier is tracked in the chatter
-        self.assertGreater(
-            self.env["mail.tracking.value"].search_count(
-                [("mail_message_id.res_id", "=", top.id)]
-            ),
-            tracked,
+        # a change of tier is tracked in the chatter: one note, old and new
+        values = self.env["mail.tracking.value"].search(
+            [("mail_message_id.res_id", "=", top.id)], order="id"
+        )
+        self.assertEqual(len(values), tracked + 1)
+        self.assertEqual(
+            (values[-1].field_id.name, values[-1].old_value_char),
+            ("value_tier_id", other.display_name),
+        )
+        self.assertEqual(values[-1].new_value_char, tier.display_name)
+        self.assertEqual(values[-1].mail_message_id.model, "res.partner")
+        self.assertEqual(
+            values[-1].mail_message_id.subtype_id, self.env.ref("mail.mt_note")
         )
 
     def test_shipped_rule_sends_win_back_once(self):
