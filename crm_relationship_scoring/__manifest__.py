@@ -1,6 +1,6 @@
 {
     "name": "Customer Relationships: Scoring",
-    "version": "18.0.2.2.1",
+    "version": "18.0.2.2.2",
     "category": "Sales/CRM",
     "summary": "RFM, lifetime value, churn risk, loyalty and products bought "
     "together, recomputed nightly",

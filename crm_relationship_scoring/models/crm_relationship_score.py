@@ -16,6 +16,18 @@ from .res_partner import (
 #: for the update to be HOT (no index entry is rewritten). At 70 % a third of
 #: a night's updates were not (benchmark); below half, all but a few are.
 SCORE_FILLFACTOR = 45
+#: the figures that are not money are float8 columns (fields without digits;
+#: the views give the digits shown): the job writes them from floats every
+#: night, which a numeric column would convert one value at a time
+FLOAT_FIGURES = (
+    "purchase_gap_days",
+    "p_alive",
+    "expected_purchases",
+    "churn_risk",
+    "health_score",
+    "loyalty_index",
+    "satisfaction_level",
+)
 
 
 class CrmRelationshipScore(models.Model):
@@ -85,7 +97,6 @@ class CrmRelationshipScore(models.Model):
     )
     purchase_gap_days = fields.Float(
         string="Usual Gap (days)",
-        digits=(16, 1),
         readonly=True,
         aggregator="avg",
         help="Average number of days between two purchase days (repeat customers).",
@@ -96,14 +107,12 @@ class CrmRelationshipScore(models.Model):
     clv_method = fields.Selection(
         CLV_METHODS, string="Lifetime Value Method", readonly=True
     )
-    p_alive = fields.Float(
-        string="P(alive)", digits=(16, 4), readonly=True, aggregator="avg"
-    )
-    expected_purchases = fields.Float(digits=(16, 2), readonly=True)
-    churn_risk = fields.Float(digits=(16, 4), readonly=True, aggregator="avg")
+    p_alive = fields.Float(string="P(alive)", readonly=True, aggregator="avg")
+    expected_purchases = fields.Float(readonly=True)
+    churn_risk = fields.Float(readonly=True, aggregator="avg")
     churn_risk_level = fields.Selection(RISK_LEVELS, readonly=True, index=True)
     value_at_risk = fields.Monetary(currency_field="currency_id", readonly=True)
-    health_score = fields.Float(digits=(16, 1), readonly=True, aggregator="avg")
+    health_score = fields.Float(readonly=True, aggregator="avg")
     next_order_date = fields.Date(
         string="Next Order Expected",
         readonly=True,
@@ -127,7 +136,6 @@ class CrmRelationshipScore(models.Model):
         "of the settings.",
     )
     loyalty_index = fields.Float(
-        digits=(16, 1),
         readonly=True,
         aggregator="avg",
         help="0-100: weighted mean of the loyalty factors measured for the "
@@ -158,7 +166,7 @@ class CrmRelationshipScore(models.Model):
         string="Tolerance of Incidents", readonly=True, aggregator="avg"
     )
     satisfaction_level = fields.Float(
-        string="Satisfaction (%)", digits=(16, 1), readonly=True, aggregator="avg"
+        string="Satisfaction (%)", readonly=True, aggregator="avg"
     )
     satisfaction_quadrant = fields.Selection(
         SATISFACTION_QUADRANTS,

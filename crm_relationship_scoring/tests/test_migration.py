@@ -7,6 +7,7 @@ from pathlib import Path
 
 from odoo.tools import SQL
 
+from ..models import crm_relationship_score as score_model
 from .common import ScoringCase
 
 MIGRATION = (
@@ -222,3 +223,64 @@ class TestScoreTableFill(ScoringCase):
             sorted(after, key=lambda r: r["id"]), sorted(before, key=lambda r: r["id"])
         )
         migration.migrate(self.env.cr, False)  # a new install: nothing to do
+
+
+FLOAT_MIGRATION = (
+    Path(__file__).parent.parent / "migrations" / "18.0.2.2.2" / "pre-migration.py"
+)
+
+
+class TestScoreFloatColumns(ScoringCase):
+    def _types(self):
+        self.env.cr.execute(
+            SQL(
+                "SELECT column_name, data_type FROM information_schema.columns "
+                "WHERE table_name = 'crm_relationship_score' AND column_name IN %s",
+                score_model.FLOAT_FIGURES,
+            )
+        )
+        return dict(self.env.cr.fetchall())
+
+    def test_figures_without_money_are_float8(self):
+        """The figures that are not money are float8 columns; an upgrade from
+        numeric columns converts them in one statement, every value kept."""
+        self.assertEqual(
+            set(self._types().values()), {"double precision"}, self._types()
+        )
+        customer = self._customer("Float Figures Teas")
+        self._orders([(customer, 40, 30.0), (customer, 10, 45.0)])
+        self._score()
+        Score = self.env["crm.relationship.score"]
+        names = ["partner_id", *score_model.FLOAT_FIGURES]
+        before = Score.search_read([], names)
+        self.assertTrue(before)
+        self.assertTrue(any(row["p_alive"] for row in before))
+        self.env.cr.execute(
+            SQL(
+                "ALTER TABLE crm_relationship_score %s",
+                SQL(", ").join(
+                    SQL("ALTER COLUMN %s TYPE numeric", SQL.identifier(name))
+                    for name in score_model.FLOAT_FIGURES
+                ),
+            )
+        )
+        self.assertEqual(set(self._types().values()), {"numeric"})
+        spec = importlib.util.spec_from_file_location(
+            "pre_migration_2_2_2", FLOAT_MIGRATION
+        )
+        migration = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(migration)
+        migration.migrate(self.env.cr, "18.0.2.2.1")
+        self.assertEqual(set(self._types().values()), {"double precision"})
+        self.assertEqual(set(migration.COLUMNS), set(score_model.FLOAT_FIGURES))
+        Score.invalidate_model()
+        self.assertEqual(Score.search_read([], names), before)
+        self.assertIn("fillfactor=45", self._fillfactor())
+        migration.migrate(self.env.cr, "18.0.2.2.1")  # done: nothing to do
+        migration.migrate(self.env.cr, False)  # a new install: nothing to do
+
+    def _fillfactor(self):
+        self.env.cr.execute(
+            "SELECT reloptions FROM pg_class WHERE relname = 'crm_relationship_score'"
+        )
+        return " ".join(self.env.cr.fetchone()[0])
