@@ -1,6 +1,3 @@
-from unittest.mock import patch
-
-from odoo import Command, fields
 from odoo.tests import tagged
 
 from .common import SatisfactionCase
@@ -111,41 +108,6 @@ class TestSatisfactionRollup(SatisfactionCase):
         self.assertNotIn(
             "satisfaction", Partner._relationship_health_inputs(self.customer)
         )
-
-    def test_scoring_pass_reads_satisfaction_once(self):
-        """The scoring job's extraction gives the health score the customer's
-        satisfaction, read once for the loyalty and the health inputs."""
-        self.env.company.survey_health_weight = 40
-        self.answer({self.q_nps: 8, self.q_csat: 4}, end=self.days_ago(10))
-        product = self.env["product.product"].create(
-            {"name": "Satisfaction Tea", "list_price": 20.0}
-        )
-        order = self.env["sale.order"].create(
-            {
-                "partner_id": self.contact.id,
-                "order_line": [
-                    Command.create({"product_id": product.id, "price_unit": 20.0})
-                ],
-            }
-        )
-        order.action_confirm()
-        Partner = type(self.env["res.partner"])
-        with patch.object(
-            Partner,
-            "_relationship_satisfaction_values",
-            autospec=True,
-            side_effect=Partner._relationship_satisfaction_values,
-        ) as read:
-            job = self.env["crm.relationship.score.run"]._score_job()
-            data = job.extract(self.env.company, fields.Date.today())
-            job.drop_facts()
-        self.assertEqual(read.call_count, 1)
-        position = data["ids"].index(self.customer.id)
-        weight, values, present = data["health_extra"][0]
-        self.assertEqual(weight, 40)
-        self.assertTrue(present[position])
-        self.assertAlmostEqual(values[position], (0.8 + 0.75) / 2)
-        self.assertAlmostEqual(data["satisfaction"][position], (0.8 + 0.75) / 2)
 
     def test_health_input_of_unhappy_customer(self):
         """NPS 0 and CSAT 1 are the bottom of both scales: satisfaction 0."""
