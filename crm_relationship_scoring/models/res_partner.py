@@ -580,15 +580,13 @@ class ResPartner(models.Model):
         return {}
 
     @api.model
-    def _relationship_health_inputs(self, partners, known=None):
+    def _relationship_health_inputs(self, partners):
         """Extra inputs of the health score (satisfaction, ...), none by default.
 
         Return ``{name: (weight, {partner_id: value})}`` with values in [0, 1]
         (1 is healthy) and a weight >= 0 on the scale of the weights of the
         settings; a partner missing from an input's mapping is scored without
-        that input (its weight is not counted). ``known``: the loyalty inputs
-        of the same partners already read in the pass
-        (:meth:`_relationship_loyalty_inputs`), which need not be read again.
+        that input (its weight is not counted).
         """
         return {}
 

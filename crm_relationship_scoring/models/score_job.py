@@ -218,8 +218,6 @@ class ScoreJob:
         self.on_time = None
         #: the inputs of the holdout check, see calibration_summary
         self.calibration_inputs = None
-        #: what the customers of the pass answered (loyalty_inputs)
-        self.loyalty_answers = None
 
     @property
     def env(self):
@@ -434,7 +432,7 @@ class ScoreJob:
         return facts.Facts.from_orders(sink.result(), discounted)
 
     def drop_facts(self):
-        self.facts = self.statistics = self.loyalty_answers = None
+        self.facts = self.statistics = None
         self.env.cr.execute(
             SQL("DROP TABLE IF EXISTS %s", SQL.identifier(VALUES_TABLE))
         )
@@ -587,7 +585,7 @@ class ScoreJob:
                 np.array([pid in mapping for pid in ids], dtype=bool),
             )
             for weight, mapping in Partner._relationship_health_inputs(
-                Partner.browse(ids), known=self.loyalty_answers
+                Partner.browse(ids)
             ).values()
         ]
         return {
@@ -1114,8 +1112,6 @@ class ScoreJob:
         referrer[[position[pid] for (pid,) in cr.fetchall() if pid in position]] = True
         Partner = self.env["res.partner"].with_company(company)
         answers = Partner._relationship_loyalty_inputs(Partner.browse(ids))
-        #: read again by the health inputs (satisfaction), see health_inputs
-        self.loyalty_answers = answers
 
         def answered(name):
             mapping = answers.get(name, {})

@@ -309,21 +309,19 @@ class ResPartner(models.Model):
         return values
 
     @api.model
-    def _relationship_health_inputs(self, partners, known=None):
-        """Add satisfaction to the health score of crm_relationship_scoring
-        (the satisfaction of the loyalty inputs ``known`` when given: the
-        same figure, read once per pass).
+    def _relationship_health_inputs(self, partners):
+        """Add satisfaction to the health score of crm_relationship_scoring.
 
         Without a hard dependency between the two addons: when scoring is not
         installed, nothing calls this method and it has no parent."""
         parent = getattr(super(), "_relationship_health_inputs", None)
-        inputs = dict(parent(partners, known=known)) if parent else {}
+        inputs = dict(parent(partners)) if parent else {}
         weight = self.env.company.survey_health_weight
         if weight > 0:
-            satisfaction = (known or {}).get("satisfaction")
-            if satisfaction is None:
-                satisfaction = self._relationship_satisfaction_values(partners)
-            inputs["satisfaction"] = (weight, satisfaction)
+            inputs["satisfaction"] = (
+                weight,
+                self._relationship_satisfaction_values(partners),
+            )
         return inputs
 
     @api.model

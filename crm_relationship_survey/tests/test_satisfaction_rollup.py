@@ -92,17 +92,6 @@ class TestSatisfactionRollup(SatisfactionCase):
         self.assertEqual(set(values), {self.customer.id, self.contact.id})
         self.assertAlmostEqual(values[self.customer.id], (0.8 + 0.5) / 2)
         self.assertAlmostEqual(values[self.contact.id], (0.8 + 0.5) / 2)
-        # the scoring job reads it once per pass: the loyalty inputs' figure
-        # is the health input's, taken as given
-        loyalty = Partner._relationship_loyalty_inputs(
-            self.customer | self.contact | silent
-        )
-        self.assertEqual(loyalty["satisfaction"], values)
-        given = {"satisfaction": {silent.id: 0.25}}
-        self.assertEqual(
-            Partner._relationship_health_inputs(silent, known=given)["satisfaction"],
-            (30, {silent.id: 0.25}),
-        )
         # weight 0 leaves satisfaction out of the health score
         self.env.company.survey_health_weight = 0
         self.assertNotIn(
