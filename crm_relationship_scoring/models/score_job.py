@@ -167,14 +167,20 @@ class StagedColumn:
             self.staging_type = "date"
             self.read = SQL("NULLIF(%s, '-infinity'::date)", column)
         elif kind == "varchar":
-            texts = np.asarray(values, dtype=object)
-            present = np.array([v is not None for v in texts.tolist()], dtype=bool)
-            words = sorted({str(v) for v in texts[present].tolist()})
-            code = {word: i for i, word in enumerate(words, start=1)}
-            self.binary = np.array(
-                [code[str(v)] if v is not None else 0 for v in texts.tolist()],
-                dtype=">i4",
-            )
+            values = np.asarray(values)
+            if values.dtype.kind in "iu":
+                # numbers stored as texts (the RFM code): coded as numbers
+                numbers, inverse = np.unique(values, return_inverse=True)
+                words = [str(number) for number in numbers.tolist()]
+                self.binary = (inverse.reshape(-1) + 1).astype(">i4")
+            else:
+                texts = values.tolist()
+                distinct = set(texts) - {None}
+                words = sorted({str(value) for value in distinct})
+                position = {word: i for i, word in enumerate(words, start=1)}
+                code = {value: position[str(value)] for value in distinct}
+                code[None] = 0
+                self.binary = np.array([code[value] for value in texts], dtype=">i4")
             self.staging_type = "int4"
             # code 0 is out of the (1-based) array: NULL
             self.read = SQL("(%s::varchar[])[%s]", words, column)

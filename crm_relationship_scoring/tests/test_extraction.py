@@ -271,6 +271,33 @@ class TestExtraction(ScoringCase):
         self.assertEqual(changed, {})
         job.drop_facts()
 
+    def test_staged_texts_read_back(self):
+        """Texts are staged as codes of their distinct values and read back
+        as they were: numbers written as texts (the RFM code), texts with
+        NULLs (a quadrant not measured)."""
+        cr = self.env.cr
+        cr.execute("CREATE TEMPORARY TABLE staged_texts_test (n int4, x int4)")
+        for values, expected in (
+            (np.array([155, 511, 155, 555]), ["155", "511", "155", "555"]),
+            (
+                np.array(["loyal", None, "at_risk", "loyal"], dtype=object),
+                ["loyal", None, "at_risk", "loyal"],
+            ),
+            (np.array(["new", "lost", "new", "new"]), ["new", "lost", "new", "new"]),
+        ):
+            column = score_job.StagedColumn("x", values, "varchar")
+            cr.execute("TRUNCATE staged_texts_test")
+            cr.execute(
+                "INSERT INTO staged_texts_test "
+                "SELECT * FROM unnest(%s::int4[], %s::int4[])",
+                [list(range(len(values))), column.binary.astype(int).tolist()],
+            )
+            cr.execute(
+                SQL("SELECT %s FROM staged_texts_test v ORDER BY v.n", column.read)
+            )
+            self.assertEqual([row[0] for row in cr.fetchall()], expected)
+        cr.execute("DROP TABLE staged_texts_test")
+
     def test_stored_figures_compared_as_numbers(self):
         """A customer of the company alone (most) has its stored figures
         compared as numbers, read without a text per partner: unchanged
