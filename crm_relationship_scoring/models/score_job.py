@@ -1711,8 +1711,15 @@ class ScoreJob:
         self.env.cr.execute(
             SQL(
                 """
-                WITH due AS (
-                    SELECT s.id, s.partner_id, p.value_tier_id,
+                WITH due AS MATERIALIZED (
+                    -- the figures of the history row with the customer's
+                    -- score row: due rows are few, the score table is not
+                    -- read again for them
+                    SELECT s.id, s.partner_id, s.company_id, s.rfm_segment,
+                           s.history_segment, s.churn_risk_level,
+                           s.history_risk_level, s.rfm_r_score, s.rfm_f_score,
+                           s.rfm_m_score, s.clv_value, s.p_alive, s.churn_risk,
+                           s.health_score, s.currency_id, p.value_tier_id,
                            p.relationship_stage_id
                       FROM crm_relationship_score s
                       JOIN res_partner p ON p.id = s.partner_id
@@ -1738,14 +1745,15 @@ class ScoreJob:
                             health_score, currency_id, value_tier_id,
                             relationship_stage_id, create_uid, create_date,
                             write_uid, write_date)
-                    SELECT %(run)s, s.partner_id, s.company_id, %(today)s,
-                           s.rfm_segment, s.history_segment, s.churn_risk_level,
-                           s.history_risk_level, s.rfm_r_score, s.rfm_f_score,
-                           s.rfm_m_score, s.clv_value, s.p_alive, s.churn_risk,
-                           s.health_score, s.currency_id, due.value_tier_id,
+                    SELECT %(run)s, due.partner_id, due.company_id, %(today)s,
+                           due.rfm_segment, due.history_segment,
+                           due.churn_risk_level, due.history_risk_level,
+                           due.rfm_r_score, due.rfm_f_score, due.rfm_m_score,
+                           due.clv_value, due.p_alive, due.churn_risk,
+                           due.health_score, due.currency_id, due.value_tier_id,
                            due.relationship_stage_id, %(uid)s, %(now)s,
                            %(uid)s, %(now)s
-                      FROM due JOIN crm_relationship_score s ON s.id = due.id
+                      FROM due
                     ON CONFLICT (run_id, partner_id) DO UPDATE
                        SET rfm_segment = EXCLUDED.rfm_segment,
                            churn_risk_level = EXCLUDED.churn_risk_level,
@@ -1764,12 +1772,15 @@ class ScoreJob:
                 ), remembered AS (
                     UPDATE crm_relationship_score s
                        SET history_date = %(today)s,
-                           history_segment = s.rfm_segment,
-                           history_risk_level = s.churn_risk_level,
+                           history_segment = due.rfm_segment,
+                           history_risk_level = due.churn_risk_level,
                            history_tier_id = due.value_tier_id,
                            history_stage_id = due.relationship_stage_id
                       FROM due
-                     WHERE s.id = due.id
+                     -- by the primary key: the few rows due, not a join with
+                     -- the whole table
+                     WHERE s.id = ANY(ARRAY(SELECT id FROM due))
+                       AND s.id = due.id
                 )
                 SELECT partner_id, previous_segment, rfm_segment,
                        previous_risk_level, churn_risk_level
