@@ -59,12 +59,22 @@ class CrmRelationshipScore(models.Model):
     company_id = fields.Many2one(
         "res.company", required=True, readonly=True, index=True, ondelete="cascade"
     )
+    run_ref = fields.Integer(
+        string="Changed by Run (id)",
+        readonly=True,
+        aggregator=False,
+        help="Id of the scoring run that last changed these figures, kept "
+        "without a foreign key (as mail.message's res_id): the nightly job "
+        "writes it on every row it changes, which a key would check row by "
+        "row; a run deleted by the retention leaves its id.",
+    )
     run_id = fields.Many2one(
         "crm.relationship.score.run",
         string="Changed by Run",
-        readonly=True,
-        ondelete="set null",
-        help="The scoring run that last changed these figures.",
+        compute="_compute_run_id",
+        search="_search_run_id",
+        help="The scoring run that last changed these figures (empty once the "
+        "run is deleted by the retention of the settings).",
     )
     currency_id = fields.Many2one("res.currency", readonly=True, ondelete="restrict")
     first_purchase_date = fields.Date(readonly=True)
@@ -221,6 +231,29 @@ class CrmRelationshipScore(models.Model):
     def _compute_display_name(self):
         for score in self:
             score.display_name = score.partner_id.display_name or ""
+
+    @api.depends("run_ref")
+    def _compute_run_id(self):
+        Run = self.env["crm.relationship.score.run"]
+        runs = Run.browse({row.run_ref for row in self if row.run_ref}).exists()
+        for row in self:
+            row.run_id = Run.browse(row.run_ref) & runs
+
+    def _search_run_id(self, operator, value):
+        """The rows changed by the runs of ``(operator, value)``: run ids
+        (``=``, ``!=``, ``in``, ``not in``; False for none) compared to the
+        reference, any other condition on the runs through their search."""
+        if operator in ("=", "!=", "in", "not in"):
+            values = value if isinstance(value, (list, tuple, set)) else [value]
+            if all(v is False or v is None or isinstance(v, int) for v in values):
+                return [("run_ref", operator, value)]
+        if isinstance(value, models.BaseModel):
+            negative = operator in ("!=", "not in")
+            return [("run_ref", "not in" if negative else "in", value.ids)]
+        runs = self.env["crm.relationship.score.run"]._search(
+            [("display_name", operator, value)]
+        )
+        return [("run_ref", "in", runs)]
 
     @api.depends("last_purchase_date")
     @api.depends_context("tz")

@@ -1569,7 +1569,7 @@ class ScoreJob:
         names = list(self.staged_columns)
         constants = {
             "company_id": company.id,
-            "run_id": run.id,
+            "run_ref": run.id,
             "currency_id": company.currency_id.id,
             "clv_method": run.method,
         }
@@ -1599,7 +1599,7 @@ class ScoreJob:
         update = SQL(
             """
             UPDATE crm_relationship_score s
-               SET %(assignments)s, run_id = v.run_id,
+               SET %(assignments)s, run_ref = v.run_ref,
                    write_uid = %(uid)s, write_date = %(now)s
               FROM (%(staged)s) AS v
              WHERE s.partner_id = v.partner_id

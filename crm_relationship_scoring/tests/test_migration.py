@@ -272,7 +272,7 @@ class TestScoreFloatColumns(ScoringCase):
         spec.loader.exec_module(migration)
         migration.migrate(self.env.cr, "18.0.2.2.1")
         self.assertEqual(set(self._types().values()), {"double precision"})
-        self.assertEqual(set(migration.COLUMNS), set(score_model.FLOAT_FIGURES))
+        self.assertEqual(set(migration.FLOAT_COLUMNS), set(score_model.FLOAT_FIGURES))
         Score.invalidate_model()
         self.assertEqual(Score.search_read([], names), before)
         self.assertIn("fillfactor=45", self._fillfactor())
@@ -284,3 +284,60 @@ class TestScoreFloatColumns(ScoringCase):
             "SELECT reloptions FROM pg_class WHERE relname = 'crm_relationship_score'"
         )
         return " ".join(self.env.cr.fetchone()[0])
+
+    def test_run_reference_without_foreign_key(self):
+        """The run that last changed a row is an integer without a foreign key
+        (``run_id`` computed and searched from it); an upgrade renames the
+        former key column in place and drops its key, every value kept."""
+        customer = self._customer("Run Reference Teas")
+        self._orders([(customer, 40, 30.0), (customer, 10, 45.0)])
+        run = self._score()
+        Score = self.env["crm.relationship.score"]
+        row = Score.search([("partner_id", "=", customer.id)])
+        self.assertEqual(row.run_ref, run.id)
+        self.assertEqual(row.run_id, run)
+        self.assertEqual(Score.search([("run_id", "=", run.id)]), row)
+        self.assertEqual(Score.search([("run_id", "in", run.ids)]), row)
+        self.assertEqual(Score.search([("run_id", "=", run)]), row)
+        self.assertNotIn(row, Score.search([("run_id", "!=", run.id)]))
+        self.assertFalse(self._run_keys())
+        # the layout of 18.0.2.2.1: run_id, a foreign key to the runs
+        self.env.cr.execute(
+            "ALTER TABLE crm_relationship_score RENAME COLUMN run_ref TO run_id"
+        )
+        self.env.cr.execute(
+            "ALTER TABLE crm_relationship_score ADD CONSTRAINT "
+            "crm_relationship_score_run_id_fkey FOREIGN KEY (run_id) "
+            "REFERENCES crm_relationship_score_run (id) ON DELETE SET NULL"
+        )
+        self.assertTrue(self._run_keys())
+        spec = importlib.util.spec_from_file_location(
+            "pre_migration_2_2_2_run", FLOAT_MIGRATION
+        )
+        migration = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(migration)
+        self.assertTrue(migration.run_reference(self.env.cr))
+        self.assertFalse(self._run_keys())
+        self.assertFalse(migration.run_reference(self.env.cr))  # done already
+        Score.invalidate_model()
+        self.assertEqual(row.run_ref, run.id)
+        self.assertEqual(row.run_id, run)
+        # a run deleted by the retention leaves its id, read as no run
+        self.env.cr.execute(
+            "DELETE FROM crm_relationship_score_run WHERE id = %s", [run.id]
+        )
+        self.env.invalidate_all()
+        self.assertEqual(row.run_ref, run.id)
+        self.assertFalse(row.run_id)
+
+    def _run_keys(self):
+        self.env.cr.execute(
+            """
+            SELECT con.conname FROM pg_constraint con
+              JOIN pg_attribute att ON att.attrelid = con.conrelid
+                                   AND att.attnum = ANY(con.conkey)
+             WHERE con.conrelid = 'crm_relationship_score'::regclass
+               AND con.contype = 'f' AND att.attname IN ('run_id', 'run_ref')
+            """
+        )
+        return self.env.cr.fetchall()

@@ -56,11 +56,21 @@ def copy_partner_scores(cr):
     if _legacy_columns(cr) != set(LEGACY_COLUMNS):
         return 0
     ident = SQL.identifier
+    # the run's column of the score table of the version installed: run_ref
+    # (18.0.2.2.2, no foreign key), run_id before
+    cr.execute(
+        SQL(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_name = 'crm_relationship_score' "
+            "AND column_name IN ('run_ref', 'run_id') ORDER BY column_name DESC"
+        )
+    )
+    run_column = cr.fetchone()[0]
     cr.execute(
         SQL(
             """
             INSERT INTO crm_relationship_score AS s
-                   (partner_id, company_id, run_id, currency_id,
+                   (partner_id, company_id, %(run_column)s, currency_id,
                     last_purchase_date, first_purchase_date, %(columns)s,
                     history_date, history_segment, history_risk_level,
                     history_tier_id, history_stage_id, create_uid, create_date,
@@ -91,6 +101,7 @@ def copy_partner_scores(cr):
              WHERE p.score_date IS NOT NULL
             ON CONFLICT (partner_id, company_id) DO NOTHING
             """,
+            run_column=ident(run_column),
             columns=SQL(", ").join(ident(name) for name in SCORE_COLUMNS),
             p_columns=SQL(", ").join(ident("p", name) for name in SCORE_COLUMNS),
         )
