@@ -513,32 +513,50 @@ class ResPartner(models.Model):
 
     def _relationship_write_logged(self, vals, write=None):
         """``write(vals)`` on the partners of ``self`` with the chatter
-        tracking of Odoo (``mail.thread``: the tracked fields of ``vals`` that
-        changed, as tracking values of a note by the current user), logged in
-        one batch of messages instead of one message per partner at commit:
-        for the jobs, which move hundreds of customers at once. A change that
-        has a tracking subtype (:meth:`_track_subtype`) is posted as Odoo
-        posts it. ``write``: the write to call (``records.write`` by
-        default), given the partners in a context without Odoo's tracking."""
+        tracking of Odoo (``mail.thread``: the tracked fields that changed,
+        as tracking values of a note by the current user), logged in one
+        batch of messages right after the write instead of one message per
+        partner at commit: for the jobs, which move hundreds of customers at
+        once. A change that has a tracking subtype (:meth:`_track_subtype`)
+        is posted as Odoo posts it. ``write``: the write to call
+        (``records.write`` by default), given the partners in a context
+        without Odoo's tracking.
+
+        Odoo's own tracking is kept for partners it already tracks in the
+        transaction (a change made before, a discarded tracking, an author
+        or a message set for it): their one message at commit holds this
+        change too. Otherwise the note is logged at once, so it comes before
+        what the caller does next (a later tracked change in the same
+        transaction gets a message of its own), and the notes of one batch
+        share their Message-Id, as Odoo's batch logs do."""
         write = write or (lambda records: records.write(vals))
         context = self.env.context
-        names = sorted(set(vals) & set(self._track_get_fields()))
-        if not self or not names or context.get("tracking_disable"):
+        tracked = self._track_get_fields()
+        if (
+            not self
+            or not set(vals) & set(tracked)
+            or context.get("tracking_disable")
+            or context.get("mail_notrack")
+        ):
             return write(self)
-        # Odoo already tracks some of them in this transaction (a change made
-        # before): its message at commit covers this change too
-        pending = self.env.cr.precommit.data.get(f"mail.tracking.{self._name}", {})
-        if context.get("mail_notrack") or any(pending.get(pid) for pid in self.ids):
+        data = self.env.cr.precommit.data
+        if any(
+            pid in data.get(f"mail.tracking{kind}.{self._name}", {})
+            for kind in ("", ".author", ".message")
+            for pid in self.ids
+        ):
             return write(self)
+        names = sorted(tracked)
         initial = {
             partner.id: {name: partner[name] for name in names} for partner in self
         }
         result = write(self.with_context(mail_notrack=True))
-        tracked_fields = self.fields_get(
+        records = self.sudo().with_context(clean_context(context))
+        tracked_fields = records.fields_get(
             names, attributes=("string", "type", "selection", "currency_field")
         )
-        logged, trackings = self.browse(), {}
-        for partner in self.sudo().with_context(clean_context(context)):
+        logged, trackings = records.browse(), {}
+        for partner in records:
             changes, tracking_values = partner._mail_track(
                 tracked_fields, initial[partner.id]
             )
@@ -547,13 +565,13 @@ class ResPartner(models.Model):
             subtype = partner._track_subtype(
                 {name: initial[partner.id][name] for name in changes}
             )
-            if subtype:
+            if subtype and subtype.exists():
                 partner.message_post(
                     body=partner._track_get_default_log_message(changes),
                     subtype_id=subtype.id,
                     tracking_value_ids=tracking_values,
                 )
-            elif tracking_values:
+            elif tracking_values and not subtype:
                 logged |= partner
                 trackings[partner.id] = (changes, tracking_values)
             partner._message_track_post_template(changes)
@@ -566,7 +584,7 @@ class ResPartner(models.Model):
                     for partner in logged
                 }
             )
-            self.env["mail.tracking.value"].sudo().create(
+            records.env["mail.tracking.value"].create(
                 [
                     dict(command[2], mail_message_id=message.id)
                     for partner, message in zip(logged, messages, strict=True)

@@ -422,13 +422,29 @@ class TestPipelineDrop(RelationshipCase):
         # a tracked change made earlier in the transaction (Odoo tracks it)
         pending.sudo().write({"value_tier_locked": True})
         Partner = type(self.env["res.partner"])
-        with patch.object(
-            Partner, "_message_log", autospec=True, side_effect=Partner._message_log
-        ) as one_by_one:
-            self._apply(moved | pending)
+        with (
+            patch.object(
+                Partner, "_message_log", autospec=True, side_effect=Partner._message_log
+            ) as one_by_one,
+            patch.object(
+                Partner,
+                "_message_log_batch",
+                autospec=True,
+                side_effect=Partner._message_log_batch,
+            ) as batch,
+        ):
+            self._apply(moved)
             self.env.flush_all()
-        # logged in one batch, not one message at a time
+        # logged at once in one batch, nothing left for Odoo's tracking
         one_by_one.assert_not_called()
+        self.assertEqual(
+            [set(call.args[0].ids) for call in batch.call_args_list], [set(moved.ids)]
+        )
+        pending_ids = self.env.cr.precommit.data.get("mail.tracking.res.partner", {})
+        self.assertFalse(set(moved.ids) & set(pending_ids))
+        # a customer Odoo already tracks in the transaction keeps Odoo's
+        # tracking (one message at commit)
+        self._apply(pending)
         self._commit_tracking()
         reference = self._stage_messages(by_hand) - before[by_hand]
         self.assertEqual(len(reference), 1)

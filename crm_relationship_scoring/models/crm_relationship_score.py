@@ -1,5 +1,8 @@
+import numbers
+
 from odoo import api, fields, models
-from odoo.tools import SQL
+from odoo.osv import expression
+from odoo.tools import SQL, Query
 
 from .res_partner import (
     CLV_METHODS,
@@ -16,9 +19,11 @@ from .res_partner import (
 #: for the update to be HOT (no index entry is rewritten). At 70 % a third of
 #: a night's updates were not (benchmark); below half, all but a few are.
 SCORE_FILLFACTOR = 45
-#: the figures that are not money are float8 columns (fields without digits;
-#: the views give the digits shown): the job writes them from floats every
-#: night, which a numeric column would convert one value at a time
+#: the figures that are not money are float8 columns (fields without digits:
+#: the forms show P(alive) and the churn risk as percentages, the usual gap
+#: and the satisfaction to a tenth, the rest with Odoo's two decimals; the
+#: partner's fields keep their digits): the job writes them from floats
+#: every night, which a numeric column would convert one value at a time
 FLOAT_FIGURES = (
     "purchase_gap_days",
     "p_alive",
@@ -240,20 +245,55 @@ class CrmRelationshipScore(models.Model):
             row.run_id = Run.browse(row.run_ref) & runs
 
     def _search_run_id(self, operator, value):
-        """The rows changed by the runs of ``(operator, value)``: run ids
-        (``=``, ``!=``, ``in``, ``not in``; False for none) compared to the
-        reference, any other condition on the runs through their search."""
+        """The rows whose run is one of ``(operator, value)``, as for a stored
+        many2one: run ids, runs or a query of runs (``in``/``not in``, ``=``,
+        ``!=``; False for none: no run, or a run deleted since), or any
+        other condition on the runs through their search. A run deleted
+        since is no run, as the field reads."""
+        Run = self.env["crm.relationship.score.run"]
+        negative = operator in ("!=", "not in")
         if operator in ("=", "!=", "in", "not in"):
-            values = value if isinstance(value, (list, tuple, set)) else [value]
-            if all(v is False or v is None or isinstance(v, int) for v in values):
-                return [("run_ref", operator, value)]
-        if isinstance(value, models.BaseModel):
-            negative = operator in ("!=", "not in")
-            return [("run_ref", "not in" if negative else "in", value.ids)]
-        runs = self.env["crm.relationship.score.run"]._search(
-            [("display_name", operator, value)]
-        )
-        return [("run_ref", "in", runs)]
+            if isinstance(value, Query):
+                runs, empty = value, False
+            else:
+                if isinstance(value, models.BaseModel):
+                    value = value.ids
+                values = (
+                    list(value) if isinstance(value, (list, tuple, set)) else [value]
+                )
+                if not all(
+                    v is False or v is None or isinstance(v, numbers.Integral)
+                    for v in values
+                ):
+                    runs = Run._search([("display_name", operator, value)])
+                    return [("run_ref", "in", runs)]
+                ids = [int(v) for v in values if v is not False and v is not None]
+                runs, empty = ids, len(ids) < len(values)
+        else:
+            return [("run_ref", "in", Run._search([("display_name", operator, value)]))]
+        # the runs that still exist (as the field reads: exists())
+        existing = Run.sudo()._search([])
+        chosen = None
+        if isinstance(runs, Query) or runs:
+            chosen = Run.sudo()._search([("id", "in", runs)])
+        if not negative:
+            domains = []
+            if chosen is not None:
+                domains.append([("run_ref", "in", chosen)])
+            if empty:
+                domains.append(
+                    ["|", ("run_ref", "=", False), ("run_ref", "not in", existing)]
+                )
+            return expression.OR(domains) if domains else expression.FALSE_DOMAIN
+        if empty:
+            # a run that exists, and is not one of them
+            domain = [("run_ref", "in", existing)]
+            if chosen is not None:
+                domain = expression.AND([domain, [("run_ref", "not in", chosen)]])
+            return domain
+        if chosen is None:
+            return expression.TRUE_DOMAIN
+        return ["|", ("run_ref", "=", False), ("run_ref", "not in", chosen)]
 
     @api.depends("last_purchase_date")
     @api.depends_context("tz")

@@ -792,7 +792,10 @@ class ScoreJob:
         The stored figures are read as numbers (:meth:`stored_figures`): a
         customer of the pass's company alone (most) is compared on arrays;
         the others (a customer shared by companies, or whose figures hold
-        another company's key) as the texts PostgreSQL prints."""
+        another company's key) as the texts PostgreSQL prints. Compared as
+        numbers, a figure equal to the new one but written otherwise (a
+        count as ``"5"``, an empty object for no revenue) is not written
+        again: it reads the same."""
         statistics, quotations = self.order_statistics(today)
         ids = partners.ids
         if not ids:
@@ -1367,8 +1370,9 @@ class ScoreJob:
     def score_columns(self, run, data, result):
         """The figures of a score row, one column at a time: ``(column,
         values, SQL type)`` with one value per customer of ``data`` (numpy
-        arrays or lists), rounded to the digits of their fields, so that a
-        customer whose figures did not change keeps its row untouched. Made
+        arrays or lists), rounded to the digits they are shown with (money
+        to the cent, probabilities to 4 decimals, ...), so that a customer
+        whose figures did not change keeps its row untouched. Made
         as they are read (a generator): a million customers' columns are not
         all held at once."""
         today = np.datetime64(run.date, "D")
@@ -1777,10 +1781,7 @@ class ScoreJob:
                            history_tier_id = due.value_tier_id,
                            history_stage_id = due.relationship_stage_id
                       FROM due
-                     -- by the primary key: the few rows due, not a join with
-                     -- the whole table
-                     WHERE s.id = ANY(ARRAY(SELECT id FROM due))
-                       AND s.id = due.id
+                     WHERE s.id = due.id
                 )
                 SELECT partner_id, previous_segment, rfm_segment,
                        previous_risk_level, churn_risk_level

@@ -300,6 +300,21 @@ class TestScoreFloatColumns(ScoringCase):
         self.assertEqual(Score.search([("run_id", "in", run.ids)]), row)
         self.assertEqual(Score.search([("run_id", "=", run)]), row)
         self.assertNotIn(row, Score.search([("run_id", "!=", run.id)]))
+        self.assertNotIn(row, Score.search([("run_id", "not in", run.ids)]))
+        self.assertNotIn(row, Score.search([("run_id", "=", False)]))
+        self.assertIn(row, Score.search([("run_id", "!=", False)]))
+        # through the run, as for a stored many2one
+        self.assertEqual(
+            Score.search(
+                [("partner_id", "=", customer.id), ("run_id.state", "=", "done")]
+            ),
+            row,
+        )
+        self.assertFalse(
+            Score.search(
+                [("partner_id", "=", customer.id), ("run_id.state", "=", "failed")]
+            )
+        )
         self.assertFalse(self._run_keys())
         # the layout of 18.0.2.2.1: run_id, a foreign key to the runs
         self.env.cr.execute(
@@ -311,6 +326,16 @@ class TestScoreFloatColumns(ScoringCase):
             "REFERENCES crm_relationship_score_run (id) ON DELETE SET NULL"
         )
         self.assertTrue(self._run_keys())
+        # Odoo's record of the key (removed with it)
+        self.env["ir.model.constraint"].create(
+            {
+                "name": "crm_relationship_score_run_id_fkey",
+                "definition": "run_id",
+                "type": "f",
+                "model": self.env["ir.model"]._get_id("crm.relationship.score"),
+                "module": self.env.ref("base.module_crm_relationship_scoring").id,
+            }
+        )
         spec = importlib.util.spec_from_file_location(
             "pre_migration_2_2_2_run", FLOAT_MIGRATION
         )
@@ -318,6 +343,11 @@ class TestScoreFloatColumns(ScoringCase):
         spec.loader.exec_module(migration)
         self.assertTrue(migration.run_reference(self.env.cr))
         self.assertFalse(self._run_keys())
+        self.assertFalse(
+            self.env["ir.model.constraint"].search(
+                [("name", "=", "crm_relationship_score_run_id_fkey")]
+            )
+        )
         self.assertFalse(migration.run_reference(self.env.cr))  # done already
         Score.invalidate_model()
         self.assertEqual(row.run_ref, run.id)
@@ -329,6 +359,11 @@ class TestScoreFloatColumns(ScoringCase):
         self.env.invalidate_all()
         self.assertEqual(row.run_ref, run.id)
         self.assertFalse(row.run_id)
+        # searched as it reads: no run
+        self.assertIn(row, Score.search([("run_id", "=", False)]))
+        self.assertNotIn(row, Score.search([("run_id", "!=", False)]))
+        self.assertNotIn(row, Score.search([("run_id", "=", run.id)]))
+        self.assertIn(row, Score.search([("run_id", "!=", run.id)]))
 
     def _run_keys(self):
         self.env.cr.execute(

@@ -61,7 +61,8 @@ def copy_partner_scores(cr):
     cr.execute(
         SQL(
             "SELECT column_name FROM information_schema.columns "
-            "WHERE table_name = 'crm_relationship_score' "
+            "WHERE table_schema = current_schema() "
+            "AND table_name = 'crm_relationship_score' "
             "AND column_name IN ('run_ref', 'run_id') ORDER BY column_name DESC"
         )
     )

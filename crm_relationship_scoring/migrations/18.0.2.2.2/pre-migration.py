@@ -31,7 +31,7 @@ def _columns(cr):
     cr.execute(
         SQL(
             "SELECT column_name, data_type FROM information_schema.columns "
-            "WHERE table_name = %s",
+            "WHERE table_schema = current_schema() AND table_name = %s",
             TABLE,
         )
     )
