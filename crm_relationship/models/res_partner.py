@@ -517,43 +517,46 @@ class ResPartner(models.Model):
         as tracking values of a note by the current user), logged in one
         batch of messages right after the write instead of one message per
         partner at commit: for the jobs, which move hundreds of customers at
-        once. A change that has a tracking subtype (:meth:`_track_subtype`)
-        is posted as Odoo posts it. ``write``: the write to call
-        (``records.write`` by default), given the partners in a context
-        without Odoo's tracking.
+        once. ``write``: the write to call (``records.write`` by default).
 
-        Odoo's own tracking is kept for partners it already tracks in the
+        The write is tracked by Odoo as any write (the initial values of
+        every tracked field, nested writes included); the notes of these
+        partners are then made from Odoo's initial values at once, as
+        Odoo's commit would make them (a change with a tracking subtype is
+        posted as Odoo posts it), and taken out of Odoo's tracking. Odoo's
+        own tracking is kept for partners it already tracks in the
         transaction (a change made before, a discarded tracking, an author
         or a message set for it): their one message at commit holds this
-        change too. Otherwise the note is logged at once, so it comes before
-        what the caller does next (a later tracked change in the same
-        transaction gets a message of its own), and the notes of one batch
-        share their Message-Id, as Odoo's batch logs do."""
+        change too. The note comes right after the write, before what the
+        caller does next (a later tracked change in the same transaction
+        gets a message of its own), and the notes of one batch share their
+        Message-Id, as Odoo's batch logs do."""
         write = write or (lambda records: records.write(vals))
         context = self.env.context
-        tracked = self._track_get_fields()
         if (
             not self
-            or not set(vals) & set(tracked)
+            or not set(vals) & set(self._track_get_fields())
             or context.get("tracking_disable")
             or context.get("mail_notrack")
         ):
             return write(self)
         data = self.env.cr.precommit.data
+        key = f"mail.tracking.{self._name}"
         if any(
             pid in data.get(f"mail.tracking{kind}.{self._name}", {})
             for kind in ("", ".author", ".message")
             for pid in self.ids
         ):
             return write(self)
-        names = sorted(tracked)
-        initial = {
-            partner.id: {name: partner[name] for name in names} for partner in self
-        }
-        result = write(self.with_context(mail_notrack=True))
-        records = self.sudo().with_context(clean_context(context))
+        result = write(self)
+        prepared = data.get(key, {})
+        initial = {pid: prepared.pop(pid) for pid in self.ids if prepared.get(pid)}
+        if not initial:
+            return result
+        records = self.browse(list(initial)).sudo().with_context(clean_context(context))
         tracked_fields = records.fields_get(
-            names, attributes=("string", "type", "selection", "currency_field")
+            sorted(set().union(*initial.values())),
+            attributes=("string", "type", "selection", "currency_field"),
         )
         logged, trackings = records.browse(), {}
         for partner in records:
