@@ -416,9 +416,7 @@ class TestPipelineDrop(RelationshipCase):
         by_hand.sudo().with_context(mail_notrack=False).write(
             {"relationship_stage_locked": False}
         )
-        super(type(by_hand), by_hand.sudo()).write(
-            {"relationship_stage_id": self.stage["decline"].id}
-        )
+        by_hand.sudo()._relationship_set_stage(self.stage["decline"])
         # a tracked change made earlier in the transaction (Odoo tracks it)
         pending.sudo().write({"value_tier_locked": True})
         Partner = type(self.env["res.partner"])
