@@ -558,7 +558,7 @@ class ResPartner(models.Model):
             sorted(set().union(*initial.values())),
             attributes=("string", "type", "selection", "currency_field"),
         )
-        logged, trackings = records.browse(), {}
+        trackings = {}
         for partner in records:
             changes, tracking_values = partner._mail_track(
                 tracked_fields, initial[partner.id]
@@ -575,9 +575,9 @@ class ResPartner(models.Model):
                     tracking_value_ids=tracking_values,
                 )
             elif tracking_values and not subtype:
-                logged |= partner
                 trackings[partner.id] = (changes, tracking_values)
             partner._message_track_post_template(changes)
+        logged = records.browse(list(trackings))
         if logged:
             messages = logged._message_log_batch(
                 {

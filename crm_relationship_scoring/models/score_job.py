@@ -724,29 +724,31 @@ class ScoreJob:
         figures). Without ``numbers``, the figures are not read (none,
         never ``alone``): every partner is compared as texts."""
         key = str(company.id)
-        figures = SQL(
-            """
-            COALESCE((p.relationship_first_order_date->>%(key)s)::date,
-                     '-infinity'::date),
-            COALESCE((p.relationship_last_order_date->>%(key)s)::date,
-                     '-infinity'::date),
-            COALESCE((p.relationship_order_count->>%(key)s)::float8, 'NaN'::float8),
-            COALESCE((p.relationship_revenue_12m->>%(key)s)::float8, 'NaN'::float8),
-            COALESCE(p.relationship_revenue_12m ? %(key)s, FALSE)::int4,
-            (%(alone)s)::int4
-            """,
-            key=key,
-            # no other key than the company's in any figure (NULL as none)
-            alone=SQL(" AND ").join(
-                SQL(
-                    "COALESCE(p.%s, '{}'::jsonb) - %s = '{}'::jsonb",
-                    SQL.identifier(name),
-                    key,
-                )
-                for name in STATS_FIELDS
-            ),
-        )
-        if not numbers:
+        if numbers:
+            figures = SQL(
+                """
+                COALESCE((p.relationship_first_order_date->>%(key)s)::date,
+                         '-infinity'::date),
+                COALESCE((p.relationship_last_order_date->>%(key)s)::date,
+                         '-infinity'::date),
+                COALESCE((p.relationship_order_count->>%(key)s)::float8, 'NaN'::float8),
+                COALESCE((p.relationship_revenue_12m->>%(key)s)::float8, 'NaN'::float8),
+                COALESCE(p.relationship_revenue_12m ? %(key)s, FALSE)::int4,
+                (%(alone)s)::int4
+                """,
+                key=key,
+                # no other key than the company's in any figure (NULL as none)
+                alone=SQL(" AND ").join(
+                    SQL(
+                        "COALESCE(p.%s, '{}'::jsonb) - %s = '{}'::jsonb",
+                        SQL.identifier(name),
+                        key,
+                    )
+                    for name in STATS_FIELDS
+                ),
+            )
+        else:
+            # every partner compared as texts: no figure read
             figures = SQL(
                 "'-infinity'::date, '-infinity'::date, 'NaN'::float8, "
                 "'NaN'::float8, 0, 0"
