@@ -333,7 +333,6 @@ class _Tracer:
         "res.partner": (
             "_relationship_fetch_stats",
             "_relationship_store_stats",
-            "_relationship_move_stages",
             "_relationship_move_to_phases",
             "_relationship_target_phases",
             "_relationship_set_stage",

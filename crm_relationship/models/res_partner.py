@@ -1080,33 +1080,49 @@ class ResPartner(models.Model):
             return {}
         today = today or fields.Date.context_today(self)
         stats = partners._relationship_fetch_stats(today)
-        partners._relationship_store_stats(stats, today)
-        return partners._relationship_move_stages(stats, today)
-
-    def _relationship_move_stages(self, stats, today):
-        """Move the unlocked partners of ``self`` to the stage their ``stats``
-        (:meth:`_relationship_fetch_stats`) call for: one write per target
-        stage. Returns ``{stage: [ids]}``."""
-        return self._relationship_move_to_phases(
-            self._relationship_rule_columns(stats, self.ids), today
+        rules = partners._relationship_rule_columns(stats, partners.ids)
+        # the first placements are written with the figures (one row version)
+        placed = partners._relationship_store_stats(
+            stats, today, partners._relationship_first_stages(rules, today)
         )
+        return partners._relationship_placed_and_moved(placed, rules, today)
 
-    def _relationship_move_to_phases(self, rules, today):
-        """Move the unlocked partners of ``self`` to the stage the ``rules``
-        (:meth:`_relationship_rule_columns`: one value per partner of ``self``
-        in order, with their ``stage_id``, ``locked`` and ``company_id``) call
-        for (:meth:`_relationship_target_phases`, per company; a partner
-        without company follows the current company's thresholds): one write
-        per target stage. Returns ``{stage: [ids]}``."""
+    def _relationship_placed_and_moved(self, placed, rules, today):
+        """After :meth:`_relationship_store_stats` placed the partners
+        ``placed`` (``{stage: [ids]}``), move the partners of ``self`` as the
+        ``rules`` call for (:meth:`_relationship_move_to_phases`, the placed
+        ones at their stage now); returns ``{stage: [ids]}`` of both."""
+        if placed:
+            stage_of = {
+                pid: stage.id for stage, group in placed.items() for pid in group
+            }
+            rules = dict(
+                rules,
+                stage_id=[
+                    stage_of.get(pid, current)
+                    for pid, current in zip(self.ids, rules["stage_id"], strict=True)
+                ],
+            )
+        moves = self._relationship_move_to_phases(rules, today)
+        for stage, group in placed.items():
+            moves[stage] = moves.get(stage, []) + group
+        return moves
+
+    def _relationship_target_stage_ids(self, rules, today):
+        """The stage the ``rules`` (:meth:`_relationship_rule_columns`: one
+        value per partner of ``self`` in order, with their ``stage_id``,
+        ``locked`` and ``company_id``) call for, per partner of ``self``: an
+        array of stage ids, 0 for a locked partner or a phase without a
+        stage (:meth:`_relationship_target_phases`, per company; a partner
+        without company follows the current company's thresholds)."""
         ids = np.asarray(self.ids, dtype=np.int64)
+        targets = np.zeros(len(ids), dtype=np.int64)
         if not len(ids):
-            return {}
+            return targets
         stages = self.env["crm.relationship.stage"]._stages_by_phase()
         company_ids = np.array(
             [c or self.env.company.id for c in rules["company_id"]], dtype=np.int64
         )
-        current = np.array([s or 0 for s in rules["stage_id"]], dtype=np.int64)
-        locked = np.asarray(rules["locked"], dtype=bool)
         phases = np.empty(len(ids), dtype=object)
         for company_id in np.unique(company_ids).tolist():
             mine = company_ids == company_id
@@ -1119,37 +1135,90 @@ class ResPartner(models.Model):
                 self.env["res.company"].browse(company_id),
                 today,
             )
-        targets = {}
         for phase, stage in stages.items():
-            moving = ~locked & (phases == phase) & (current != stage.id)
+            targets[phases == phase] = stage.id
+        targets[np.asarray(rules["locked"], dtype=bool)] = 0
+        return targets
+
+    def _relationship_first_stages(self, rules, today):
+        """The first placements the ``rules`` call for (see
+        :meth:`_relationship_target_stage_ids`): ``{partner id: stage id}`` of
+        the unlocked partners of ``self`` without a stage yet, for
+        :meth:`_relationship_store_stats`, which places them with their
+        order figures."""
+        current = np.array([s or 0 for s in rules["stage_id"]], dtype=np.int64)
+        if current.all():
+            return {}  # every partner has a stage (most nights)
+        targets = self._relationship_target_stage_ids(rules, today)
+        first = (current == 0) & (targets != 0)
+        ids = np.asarray(self.ids, dtype=np.int64)
+        return dict(zip(ids[first].tolist(), targets[first].tolist(), strict=True))
+
+    def _relationship_move_to_phases(self, rules, today):
+        """Move the unlocked partners of ``self`` to the stage the ``rules``
+        (:meth:`_relationship_rule_columns`: one value per partner of ``self``
+        in order, with their ``stage_id``, ``locked`` and ``company_id``) call
+        for (:meth:`_relationship_target_stage_ids`): one write per target
+        stage. Returns ``{stage: [ids]}``."""
+        ids = np.asarray(self.ids, dtype=np.int64)
+        if not len(ids):
+            return {}
+        targets = self._relationship_target_stage_ids(rules, today)
+        current = np.array([s or 0 for s in rules["stage_id"]], dtype=np.int64)
+        moves = {}
+        for stage in self.env["crm.relationship.stage"]._stages_by_phase().values():
+            moving = (targets == stage.id) & (current != stage.id)
             if not moving.any():
                 continue
-            targets[stage] = ids[moving].tolist()
-            movers = self.browse(targets[stage])
+            moves[stage] = ids[moving].tolist()
+            movers = self.browse(moves[stage])
             # a first placement is recorded in the history, not in the chatter
             placed = self.browse(ids[moving & (current == 0)].tolist())
             (movers - placed)._relationship_set_stage(stage, automatic=True)
             placed._relationship_set_stage(stage, automatic=True, track=False)
-        return targets
+        return moves
 
-    def _relationship_store_stats(self, stats, today):
+    def _relationship_store_stats(self, stats, today, stages=None):
         """Store the order figures of ``stats`` in one UPDATE of the partners
         whose figures changed (none on most nights: a partner row gets a new
-        version only when the customer ordered or was refunded)."""
+        version only when the customer ordered or was refunded).
+
+        ``stages``: first placements (:meth:`_relationship_first_stages`,
+        ``{partner id: stage id}``, partners of ``stats``) written by the same
+        UPDATE, so that a customer placed with its first figures (every
+        customer on the first run of the rules) gets one new row version,
+        not two. A partner given a stage or locked meanwhile keeps its own.
+        A placement is recorded as :meth:`_relationship_set_stage` records
+        one (a history row, no chatter message, no transition, no playbook)
+        but not written through the ORM: like a first tier
+        (:meth:`_relationship_write_first_tiers`), it is not an event.
+        Returns ``{stage: [ids]}`` of the partners placed."""
         ids = list(stats)
+        stages = stages or {}
+        # the UPDATE reads these columns: pending writes of them first
+        self.flush_model(
+            [
+                *STATS_FIELDS,
+                "relationship_stage_id",
+                "relationship_stage_date",
+                "relationship_stage_locked",
+            ]
+        )
         figures = self._relationship_figure_columns(stats, ids)
         values = SQL(
             """
             SELECT * FROM unnest(%s::int[], %s::jsonb[], %s::jsonb[],
-                                 %s::jsonb[], %s::jsonb[])
-                AS v(id, first_date, last_date, order_count, revenue)
+                                 %s::jsonb[], %s::jsonb[], %s::int[])
+                AS v(id, first_date, last_date, order_count, revenue, stage)
             """,
             ids,
             figures["relationship_first_order_date"],
             figures["relationship_last_order_date"],
             figures["relationship_order_count"],
             figures["relationship_revenue_12m"],
+            [stages.get(pid) for pid in ids],
         )
+        now = fields.Datetime.now()
         self.env.cr.execute(
             SQL(
                 """
@@ -1157,23 +1226,68 @@ class ResPartner(models.Model):
                    SET relationship_first_order_date = v.first_date,
                        relationship_last_order_date = v.last_date,
                        relationship_order_count = v.order_count,
-                       relationship_revenue_12m = v.revenue
-                  FROM (%s) AS v
+                       relationship_revenue_12m = v.revenue,
+                       relationship_stage_id = CASE WHEN %(place)s
+                           THEN v.stage ELSE p.relationship_stage_id END,
+                       relationship_stage_date = CASE WHEN %(place)s
+                           THEN %(now)s ELSE p.relationship_stage_date END,
+                       write_uid = CASE WHEN %(place)s
+                           THEN %(uid)s ELSE p.write_uid END,
+                       write_date = CASE WHEN %(place)s
+                           THEN %(now)s ELSE p.write_date END
+                  FROM (%(values)s) AS v
                  WHERE p.id = v.id
                    -- the range of the ids: an index scan, not a scan of every
                    -- partner for each batch
-                   AND p.id BETWEEN %s AND %s
+                   AND p.id BETWEEN %(low)s AND %(high)s
                    AND (p.relationship_first_order_date IS DISTINCT FROM v.first_date
                         OR p.relationship_last_order_date IS DISTINCT FROM v.last_date
                         OR p.relationship_order_count IS DISTINCT FROM v.order_count
-                        OR p.relationship_revenue_12m IS DISTINCT FROM v.revenue)
+                        OR p.relationship_revenue_12m IS DISTINCT FROM v.revenue
+                        OR %(place)s)
+                RETURNING p.id, v.stage, %(place_new)s
                 """,
-                values,
-                min(ids, default=0),
-                max(ids, default=0),
+                values=values,
+                low=min(ids, default=0),
+                high=max(ids, default=0),
+                now=now,
+                uid=self.env.uid,
+                place=SQL(
+                    "(v.stage IS NOT NULL AND p.relationship_stage_id IS NULL"
+                    " AND p.relationship_stage_locked IS NOT TRUE)"
+                ),
+                # what RETURNING reads is the new row: a placement is the
+                # stage of v with the date of this statement
+                place_new=SQL(
+                    "(v.stage IS NOT NULL AND p.relationship_stage_id = v.stage"
+                    " AND p.relationship_stage_date = %s)",
+                    now,
+                ),
             )
         )
+        placed = {}
+        for pid, stage_id, is_placed in sorted(self.env.cr.fetchall()):
+            if is_placed:
+                placed.setdefault(stage_id, []).append(pid)
         self.browse(ids).invalidate_recordset(list(STATS_FIELDS))
+        if not placed:
+            return {}
+        partners = self.browse([pid for group in placed.values() for pid in group])
+        partners.invalidate_recordset(
+            ["relationship_stage_id", "relationship_stage_date"]
+        )
+        # what depends on the stage (reports, keep-in-touch plans, ...) as
+        # after a write
+        partners.modified(["relationship_stage_id", "relationship_stage_date"])
+        Stage = self.env["crm.relationship.stage"]
+        result = {}
+        for stage_id, group in placed.items():
+            stage = Stage.browse(stage_id)
+            self.browse(group)._relationship_insert_placements(
+                stage, now, True, None, None
+            )
+            result[stage] = group
+        return result
 
     @api.model
     def _relationship_auto_commit(self):

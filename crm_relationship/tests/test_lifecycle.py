@@ -97,6 +97,90 @@ class TestLifecycleRules(RelationshipCase):
         self.assertEqual(len(partner.message_ids), messages)
         self.assertEqual(len(partner.relationship_history_ids), 1)
 
+    def _row_updates(self):
+        """Row versions this transaction wrote in ``res_partner`` so far."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            "SELECT n_tup_upd FROM pg_stat_xact_user_tables "
+            "WHERE relid = 'res_partner'::regclass"
+        )
+        return self.env.cr.fetchone()[0]
+
+    def test_first_placement_is_written_with_the_figures(self):
+        """The rules place a customer without a stage with its order figures:
+        one new version of its row, not one for the figures and one for the
+        stage; the placement is in the moves returned."""
+        partners = self.env["res.partner"].create(
+            [
+                {"name": f"Unplaced Teas {i}", "relationship_stage_id": False}
+                for i in range(3)
+            ]
+        )
+        for partner in partners:
+            self._order(partner, days_ago=30)
+        # customers of before the rules: orders, no figures, no stage
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                "UPDATE res_partner SET relationship_stage_id = NULL, "
+                "relationship_order_count = NULL, relationship_revenue_12m = NULL,"
+                " relationship_first_order_date = NULL, "
+                "relationship_last_order_date = NULL WHERE id = ANY(%s)",
+                partners.ids,
+            )
+        )
+        partners.relationship_history_ids.unlink()
+        self.env.invalidate_all()
+        before = self._row_updates()
+        moves = self._apply(partners)
+        self.assertEqual(self._row_updates() - before, 3)
+        self.assertEqual(moves, {self.stage["formation"]: partners.ids})
+        self.assertEqual(
+            partners.mapped("relationship_stage_id"), self.stage["formation"]
+        )
+        self.assertEqual(partners.mapped("relationship_order_count"), [1, 1, 1])
+        self.assertEqual(
+            partners.relationship_history_ids.mapped("partner_id"), partners
+        )
+        # the next run finds nothing to write
+        before = self._row_updates()
+        self.assertEqual(self._apply(partners), {})
+        self.assertEqual(self._row_updates(), before)
+
+    def test_first_placement_keeps_a_stage_or_lock_set_meanwhile(self):
+        """Between the rules' read and their write, a customer may be locked
+        or given a stage by someone else: the write keeps what they did (no
+        stage over theirs, no placement row)."""
+        placed, locked, moved = self.env["res.partner"].create(
+            [
+                {"name": name, "relationship_stage_id": False}
+                for name in ("Placed Teas", "Locked Teas", "Moved Teas")
+            ]
+        )
+        partners = placed | locked | moved
+        stats = partners._relationship_fetch_stats(self.today)
+        rules = partners._relationship_rule_columns(stats, partners.ids)
+        first = partners._relationship_first_stages(rules, self.today)
+        prospect = self.stage["prospect"].id
+        self.assertEqual(first, dict.fromkeys(partners.ids, prospect))
+        # meanwhile
+        locked.sudo().relationship_stage_locked = True
+        moved._relationship_set_stage(self.stage["formation"], automatic=True)
+        self.env.flush_all()
+        result = partners._relationship_store_stats(stats, self.today, first)
+        self.assertEqual(result, {self.stage["prospect"]: placed.ids})
+        self.assertEqual(placed.relationship_stage_id, self.stage["prospect"])
+        self.assertTrue(placed.relationship_stage_date)
+        self.assertFalse(locked.relationship_stage_id)
+        self.assertFalse(locked.relationship_history_ids)
+        self.assertEqual(moved.relationship_stage_id, self.stage["formation"])
+        self.assertEqual(
+            moved.relationship_history_ids.to_stage_id, self.stage["formation"]
+        )
+        # the figures are stored for all three
+        for partner in partners:
+            self.assertEqual(partner.relationship_order_count, 0)
+
     def test_creation_places_prospects_unless_told(self):
         """Where a new partner starts is a value of its creation, not a
         context key (issue 14, item 2)."""

@@ -296,12 +296,21 @@ class ScoreJob:
             rules, changed = self.batch_stats(partners, today)
             if result:
                 rules["p_alive"] = np.asarray(result["p_alive"])[rows]
+            # customers without a stage yet (all on the first run) are placed
+            # with their order figures: one new version of their row
+            first = {
+                pid: stage_id
+                for pid, stage_id in partners._relationship_first_stages(
+                    rules, today
+                ).items()
+                if pid in changed
+            }
             timing["rules"] += time.perf_counter() - start
             start = time.perf_counter()
-            self.write_batch(run, company, data, result, rows, changed)
+            placed = self.write_batch(run, company, data, result, rows, changed, first)
             timing["write"] += time.perf_counter() - start
             start = time.perf_counter()
-            partners._relationship_move_to_phases(rules, today)
+            partners._relationship_placed_and_moved(placed, rules, today)
             self.env.flush_all()
             timing["rules"] += time.perf_counter() - start
             progress["done"] += len(rows)
@@ -1323,15 +1332,18 @@ class ScoreJob:
         run.write(dict(values, calibration_time=seconds))
         return seconds
 
-    def write_batch(self, run, company, data, result, rows, changed):
+    def write_batch(self, run, company, data, result, rows, changed, first=None):
         """Write the scores of the customers at positions ``rows``.
 
         Their rows of ``crm.relationship.score`` are written from the values
         staged by :meth:`stage_values` (one UPDATE of the rows whose figures
         changed, one INSERT of the new ones, :meth:`upsert_queries`); the
         order figures ``changed`` (:meth:`batch_stats`) are stored on the
-        partners whose figures changed (none on most nights); the run then
-        records the last customer written, where a crash resumes.
+        partners whose figures changed (none on most nights), with the first
+        stage ``first`` (``{partner id: stage id}``) of those without one
+        (``res.partner._relationship_store_stats``); the run then records the
+        last customer written, where a crash resumes. Returns the partners
+        placed, ``{stage: [ids]}``.
         """
         ids = [data["ids"][i] for i in rows]
         Partner = self.env["res.partner"].with_company(company)
@@ -1361,13 +1373,15 @@ class ScoreJob:
                 ]
             )
         # the partners whose stored figures differ (few on most nights)
+        placed = {}
         if changed:
-            Partner._relationship_store_stats(changed, run.date)
+            placed = Partner._relationship_store_stats(changed, run.date, first)
         run.last_partner_id = max(ids)
         run.flush_recordset(["last_partner_id"])
         Partner.browse(ids).invalidate_recordset(
             [*SCORE_FIELDS, *SCORE_LINK_FIELDS, *STATS_FIELDS]
         )
+        return placed
 
     def score_columns(self, run, data, result):
         """The figures of a score row, one column at a time: ``(column,
@@ -1536,17 +1550,22 @@ class ScoreJob:
         self.env["crm.relationship.score"].flush_model(
             ["partner_id", "company_id", "next_order_overdue"]
         )
-        self.env.cr.execute(
-            SQL(
-                "SELECT partner_id, next_order_overdue IS FALSE "
-                "FROM crm_relationship_score "
-                "WHERE company_id = %s ORDER BY partner_id",
-                company.id,
-            )
+        copy = SQL(
+            """
+            COPY (SELECT partner_id, (next_order_overdue IS FALSE)::int4
+                    FROM crm_relationship_score
+                   WHERE company_id = %s ORDER BY partner_id)
+              TO STDOUT (FORMAT binary)
+            """,
+            company.id,
         )
-        rows = self.env.cr.fetchall()
-        self.on_time = np.array([on_time for _pid, on_time in rows], dtype=bool)
-        return np.array([pid for pid, _on_time in rows], dtype=np.int64)
+        # one binary COPY: no Python object per customer
+        sink = facts.BinaryCopy((("id", ">i4", np.int64), ("on_time", ">i4", bool)))
+        cr = self.env.cr
+        cr._obj.copy_expert(cr._obj.mogrify(copy.code, copy.params), sink)
+        rows = sink.result()
+        self.on_time = rows["on_time"]
+        return rows["id"]
 
     def scored_rows(self, ids):
         """For the customers ``ids``: ``(ids as an array, whether each had a
@@ -1652,15 +1671,24 @@ class ScoreJob:
         score (no purchase in the window any more, or moved to another
         company); return their partner ids."""
         self.env["crm.relationship.score"].flush_model()
+        if self.staged_columns and len(ids):
+            # the customers scored are those staged (stage_values): an
+            # anti-join with its index, not an array of every customer
+            scored = SQL(
+                "NOT EXISTS (SELECT 1 FROM %s v WHERE v.partner_id = s.partner_id)",
+                SQL.identifier(VALUES_TABLE),
+            )
+        else:
+            scored = SQL("NOT (s.partner_id = ANY(%s))", id_array(ids))
         self.env.cr.execute(
             SQL(
                 """
-                DELETE FROM crm_relationship_score
-                 WHERE company_id = %s AND NOT (partner_id = ANY(%s))
-                RETURNING partner_id
+                DELETE FROM crm_relationship_score s
+                 WHERE s.company_id = %s AND %s
+                RETURNING s.partner_id
                 """,
                 company.id,
-                id_array(ids),
+                scored,
             )
         )
         stale = [pid for (pid,) in self.env.cr.fetchall()]

@@ -508,6 +508,63 @@ class TestScoringRun(ScoringCase):
         )
         return dict(self.env.cr.fetchall())
 
+    def test_first_run_places_each_customer_with_its_figures(self):
+        """Customers of before the rules (orders, no figures, no stage, no
+        tier): the first run writes each one's order figures and first stage
+        in one new version of its row, its first tier in another, and
+        records one placement row each (no move, no transition)."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                "UPDATE res_partner SET relationship_stage_id = NULL, "
+                "value_tier_id = NULL, relationship_order_count = NULL, "
+                "relationship_revenue_12m = NULL, "
+                "relationship_first_order_date = NULL, "
+                "relationship_last_order_date = NULL WHERE id = ANY(%s)",
+                self.customers.ids,
+            )
+        )
+        self.customers.relationship_history_ids.unlink()
+        Transition = self.env["crm.relationship.transition"]
+        transitions = Transition.search([("partner_id", "in", self.customers.ids)])
+        self.env.invalidate_all()
+        self.env.cr.execute(
+            "SELECT n_tup_upd FROM pg_stat_xact_user_tables "
+            "WHERE relid = 'res_partner'::regclass"
+        )
+        (before,) = self.env.cr.fetchone()
+        run = self._score()
+        self.env.flush_all()
+        self.env.cr.execute(
+            "SELECT n_tup_upd FROM pg_stat_xact_user_tables "
+            "WHERE relid = 'res_partner'::regclass"
+        )
+        (after,) = self.env.cr.fetchone()
+        self.assertEqual(run.state, "done")
+        tiered = self.customers.filtered("value_tier_id")
+        self.assertTrue(tiered)
+        self.assertEqual(after - before, len(self.customers) + len(tiered))
+        self.assertTrue(all(self.customers.mapped("relationship_stage_id")))
+        self.assertEqual(
+            self.customers.with_company(self.company).mapped(
+                "relationship_order_count"
+            ),
+            [len(days) for days, _amounts in self.plan],
+        )
+        history = self.customers.relationship_history_ids
+        self.assertEqual(history.partner_id, self.customers)
+        self.assertEqual(len(history), len(self.customers))
+        self.assertFalse(history.from_stage_id)
+        self.assertFalse(
+            Transition.search(
+                [
+                    ("partner_id", "in", self.customers.ids),
+                    ("kind", "in", ("stage", "tier")),
+                ]
+            )
+            - transitions
+        )
+
     def test_a_quiet_night_writes_no_partner_and_no_history(self):
         """The next night, without new orders, rewrites the score rows whose
         figures changed but no partner row and records no history row."""
