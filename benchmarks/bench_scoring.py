@@ -18,9 +18,12 @@ scheduled action does:
    rules, tiers, history rows on change, transitions, activities) twice: the
    first run, which creates every customer's score row and places every
    customer in a stage and a tier, and the next night's run. Each run is
-   committed, and between them the tables the run wrote are vacuumed, as
-   autovacuum does during a day in production (the old row versions of the
-   first night are pruned, so that the next night's updates can be HOT);
+   made as the scheduled action's worker makes it (``cron_id`` in the
+   context: each batch and each range of history rows committed, so that a
+   crash loses at most one), without its time limit; between the runs the
+   tables the run wrote are vacuumed, as autovacuum does during a day in
+   production (the old row versions of the first night are pruned, so that
+   the next night's updates can be HOT);
 3. measures the physical floor of the nightly work on the same data: one
    aggregate of the orders per customer and order day, a COPY of one row per
    customer (id and 15 numeric columns, like the score write-back) into a
@@ -513,8 +516,12 @@ def _timed_run(env, company, today, tracer=None, title=""):
     stats = _table_stats(env.cr)
     hwm = _reset_hwm()
     rss_before = _proc_status_mb("VmRSS")
+    # as the scheduled action's worker: commits after each batch
+    cron = env.ref("crm_relationship_scoring.ir_cron_relationship_scores")
     start = time.perf_counter()
-    run = Run._compute_scores(company, force=True, batch_size=BATCH, today=today)
+    run = Run.with_context(cron_id=cron.id)._compute_scores(
+        company, force=True, batch_size=BATCH, today=today
+    )
     env.flush_all()
     env.cr.commit()
     total = time.perf_counter() - start
