@@ -1353,11 +1353,14 @@ class ScoreJob:
             # only a batch with customers overdue tonight can have new ones
             overdue = np.asarray(result["overdue"], dtype=bool)[rows]
             late = self.newly_overdue(ids, overdue) if overdue.any() else []
-            update, insert = self.upsert_queries(run, company, min(ids), max(ids))
+            unscored = self.unscored(ids)
+            update, insert = self.upsert_queries(
+                run, company, min(ids), max(ids), unscored
+            )
             self.env.cr.execute(update)
             # customers without a score row yet (all on the first night,
             # hardly any later): the INSERT only when the batch has some
-            if self.has_unscored(ids):
+            if unscored:
                 self.env.cr.execute(insert)
             Score.invalidate_model()
             self.env["crm.relationship.transition"]._transition_create(
@@ -1580,17 +1583,22 @@ class ScoreJob:
         row = np.minimum(np.searchsorted(self.scored, batch), len(self.scored) - 1)
         return batch, self.scored[row] == batch, row
 
-    def has_unscored(self, ids):
-        """Whether some customer of ``ids`` had no score row when the pass
-        began (:attr:`scored`)."""
-        _batch, scored, _row = self.scored_rows(ids)
-        return not scored.all()
+    def unscored(self, ids):
+        """The customers of ``ids`` that had no score row when the pass began
+        (:attr:`scored`), as a list."""
+        batch, scored, _row = self.scored_rows(ids)
+        return batch[~scored].tolist()
 
-    def upsert_queries(self, run, company, low, high):
+    def upsert_queries(self, run, company, low, high, unscored=()):
         """The statements writing the score rows of the customers of ids
         ``low`` to ``high`` from the staged values (:meth:`stage_values`):
         an UPDATE of the rows whose figures changed (an unchanged customer's
-        row is left alone) and an INSERT of the customers without a row."""
+        row is left alone) and an INSERT of the rows of the customers
+        ``unscored`` (:meth:`unscored`; a row that exists is the UPDATE's:
+        ``ON CONFLICT DO NOTHING``). The INSERT names
+        its customers rather than looking for the missing rows: an anti-join
+        planned while the table's statistics still say it is empty (the
+        first run) is a scan of the rows inserted so far for each customer."""
         names = list(self.staged_columns)
         constants = {
             "company_id": company.id,
@@ -1653,16 +1661,14 @@ class ScoreJob:
                    (%(columns)s, create_uid, create_date, write_uid, write_date)
             SELECT %(columns)s, %(uid)s, %(now)s, %(uid)s, %(now)s
               FROM (%(staged)s) AS v
-             WHERE NOT EXISTS (
-                   SELECT 1 FROM crm_relationship_score s
-                    WHERE s.partner_id = v.partner_id
-                      AND s.company_id = %(company)s)
+             WHERE v.partner_id = ANY(%(unscored)s)
+            ON CONFLICT (partner_id, company_id) DO NOTHING
             """,
             columns=columns,
             uid=self.env.uid,
             now=now,
             staged=staged,
-            company=company.id,
+            unscored=id_array(unscored),
         )
         return update, insert
 
