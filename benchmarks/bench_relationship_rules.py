@@ -11,6 +11,11 @@ import time
 
 from odoo.tools import SQL
 
+from odoo.addons.crm_relationship.models.crm_relationship_job_failure import (
+    PROGRESS_PARAM,
+)
+from odoo.addons.crm_relationship.models.res_partner import RULES_JOB
+
 N_PARTNERS = 10_000
 BATCH = 500
 
@@ -71,12 +76,10 @@ def run(env):
     try:
         figures = []
         for label in ("first placement", "daily run"):
-            env.cr.execute(
-                SQL(
-                    "UPDATE res_partner SET relationship_rules_date = NULL "
-                    "WHERE id = ANY(%s)",
-                    partners.ids,
-                )
+            # where today's job stopped is kept in a system parameter (never
+            # on the partners): forgotten, so that the job runs again today
+            env["ir.config_parameter"].sudo().set_param(
+                PROGRESS_PARAM % RULES_JOB, False
             )
             env.invalidate_all()
             queries = env.cr.sql_log_count
