@@ -1,12 +1,14 @@
 """Benchmark: the daily relationship rule job on 10,000 customers.
 
 Run with ``make bench`` (``python3 setup/dev.py bench``). It runs inside
-``odoo-bin shell`` on the test database, inserts 10,000 customers and about
+``odoo-bin shell`` on the test database, inserts 10,000 customers
+(``BENCH_RULES_PARTNERS``) and about
 40,000 confirmed orders in bulk, runs the job once to place everyone, then
 measures a second run (the daily case), prints queries and seconds, and rolls
 everything back.
 """
 
+import os
 import time
 
 from odoo.tools import SQL
@@ -16,7 +18,7 @@ from odoo.addons.crm_relationship.models.crm_relationship_job_failure import (
 )
 from odoo.addons.crm_relationship.models.res_partner import RULES_JOB
 
-N_PARTNERS = 10_000
+N_PARTNERS = int(os.environ.get("BENCH_RULES_PARTNERS", "10000"))
 BATCH = 500
 
 

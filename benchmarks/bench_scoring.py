@@ -327,6 +327,7 @@ class _Tracer:
             "health",
             "write_batch",
             "stage_values",
+            "plan_first_tiers",
             "upsert_queries",
             "clear_stale",
             "record_history",

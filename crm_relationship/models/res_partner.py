@@ -1178,7 +1178,7 @@ class ResPartner(models.Model):
             placed._relationship_set_stage(stage, automatic=True, track=False)
         return moves
 
-    def _relationship_store_stats(self, stats, today, stages=None):
+    def _relationship_store_stats(self, stats, today, stages=None, tiers=None):
         """Store the order figures of ``stats`` in one UPDATE of the partners
         whose figures changed (none on most nights: a partner row gets a new
         version only when the customer ordered or was refunded).
@@ -1192,9 +1192,13 @@ class ResPartner(models.Model):
         one (a history row, no chatter message, no transition, no playbook)
         but not written through the ORM: like a first tier
         (:meth:`_relationship_write_first_tiers`), it is not an event.
+        ``tiers``: first tiers (``{partner id: tier id}``, planned by the
+        scoring job) written by the same UPDATE the same way, to the
+        partners still without a tier and not locked.
         Returns ``{stage: [ids]}`` of the partners placed."""
         ids = list(stats)
         stages = stages or {}
+        tiers = tiers or {}
         # the UPDATE reads these columns: pending writes of them first
         self.flush_model(
             [
@@ -1202,14 +1206,17 @@ class ResPartner(models.Model):
                 "relationship_stage_id",
                 "relationship_stage_date",
                 "relationship_stage_locked",
+                "value_tier_id",
+                "value_tier_locked",
             ]
         )
         figures = self._relationship_figure_columns(stats, ids)
         values = SQL(
             """
             SELECT * FROM unnest(%s::int[], %s::jsonb[], %s::jsonb[],
-                                 %s::jsonb[], %s::jsonb[], %s::int[])
-                AS v(id, first_date, last_date, order_count, revenue, stage)
+                                 %s::jsonb[], %s::jsonb[], %s::int[], %s::int[])
+                AS v(id, first_date, last_date, order_count, revenue, stage,
+                     tier)
             """,
             ids,
             figures["relationship_first_order_date"],
@@ -1217,6 +1224,7 @@ class ResPartner(models.Model):
             figures["relationship_order_count"],
             figures["relationship_revenue_12m"],
             [stages.get(pid) for pid in ids],
+            [tiers.get(pid) for pid in ids],
         )
         now = fields.Datetime.now()
         self.env.cr.execute(
@@ -1231,9 +1239,11 @@ class ResPartner(models.Model):
                            THEN v.stage ELSE p.relationship_stage_id END,
                        relationship_stage_date = CASE WHEN %(place)s
                            THEN %(now)s ELSE p.relationship_stage_date END,
-                       write_uid = CASE WHEN %(place)s
+                       value_tier_id = CASE WHEN %(tier)s
+                           THEN v.tier ELSE p.value_tier_id END,
+                       write_uid = CASE WHEN %(place)s OR %(tier)s
                            THEN %(uid)s ELSE p.write_uid END,
-                       write_date = CASE WHEN %(place)s
+                       write_date = CASE WHEN %(place)s OR %(tier)s
                            THEN %(now)s ELSE p.write_date END
                   FROM (%(values)s) AS v
                  WHERE p.id = v.id
@@ -1244,7 +1254,7 @@ class ResPartner(models.Model):
                         OR p.relationship_last_order_date IS DISTINCT FROM v.last_date
                         OR p.relationship_order_count IS DISTINCT FROM v.order_count
                         OR p.relationship_revenue_12m IS DISTINCT FROM v.revenue
-                        OR %(place)s)
+                        OR %(place)s OR %(tier)s)
                 RETURNING p.id, v.stage, %(place_new)s
                 """,
                 values=values,
@@ -1255,6 +1265,10 @@ class ResPartner(models.Model):
                 place=SQL(
                     "(v.stage IS NOT NULL AND p.relationship_stage_id IS NULL"
                     " AND p.relationship_stage_locked IS NOT TRUE)"
+                ),
+                tier=SQL(
+                    "(v.tier IS NOT NULL AND p.value_tier_id IS NULL"
+                    " AND p.value_tier_locked IS NOT TRUE)"
                 ),
                 # what RETURNING reads is the new row: a placement is the
                 # stage of v with the date of this statement
@@ -1270,11 +1284,22 @@ class ResPartner(models.Model):
             if is_placed:
                 placed.setdefault(stage_id, []).append(pid)
         self.browse(ids).invalidate_recordset(list(STATS_FIELDS))
+        if tiers:
+            tiered = self.browse(sorted(tiers))
+            tiered.invalidate_recordset(["value_tier_id", "write_uid", "write_date"])
+            # what depends on the tier (keep-in-touch cadence, ...) as after a
+            # write
+            tiered.modified(["value_tier_id"])
         if not placed:
             return {}
         partners = self.browse([pid for group in placed.values() for pid in group])
         partners.invalidate_recordset(
-            ["relationship_stage_id", "relationship_stage_date"]
+            [
+                "relationship_stage_id",
+                "relationship_stage_date",
+                "write_uid",
+                "write_date",
+            ]
         )
         # what depends on the stage (reports, keep-in-touch plans, ...) as
         # after a write
@@ -1396,17 +1421,19 @@ class ResPartner(models.Model):
         return revenue, revenue
 
     @api.model
-    def _relationship_assign_tiers(self):
-        """Assign tiers to the current company's customers, respecting locks.
+    def _relationship_tier_rows(self, pending=None):
+        """The customers the tiers of the current company rank, read in one
+        query: arrays by increasing id of their ids, current tier (0 for
+        none), tier lock and revenue of the last 12 months in the company
+        (the commercial partners, active, of the company or shared, with
+        orders in it).
 
-        The customers and their current tiers are read in one query, the
-        tiers computed on arrays (a company may have millions of customers),
-        and only the customers whose tier changes are written, one write per
-        tier. A first assignment (no tier yet) is not posted in the chatter,
-        like a first stage placement; a change of tier is tracked.
-        Returns ``{tier: [partner ids]}`` of the customers moved.
-        """
+        ``pending``: ``(ids, orders, revenue)`` arrays of order figures in
+        the company about to be stored, which count instead of the stored
+        ones (0 orders: the partner will have none): the scoring job plans
+        the first tiers before its batches write the figures."""
         company = self.env.company
+        key = str(company.id)
         self.flush_model(
             [
                 "parent_id",
@@ -1418,21 +1445,37 @@ class ResPartner(models.Model):
                 "value_tier_locked",
             ]
         )
+        stored_orders = SQL("(p.relationship_order_count->>%s)::int", key)
+        stored_revenue = SQL("(p.relationship_revenue_12m->>%s)::float8", key)
+        if pending is None:
+            source, orders, revenue = SQL(), stored_orders, stored_revenue
+        else:
+            pending_ids, pending_orders, pending_revenue = pending
+            source = SQL(
+                "LEFT JOIN unnest(%s::int4[], %s::int4[], %s::float8[]) "
+                "AS v(id, orders, revenue) ON v.id = p.id",
+                [int(i) for i in pending_ids],
+                [int(n) for n in pending_orders],
+                [float(r) for r in pending_revenue],
+            )
+            orders = SQL("COALESCE(v.orders, %s)", stored_orders)
+            revenue = SQL("COALESCE(v.revenue, %s)", stored_revenue)
         self.env.cr.execute(
             SQL(
                 """
-                SELECT id, COALESCE(value_tier_id, 0), value_tier_locked IS TRUE,
-                       COALESCE((relationship_revenue_12m->>%s)::float8, 0)
-                  FROM res_partner
-                 WHERE parent_id IS NULL
-                   AND active
-                   AND (company_id = %s OR company_id IS NULL)
-                   AND (relationship_order_count->>%s)::int > 0
-                 ORDER BY id
+                SELECT p.id, COALESCE(p.value_tier_id, 0),
+                       p.value_tier_locked IS TRUE, COALESCE(%(revenue)s, 0)
+                  FROM res_partner p %(source)s
+                 WHERE p.parent_id IS NULL
+                   AND p.active
+                   AND (p.company_id = %(company)s OR p.company_id IS NULL)
+                   AND %(orders)s > 0
+                 ORDER BY p.id
                 """,
-                str(company.id),
-                company.id,
-                str(company.id),
+                revenue=revenue,
+                source=source,
+                company=company.id,
+                orders=orders,
             )
         )
         rows = self.env.cr.fetchall()
@@ -1440,7 +1483,21 @@ class ResPartner(models.Model):
         current = np.array([row[1] for row in rows], dtype=np.int64)
         locked = np.array([row[2] for row in rows], dtype=bool)
         revenue = np.array([row[3] for row in rows], dtype=np.float64)
-        del rows
+        return ids, current, locked, revenue
+
+    @api.model
+    def _relationship_assign_tiers(self):
+        """Assign tiers to the current company's customers, respecting locks.
+
+        The customers and their current tiers are read in one query, the
+        tiers computed on arrays (a company may have millions of customers),
+        and only the customers whose tier changes are written, one write per
+        tier. A first assignment (no tier yet) is not posted in the chatter,
+        like a first stage placement; a change of tier is tracked.
+        Returns ``{tier: [partner ids]}`` of the customers moved.
+        """
+        company = self.env.company
+        ids, current, locked, revenue = self._relationship_tier_rows()
         value, revenue = self._relationship_tier_values(ids.tolist(), revenue)
         Tier = self.env["crm.relationship.tier"]
         tier = Tier._assign_arrays(value, revenue, company)

@@ -777,23 +777,33 @@ class ResPartner(models.Model):
         only for partners without one of the company's.
         """
         value, revenue = super()._relationship_tier_values(ids, revenue)
-        ids = np.asarray(ids, dtype=np.int64)
-        company = self.env.company.id
         self.env["crm.relationship.score"].flush_model(
             ["partner_id", "company_id", "clv_value"]
         )
-        cr = self.env.cr
-        cr.execute(
+        self.env.cr.execute(
             SQL(
                 "SELECT partner_id, COALESCE(clv_value, 0)::float8 "
                 "FROM crm_relationship_score WHERE company_id = %s",
-                company,
+                self.env.company.id,
             )
         )
-        rows = cr.fetchall()
+        rows = self.env.cr.fetchall()
         partners = np.array([row[0] for row in rows], dtype=np.int64)
         clv = np.array([row[1] for row in rows], dtype=np.float64)
         del rows
+        return self._relationship_tier_clv(ids, partners, clv, value, revenue)
+
+    @api.model
+    def _relationship_tier_clv(self, ids, partners, clv, value, revenue):
+        """:meth:`_relationship_tier_values` given the CLV of the current
+        company's score rows (``partners``, ``clv``: arrays), read from the
+        table, or planned by the scoring job before it writes them: the
+        other companies' rows are read for the partners of ``ids`` without
+        one of the company's; ``(value, revenue)`` unchanged while none of
+        ``ids`` has a score."""
+        ids = np.asarray(ids, dtype=np.int64)
+        company = self.env.company.id
+        cr = self.env.cr
         found, position = _positions(partners, ids)
         missing = ids[~found]
         if len(missing):

@@ -224,6 +224,8 @@ class ScoreJob:
         self.on_time = None
         #: the inputs of the holdout check, see calibration_summary
         self.calibration_inputs = None
+        #: the first tiers planned for the batches, see plan_first_tiers
+        self.first_tiers = {}
 
     @property
     def env(self):
@@ -266,6 +268,9 @@ class ScoreJob:
             self.stage_values(run, data, result)
             self.scored = self.scored_ids(company)
             timing["write"] += time.perf_counter() - start
+            start = time.perf_counter()
+            self.first_tiers = self.plan_first_tiers(company, data["ids"])
+            timing["rules"] += time.perf_counter() - start
             # the figures are staged: the batches and the end of the pass
             # read only these (the other per-customer arrays are released)
             data = {key: data[key] for key in ("n", "ids", "net")}
@@ -305,9 +310,14 @@ class ScoreJob:
                 ).items()
                 if pid in changed
             }
+            tiers = {
+                pid: self.first_tiers[pid] for pid in changed if pid in self.first_tiers
+            }
             timing["rules"] += time.perf_counter() - start
             start = time.perf_counter()
-            placed = self.write_batch(run, company, data, result, rows, changed, first)
+            placed = self.write_batch(
+                run, company, data, result, rows, changed, first, tiers
+            )
             timing["write"] += time.perf_counter() - start
             start = time.perf_counter()
             partners._relationship_placed_and_moved(placed, rules, today)
@@ -1332,7 +1342,9 @@ class ScoreJob:
         run.write(dict(values, calibration_time=seconds))
         return seconds
 
-    def write_batch(self, run, company, data, result, rows, changed, first=None):
+    def write_batch(
+        self, run, company, data, result, rows, changed, first=None, tiers=None
+    ):
         """Write the scores of the customers at positions ``rows``.
 
         Their rows of ``crm.relationship.score`` are written from the values
@@ -1340,7 +1352,8 @@ class ScoreJob:
         changed, one INSERT of the new ones, :meth:`upsert_queries`); the
         order figures ``changed`` (:meth:`batch_stats`) are stored on the
         partners whose figures changed (none on most nights), with the first
-        stage ``first`` (``{partner id: stage id}``) of those without one
+        stage ``first`` (``{partner id: stage id}``) and the first tier
+        ``tiers`` (:meth:`plan_first_tiers`) of those without one
         (``res.partner._relationship_store_stats``); the run then records the
         last customer written, where a crash resumes. Returns the partners
         placed, ``{stage: [ids]}``.
@@ -1378,7 +1391,7 @@ class ScoreJob:
         # the partners whose stored figures differ (few on most nights)
         placed = {}
         if changed:
-            placed = Partner._relationship_store_stats(changed, run.date, first)
+            placed = Partner._relationship_store_stats(changed, run.date, first, tiers)
         run.last_partner_id = max(ids)
         run.flush_recordset(["last_partner_id"])
         Partner.browse(ids).invalidate_recordset(
@@ -1532,6 +1545,73 @@ class ScoreJob:
         #: (upsert_queries)
         self.staged_columns = {name: column.read for name, column in staged.items()}
         return list(self.staged_columns)
+
+    def plan_first_tiers(self, company, ids):
+        """The first tiers of the customers ``ids`` of the pass that have
+        none (``{partner id: tier id}``), planned before the batches so that
+        each batch writes them with the order figures and first stages
+        (``res.partner._relationship_store_stats``): one new version of a
+        new customer's row instead of two.
+
+        The plan is the ranking the end of the pass makes
+        (``res.partner._relationship_assign_tiers``, which then finds these
+        tiers in place): the same customers (``_relationship_tier_rows``),
+        with the order figures the batches write (:meth:`order_statistics`)
+        and the lifetime values of the staged score rows
+        (``_relationship_tier_clv``), ranked by the same tiers. Made when at
+        least a tenth of the customers of the pass have no score row yet
+        (the first run): on other nights the few new customers get their
+        first tier at the end of the pass."""
+        ids = np.asarray(ids, dtype=np.int64)
+        _batch, scored, _row = self.scored_rows(ids)
+        if not len(ids) or int((~scored).sum()) * 10 < len(ids):
+            return {}
+        statistics, _quotations = self.statistics
+        c_partner, c_company, _first, _last, c_count, _revenue = statistics.by_company
+        # the figures in this company the batches write: its statistics
+        # (one row per customer, by id), no orders without a row
+        mine = np.flatnonzero(c_company == company.id)
+        orders = np.zeros(len(ids), dtype=np.int64)
+        revenue = np.zeros(len(ids))
+        if len(mine):
+            partner = c_partner[mine]
+            at = np.minimum(np.searchsorted(partner, ids), len(partner) - 1)
+            found = partner[at] == ids
+            rows = mine[at]
+            orders = np.where(found, c_count[rows], 0)
+            net = self.statistics_net[rows]
+            # no revenue key where the net is not positive: read as 0
+            revenue = np.where(found & (net > 0), net, 0.0)
+        Partner = self.env["res.partner"].with_company(company)
+        candidates, current, locked, revenue = Partner._relationship_tier_rows(
+            (ids, orders, revenue)
+        )
+        partners, clv = self.staged_clv()
+        value, revenue = Partner._relationship_tier_clv(
+            candidates, partners, clv, revenue, revenue
+        )
+        tier = self.env["crm.relationship.tier"]._assign_arrays(value, revenue, company)
+        first = (current == 0) & ~locked & (tier != 0)
+        return dict(zip(candidates[first].tolist(), tier[first].tolist(), strict=True))
+
+    def staged_clv(self):
+        """The customers of the pass and their lifetime value as their score
+        rows will hold it (the staged value as the score table stores and
+        reads it back), with one binary ``COPY``: arrays by increasing id."""
+        copy = SQL(
+            """
+            COPY (SELECT v.partner_id, COALESCE((%s)::float8, 0)
+                    FROM %s AS v ORDER BY v.partner_id)
+              TO STDOUT (FORMAT binary)
+            """,
+            self.staged_columns["clv_value"],
+            SQL.identifier(VALUES_TABLE),
+        )
+        sink = facts.BinaryCopy((("id", ">i4", np.int64), ("clv", ">f8", np.float64)))
+        cr = self.env.cr
+        cr._obj.copy_expert(cr._obj.mogrify(copy.code, copy.params), sink)
+        rows = sink.result()
+        return rows["id"], rows["clv"]
 
     def newly_overdue(self, ids, overdue):
         """The customers of ``ids`` (a batch, increasing ids) whose next

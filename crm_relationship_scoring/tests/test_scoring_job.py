@@ -510,9 +510,10 @@ class TestScoringRun(ScoringCase):
 
     def test_first_run_places_each_customer_with_its_figures(self):
         """Customers of before the rules (orders, no figures, no stage, no
-        tier): the first run writes each one's order figures and first stage
-        in one new version of its row, its first tier in another, and
-        records one placement row each (no move, no transition)."""
+        tier): the first run writes each one's order figures, first stage
+        and first tier (planned before the batches, as the end of the run
+        ranks them) in one new version of its row, and records one placement
+        row each (no move, no transition, no chatter note)."""
         self.env.flush_all()
         self.env.cr.execute(
             SQL(
@@ -524,6 +525,9 @@ class TestScoringRun(ScoringCase):
                 self.customers.ids,
             )
         )
+        # a customer whose tier a manager keeps empty
+        locked = self.customers[0]
+        locked.sudo().value_tier_locked = True
         self.customers.relationship_history_ids.unlink()
         Transition = self.env["crm.relationship.transition"]
         transitions = Transition.search([("partner_id", "in", self.customers.ids)])
@@ -541,9 +545,24 @@ class TestScoringRun(ScoringCase):
         )
         (after,) = self.env.cr.fetchone()
         self.assertEqual(run.state, "done")
+        self.assertEqual(after - before, len(self.customers))
         tiered = self.customers.filtered("value_tier_id")
-        self.assertTrue(tiered)
-        self.assertEqual(after - before, len(self.customers) + len(tiered))
+        self.assertGreater(len(tiered), 5)
+        self.assertGreater(len(tiered.mapped("value_tier_id")), 1)
+        # the planned tiers are those of the ranking: ranking again moves none
+        Partner = self.env["res.partner"].with_company(self.company)
+        self.assertEqual(Partner._relationship_assign_tiers(), {})
+        self.assertFalse(locked.value_tier_id)
+        self.assertFalse(
+            self.env["mail.tracking.value"].search_count(
+                [
+                    ("mail_message_id.model", "=", "res.partner"),
+                    ("mail_message_id.res_id", "in", self.customers.ids),
+                    ("field_id.name", "in", ("value_tier_id", "relationship_stage_id")),
+                    ("create_date", ">=", run.date_start),
+                ]
+            )
+        )
         self.assertTrue(all(self.customers.mapped("relationship_stage_id")))
         self.assertEqual(
             self.customers.with_company(self.company).mapped(

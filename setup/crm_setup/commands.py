@@ -207,6 +207,19 @@ def cmd_test(args) -> int:
         cwd=REPO,
         env=env,
     )
+    bench = 0
+    if not args.pytest_args:
+        say(
+            "benchmark scripts at a small size: they run whole (make bench "
+            "gives their figures)"
+        )
+        bench = run_benchmarks(
+            src,
+            db,
+            conf,
+            sorted((REPO / "benchmarks").glob("bench_*.py")),
+            env=dict(os.environ, **SMOKE_SIZES),
+        )
     if pure.returncode != 0:
         say("the pure-Python tests failed (see above)")
         return pure.returncode or 1
@@ -216,6 +229,9 @@ def cmd_test(args) -> int:
     if checked is not None and uninstalled != 0:
         say("uninstalling crm_relationship_survey lost customer data (see above)")
         return uninstalled
+    if res.returncode == 0 and bench != 0:
+        say("a benchmark script failed (see above)")
+        return bench
     return res.returncode
 
 
@@ -280,12 +296,29 @@ def cmd_bench(args) -> int:
     scripts = [Path(s) for s in args.scripts] or sorted(
         (REPO / "benchmarks").glob("bench_*.py")
     )
+    return run_benchmarks(src, db, conf, scripts)
+
+
+#: the sizes of the benchmarks' smoke run of ``make test``: each script runs
+#: whole on a few hundred customers (its figures mean nothing there)
+SMOKE_SIZES = {
+    "BENCH_PARTNERS": "400",
+    "BENCH_PRODUCTS": "40",
+    "BENCH_BATCH": "150",
+    "BENCH_FIT_CUSTOMERS": "3000",
+    "BENCH_RULES_PARTNERS": "300",
+}
+
+
+def run_benchmarks(src, db, conf, scripts, env=None) -> int:
+    """Run the benchmark ``scripts``, each Odoo one in ``odoo-bin shell`` on a
+    scratch copy of the test database; returns the first failing status."""
     scratch = f"{TEST_DB}_bench"
     status = 0
     for script in scripts:
         say(f"benchmark {script.name}")
         if "(plain Python, no Odoo)" in script.read_text(encoding="utf-8"):
-            res = run([venv_python(), script], check=False, cwd=REPO)
+            res = run([venv_python(), script], check=False, cwd=REPO, env=env)
             status = status or res.returncode
             continue
         drop_db(db, scratch)
@@ -300,7 +333,7 @@ def cmd_bench(args) -> int:
             cmd = odoo_bin(src) + ["shell", "-c", conf, "-d", scratch]
             cmd += ["--no-http", "--log-level=warn"]
             with open(script, encoding="utf-8") as stdin:
-                res = run(cmd, check=False, stdin=stdin)
+                res = run(cmd, check=False, stdin=stdin, env=env)
         finally:
             drop_db(db, scratch)
         status = status or res.returncode
