@@ -41,6 +41,8 @@ KEEP_IN_TOUCH_CRON = "crm_relationship.ir_cron_relationship_keep_in_touch"
 KEEP_IN_TOUCH_SUMMARY = "Keep in touch"
 #: customers whose tier one write sets (_relationship_assign_tiers)
 TIER_WRITE_CHUNK = 10_000
+#: customers read at a time by _relationship_tier_rows
+TIER_FETCH_CHUNK = 50_000
 #: who reads the contact dates (they summarise messages and orders a plain
 #: employee may not read) and sets "Do not contact"
 CONTACT_GROUP = "crm_relationship.crm_relationship_group_user"
@@ -1428,10 +1430,12 @@ class ResPartner(models.Model):
         (the commercial partners, active, of the company or shared, with
         orders in it).
 
-        ``pending``: ``(ids, orders, revenue)`` arrays of order figures in
-        the company about to be stored, which count instead of the stored
-        ones (0 orders: the partner will have none): the scoring job plans
-        the first tiers before its batches write the figures."""
+        ``pending``: an SQL relation of rows ``(id, orders, revenue)``, the
+        order figures in the company about to be stored, which count instead
+        of the stored ones (0 orders: the partner will have none): the
+        scoring job plans the first tiers before its batches write the
+        figures. Rows are fetched by chunks into the arrays: a million
+        customers are not a million Python tuples at once."""
         company = self.env.company
         key = str(company.id)
         self.flush_model(
@@ -1450,17 +1454,11 @@ class ResPartner(models.Model):
         if pending is None:
             source, orders, revenue = SQL(), stored_orders, stored_revenue
         else:
-            pending_ids, pending_orders, pending_revenue = pending
-            source = SQL(
-                "LEFT JOIN unnest(%s::int4[], %s::int4[], %s::float8[]) "
-                "AS v(id, orders, revenue) ON v.id = p.id",
-                [int(i) for i in pending_ids],
-                [int(n) for n in pending_orders],
-                [float(r) for r in pending_revenue],
-            )
+            source = SQL("LEFT JOIN (%s) AS v ON v.id = p.id", pending)
             orders = SQL("COALESCE(v.orders, %s)", stored_orders)
             revenue = SQL("COALESCE(v.revenue, %s)", stored_revenue)
-        self.env.cr.execute(
+        cr = self.env.cr
+        cr.execute(
             SQL(
                 """
                 SELECT p.id, COALESCE(p.value_tier_id, 0),
@@ -1478,11 +1476,16 @@ class ResPartner(models.Model):
                 orders=orders,
             )
         )
-        rows = self.env.cr.fetchall()
-        ids = np.array([row[0] for row in rows], dtype=np.int64)
-        current = np.array([row[1] for row in rows], dtype=np.int64)
-        locked = np.array([row[2] for row in rows], dtype=bool)
-        revenue = np.array([row[3] for row in rows], dtype=np.float64)
+        parts = []
+        while rows := cr.fetchmany(TIER_FETCH_CHUNK):
+            parts.append(np.array(rows, dtype=np.float64).reshape(-1, 4))
+            del rows
+        table = np.concatenate(parts) if parts else np.zeros((0, 4))
+        del parts
+        ids = table[:, 0].astype(np.int64)
+        current = table[:, 1].astype(np.int64)
+        locked = table[:, 2].astype(bool)
+        revenue = table[:, 3].copy()
         return ids, current, locked, revenue
 
     @api.model

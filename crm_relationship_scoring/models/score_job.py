@@ -82,6 +82,9 @@ _logger = logging.getLogger(__name__)
 
 #: temporary table of the score figures of one pass (see ScoreJob.stage_values)
 VALUES_TABLE = "crm_relationship_score_values"
+#: the temporary table of the order figures the batches of a first run write,
+#: which ScoreJob.plan_first_tiers ranks the customers by
+PENDING_TABLE = "crm_relationship_tier_pending"
 #: customer ids whose history one statement records (one commit each): a
 #: statement reads its range of the score rows and of the partners (a scan of
 #: both tables when the range is most of them), and a first run writes a row
@@ -225,7 +228,7 @@ class ScoreJob:
         #: the inputs of the holdout check, see calibration_summary
         self.calibration_inputs = None
         #: the first tiers planned for the batches, see plan_first_tiers
-        self.first_tiers = {}
+        self.first_tiers = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
 
     @property
     def env(self):
@@ -310,9 +313,7 @@ class ScoreJob:
                 ).items()
                 if pid in changed
             }
-            tiers = {
-                pid: self.first_tiers[pid] for pid in changed if pid in self.first_tiers
-            }
+            tiers = self.first_tiers_of(list(changed))
             timing["rules"] += time.perf_counter() - start
             start = time.perf_counter()
             placed = self.write_batch(
@@ -1548,7 +1549,8 @@ class ScoreJob:
 
     def plan_first_tiers(self, company, ids):
         """The first tiers of the customers ``ids`` of the pass that have
-        none (``{partner id: tier id}``), planned before the batches so that
+        none (arrays of partner ids, increasing, and of their tier ids; see
+        :meth:`first_tiers_of`), planned before the batches so that
         each batch writes them with the order figures and first stages
         (``res.partner._relationship_store_stats``): one new version of a
         new customer's row instead of two.
@@ -1563,9 +1565,10 @@ class ScoreJob:
         (the first run): on other nights the few new customers get their
         first tier at the end of the pass."""
         ids = np.asarray(ids, dtype=np.int64)
+        none = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
         _batch, scored, _row = self.scored_rows(ids)
         if not len(ids) or int((~scored).sum()) * 10 < len(ids):
-            return {}
+            return none
         statistics, _quotations = self.statistics
         c_partner, c_company, _first, _last, c_count, _revenue = statistics.by_company
         # the figures in this company the batches write: its statistics
@@ -1582,17 +1585,47 @@ class ScoreJob:
             net = self.statistics_net[rows]
             # no revenue key where the net is not positive: read as 0
             revenue = np.where(found & (net > 0), net, 0.0)
+        # the figures as a table of their own (one binary COPY of the arrays)
+        cr = self.env.cr
+        table = SQL.identifier(PENDING_TABLE)
+        cr.execute(SQL("DROP TABLE IF EXISTS %s", table))
+        cr.execute(
+            SQL(
+                "CREATE TEMPORARY TABLE %s (id int4, orders int4, revenue float8)",
+                table,
+            )
+        )
+        stream = binary_copy(
+            [ids.astype(">i4"), orders.astype(">i4"), revenue.astype(">f8")]
+        )
+        cr._obj.copy_expert(
+            SQL("COPY %s FROM STDIN (FORMAT binary)", table).code, io.BytesIO(stream)
+        )
+        del stream, orders, revenue
+        cr.execute(SQL("ANALYZE %s", table))
         Partner = self.env["res.partner"].with_company(company)
         candidates, current, locked, revenue = Partner._relationship_tier_rows(
-            (ids, orders, revenue)
+            SQL("SELECT id, orders, revenue FROM %s", table)
         )
+        cr.execute(SQL("DROP TABLE %s", table))
         partners, clv = self.staged_clv()
         value, revenue = Partner._relationship_tier_clv(
             candidates, partners, clv, revenue, revenue
         )
         tier = self.env["crm.relationship.tier"]._assign_arrays(value, revenue, company)
         first = (current == 0) & ~locked & (tier != 0)
-        return dict(zip(candidates[first].tolist(), tier[first].tolist(), strict=True))
+        return candidates[first], tier[first]
+
+    def first_tiers_of(self, ids):
+        """``{partner id: tier id}`` of the customers ``ids`` (a batch) in the
+        plan of :meth:`plan_first_tiers`."""
+        planned, tiers = self.first_tiers
+        if not len(planned) or not ids:
+            return {}
+        batch = np.asarray(ids, dtype=np.int64)
+        at = np.minimum(np.searchsorted(planned, batch), len(planned) - 1)
+        hit = planned[at] == batch
+        return dict(zip(batch[hit].tolist(), tiers[at[hit]].tolist(), strict=True))
 
     def staged_clv(self):
         """The customers of the pass and their lifetime value as their score
