@@ -1273,7 +1273,10 @@ class ResPartner(models.Model):
                     " AND p.value_tier_locked IS NOT TRUE)"
                 ),
                 # what RETURNING reads is the new row: a placement is the
-                # stage of v with the date of this statement
+                # stage of v with the date of this statement (a partner given
+                # the same stage by someone else within the same second,
+                # between the rules' read and this write, would count as
+                # placed: locking the rows first would cost every first run)
                 place_new=SQL(
                     "(v.stage IS NOT NULL AND p.relationship_stage_id = v.stage"
                     " AND p.relationship_stage_date = %s)",
