@@ -1084,25 +1084,30 @@ class ResPartner(models.Model):
         stats = partners._relationship_fetch_stats(today)
         rules = partners._relationship_rule_columns(stats, partners.ids)
         # the first placements are written with the figures (one row version)
-        placed = partners._relationship_store_stats(
-            stats, today, partners._relationship_first_stages(rules, today)
-        )
-        return partners._relationship_placed_and_moved(placed, rules, today)
+        first = partners._relationship_first_stages(rules, today)
+        placed = partners._relationship_store_stats(stats, today, first)
+        return partners._relationship_placed_and_moved(placed, rules, today, first)
 
-    def _relationship_placed_and_moved(self, placed, rules, today):
+    def _relationship_placed_and_moved(self, placed, rules, today, first=None):
         """After :meth:`_relationship_store_stats` placed the partners
-        ``placed`` (``{stage: [ids]}``), move the partners of ``self`` as the
+        ``placed`` (``{stage: [ids]}``) of the first placements ``first``
+        (``{partner id: stage id}``), move the partners of ``self`` as the
         ``rules`` call for (:meth:`_relationship_move_to_phases`, the placed
-        ones at their stage now); returns ``{stage: [ids]}`` of both."""
-        if placed:
-            stage_of = {
-                pid: stage.id for stage, group in placed.items() for pid in group
-            }
+        ones at their stage now; a partner of ``first`` not placed, given a
+        stage or locked since the rules read it, is left as it is until the
+        next run); returns ``{stage: [ids]}`` of both."""
+        stage_of = {pid: stage.id for stage, group in placed.items() for pid in group}
+        skipped = set(first or ()) - set(stage_of)
+        if stage_of or skipped:
             rules = dict(
                 rules,
                 stage_id=[
                     stage_of.get(pid, current)
                     for pid, current in zip(self.ids, rules["stage_id"], strict=True)
+                ],
+                locked=[
+                    locked or pid in skipped
+                    for pid, locked in zip(self.ids, rules["locked"], strict=True)
                 ],
             )
         moves = self._relationship_move_to_phases(rules, today)

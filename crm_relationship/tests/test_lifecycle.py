@@ -180,6 +180,14 @@ class TestLifecycleRules(RelationshipCase):
         # the figures are stored for all three
         for partner in partners:
             self.assertEqual(partner.relationship_order_count, 0)
+        # and the moves of the same run leave the two as they are now
+        moves = partners._relationship_placed_and_moved(
+            result, rules, self.today, first
+        )
+        self.assertEqual(moves, {self.stage["prospect"]: placed.ids})
+        self.assertFalse(locked.relationship_stage_id)
+        self.assertEqual(moved.relationship_stage_id, self.stage["formation"])
+        self.assertEqual(len(moved.relationship_history_ids), 1)
 
     def test_creation_places_prospects_unless_told(self):
         """Where a new partner starts is a value of its creation, not a

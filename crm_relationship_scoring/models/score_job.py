@@ -321,7 +321,7 @@ class ScoreJob:
             )
             timing["write"] += time.perf_counter() - start
             start = time.perf_counter()
-            partners._relationship_placed_and_moved(placed, rules, today)
+            partners._relationship_placed_and_moved(placed, rules, today, first)
             self.env.flush_all()
             timing["rules"] += time.perf_counter() - start
             progress["done"] += len(rows)
