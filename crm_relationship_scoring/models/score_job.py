@@ -234,6 +234,23 @@ class ScoreJob:
     def env(self):
         return self.runs.env
 
+    def copy_out(self, copy, columns):
+        """Run ``copy`` (``COPY (...) TO STDOUT (FORMAT binary)``, an SQL) and
+        return its rows decoded as arrays (:class:`.facts.BinaryCopy` of
+        ``columns``): no Python object per row."""
+        sink = facts.BinaryCopy(columns)
+        cr = self.env.cr
+        cr._obj.copy_expert(cr._obj.mogrify(copy.code, copy.params), sink)
+        return sink.result()
+
+    def temporary_table(self, name, columns):
+        """(Re)create the temporary table ``name`` with the ``columns`` (an
+        SQL list of column definitions)."""
+        table = SQL.identifier(name)
+        self.env.cr.execute(SQL("DROP TABLE IF EXISTS %s", table))
+        self.env.cr.execute(SQL("CREATE TEMPORARY TABLE %s (%s)", table, columns))
+        return table
+
     def run(self, company, today, force, batch_size, progress):
         """Score ``company`` for today's run (see the module); return the run."""
         try:
@@ -452,10 +469,9 @@ class ScoreJob:
             """,
             rows,
         )
-        sink = facts.BinaryCopy(facts.ORDER_COLUMNS)
-        cr = self.env.cr
-        cr._obj.copy_expert(cr._obj.mogrify(copy.code, copy.params), sink)
-        return facts.Facts.from_orders(sink.result(), discounted)
+        return facts.Facts.from_orders(
+            self.copy_out(copy, facts.ORDER_COLUMNS), discounted
+        )
 
     def drop_facts(self):
         self.facts = self.statistics = None
@@ -789,10 +805,7 @@ class ScoreJob:
             low=min(ids),
             high=max(ids),
         )
-        sink = facts.BinaryCopy(STORED_COLUMNS)
-        cr = self.env.cr
-        cr._obj.copy_expert(cr._obj.mogrify(copy.code, copy.params), sink)
-        stored = sink.result()
+        stored = self.copy_out(copy, STORED_COLUMNS)
         order = np.argsort(stored["id"], kind="stable")
         stored = {name: values[order] for name, values in stored.items()}
         if not np.array_equal(stored["id"], np.asarray(ids, dtype=stored["id"].dtype)):
@@ -1517,17 +1530,12 @@ class ScoreJob:
             staged[name] = StagedColumn(name, values, kind)
             del values
         cr = self.env.cr
-        table = SQL.identifier(VALUES_TABLE)
-        cr.execute(SQL("DROP TABLE IF EXISTS %s", table))
-        cr.execute(
-            SQL(
-                "CREATE TEMPORARY TABLE %s (%s)",
-                table,
-                SQL(", ").join(
-                    SQL("%s %s", SQL.identifier(name), SQL(column.staging_type))
-                    for name, column in staged.items()
-                ),
-            )
+        table = self.temporary_table(
+            VALUES_TABLE,
+            SQL(", ").join(
+                SQL("%s %s", SQL.identifier(name), SQL(column.staging_type))
+                for name, column in staged.items()
+            ),
         )
         copy = SQL("COPY %s FROM STDIN (FORMAT binary)", table).code
         for start in range(0, data["n"], STAGE_CHUNK):
@@ -1587,13 +1595,8 @@ class ScoreJob:
             revenue = np.where(found & (net > 0), net, 0.0)
         # the figures as a table of their own (one binary COPY of the arrays)
         cr = self.env.cr
-        table = SQL.identifier(PENDING_TABLE)
-        cr.execute(SQL("DROP TABLE IF EXISTS %s", table))
-        cr.execute(
-            SQL(
-                "CREATE TEMPORARY TABLE %s (id int4, orders int4, revenue float8)",
-                table,
-            )
+        table = self.temporary_table(
+            PENDING_TABLE, SQL("id int4, orders int4, revenue float8")
         )
         stream = binary_copy(
             [ids.astype(">i4"), orders.astype(">i4"), revenue.astype(">f8")]
@@ -1640,10 +1643,9 @@ class ScoreJob:
             self.staged_columns["clv_value"],
             SQL.identifier(VALUES_TABLE),
         )
-        sink = facts.BinaryCopy((("id", ">i4", np.int64), ("clv", ">f8", np.float64)))
-        cr = self.env.cr
-        cr._obj.copy_expert(cr._obj.mogrify(copy.code, copy.params), sink)
-        rows = sink.result()
+        rows = self.copy_out(
+            copy, (("id", ">i4", np.int64), ("clv", ">f8", np.float64))
+        )
         return rows["id"], rows["clv"]
 
     def newly_overdue(self, ids, overdue):
@@ -1676,10 +1678,7 @@ class ScoreJob:
             company.id,
         )
         # one binary COPY: no Python object per customer
-        sink = facts.BinaryCopy((("id", ">i4", np.int64), ("on_time", ">i4", bool)))
-        cr = self.env.cr
-        cr._obj.copy_expert(cr._obj.mogrify(copy.code, copy.params), sink)
-        rows = sink.result()
+        rows = self.copy_out(copy, (("id", ">i4", np.int64), ("on_time", ">i4", bool)))
         self.on_time = rows["on_time"]
         return rows["id"]
 
