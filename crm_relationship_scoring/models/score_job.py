@@ -243,6 +243,15 @@ class ScoreJob:
         cr._obj.copy_expert(cr._obj.mogrify(copy.code, copy.params), sink)
         return sink.result()
 
+    def copy_in(self, table, columns):
+        """Append to ``table`` (an SQL identifier) the rows made of the numpy
+        arrays ``columns`` (PostgreSQL binary types, no NULL) with one binary
+        ``COPY``."""
+        stream = binary_copy(columns)
+        self.env.cr._obj.copy_expert(
+            SQL("COPY %s FROM STDIN (FORMAT binary)", table).code, io.BytesIO(stream)
+        )
+
     def temporary_table(self, name, columns):
         """(Re)create the temporary table ``name`` with the ``columns`` (an
         SQL list of column definitions)."""
@@ -1537,16 +1546,14 @@ class ScoreJob:
                 for name, column in staged.items()
             ),
         )
-        copy = SQL("COPY %s FROM STDIN (FORMAT binary)", table).code
         for start in range(0, data["n"], STAGE_CHUNK):
-            stream = binary_copy(
+            self.copy_in(
+                table,
                 [
                     column.binary[start : start + STAGE_CHUNK]
                     for column in staged.values()
-                ]
+                ],
             )
-            cr._obj.copy_expert(copy, io.BytesIO(stream))
-            del stream
         # the index also gives the planner the table's size (no ANALYZE: the
         # batches read it by ranges of the index)
         cr.execute(SQL("CREATE UNIQUE INDEX ON %s (partner_id)", table))
@@ -1598,13 +1605,10 @@ class ScoreJob:
         table = self.temporary_table(
             PENDING_TABLE, SQL("id int4, orders int4, revenue float8")
         )
-        stream = binary_copy(
-            [ids.astype(">i4"), orders.astype(">i4"), revenue.astype(">f8")]
+        self.copy_in(
+            table, [ids.astype(">i4"), orders.astype(">i4"), revenue.astype(">f8")]
         )
-        cr._obj.copy_expert(
-            SQL("COPY %s FROM STDIN (FORMAT binary)", table).code, io.BytesIO(stream)
-        )
-        del stream, orders, revenue
+        del orders, revenue
         cr.execute(SQL("ANALYZE %s", table))
         Partner = self.env["res.partner"].with_company(company)
         candidates, current, locked, revenue = Partner._relationship_tier_rows(
